@@ -1,0 +1,118 @@
+"""Frozen per-stage configs with documented defaults.
+
+Precedence: command-line option > environment > recipe file (``pipelines/*.toml``) > defaults.
+The CLI applies the first two; :func:`load_recipe` the third.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mmem.errors import InputError
+
+DEFAULT_CLIP_MODEL = "ViT-B-32"
+# LAION-2B ViT-B/32: 66.6% ImageNet zero-shot (vs 63.3% for OpenAI's ViT-B/32) at the same cost;
+# the cheapest widely used CLIP that is good enough for retrieval, and ~4.4 GFLOPs/image so it
+# runs at tens of frames/s on a laptop CPU. Larger models are one flag away.
+DEFAULT_CLIP_PRETRAINED = "laion2b_s34b_b79k"
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    fps: float = 1.0  # frames sampled per second of media (by decoder PTS, not frame index)
+    short_side: int = 256  # working resolution: the sampled frame's shorter side, in pixels
+
+
+@dataclass(frozen=True)
+class VisionConfig:
+    clip_model: str = DEFAULT_CLIP_MODEL  # open_clip model name, or path to a model-config JSON
+    clip_pretrained: str = DEFAULT_CLIP_PRETRAINED  # tag, checkpoint path, or "random" (tests/bench)
+    device: str = "auto"  # auto | cpu | cuda | cuda:N
+    batch_size: int = 32  # frames per embedding batch
+
+
+@dataclass(frozen=True)
+class SegmentConfig:
+    ema_alpha: float = 0.5  # weight of the newest frame in the running prediction of the next one
+    window: int = 30  # recent surprise values over which mu and sigma are taken (EM-LLM)
+    gamma: float = 2.0  # boundary when surprise > mu + gamma * sigma (EM-LLM uses 1.0 on tokens)
+    min_surprise: float = 0.12  # ...and surprise exceeds this floor (keeps static noise quiet)
+    warmup: int = 3  # frames of an event before a boundary may be considered
+    min_duration: float = 2.0  # seconds; no event is shorter, except the very last one
+    max_duration: float = 120.0  # seconds; longer events are cut at the most surprising frame
+    refine: str = "modularity"  # modularity | conductance | none
+    refine_radius: int = 3  # frames either side of a boundary searched by refinement
+    clip_weight: float = 1.0  # weight of the CLIP channel in the fused surprise
+    pixel_weight: float = 1.0  # weight of the low-level pixel channel in the fused surprise
+
+
+@dataclass(frozen=True)
+class ConsolidateConfig:
+    k: int = 4  # centroids kept per event (fewer if the event has fewer frames)
+    capacity: int = 256  # working-memory slots; beyond it the most similar neighbours merge
+    keyframes: int = 2  # JPEG keyframes saved per event (nearest the heaviest centroids)
+    kmeans_iters: int = 25  # weighted k-means iterations
+    jpeg_quality: int = 85  # keyframe thumbnail quality
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    source: SourceConfig = field(default_factory=SourceConfig)
+    vision: VisionConfig = field(default_factory=VisionConfig)
+    segment: SegmentConfig = field(default_factory=SegmentConfig)
+    consolidate: ConsolidateConfig = field(default_factory=ConsolidateConfig)
+    require: frozenset[str] = frozenset()  # channels whose absence is an error ("vision")
+
+
+_SECTIONS = {
+    "source": SourceConfig,
+    "vision": VisionConfig,
+    "segment": SegmentConfig,
+    "consolidate": ConsolidateConfig,
+}
+
+
+def load_recipe(path: Path, base: IngestConfig | None = None) -> IngestConfig:
+    """Read a TOML recipe; unknown sections or keys are errors (a typo must not pass silently)."""
+    base = base or IngestConfig()
+    try:
+        data = tomllib.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise InputError(f"recipe not found: {path}: pass an existing .toml file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"recipe {path} is not valid TOML ({exc}): fix the file") from None
+    updates: dict[str, object] = {}
+    for section, values in data.items():
+        if section == "require":
+            updates["require"] = frozenset(values)
+            continue
+        cls = _SECTIONS.get(section)
+        if cls is None or not isinstance(values, dict):
+            raise InputError(
+                f"recipe {path}: unknown section [{section}]: use one of {sorted(_SECTIONS)}"
+            )
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise InputError(
+                f"recipe {path}: unknown key(s) {sorted(unknown)} in [{section}]: "
+                f"known keys are {sorted(known)}"
+            )
+        updates[section] = dataclasses.replace(getattr(base, section), **values)
+    return dataclasses.replace(base, **updates)
+
+
+def validate(cfg: IngestConfig) -> None:
+    """Reject settings that cannot work, with the option to change."""
+    if not cfg.source.fps > 0:
+        raise InputError(f"--fps must be > 0 (got {cfg.source.fps})")
+    s = cfg.segment
+    if s.min_duration < 0 or s.max_duration <= s.min_duration:
+        raise InputError("segment: need 0 <= min_duration < max_duration")
+    if s.refine not in ("modularity", "conductance", "none"):
+        raise InputError(f"segment.refine must be modularity, conductance or none (got {s.refine!r})")
+    if cfg.consolidate.k < 1 or cfg.consolidate.capacity < 4 * (s.refine_radius + 1):
+        raise InputError("consolidate: need k >= 1 and capacity >= 4 * (refine_radius + 1)")

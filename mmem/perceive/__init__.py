@@ -1,0 +1,1 @@
+"""Perception: frames -> per-channel feature vectors."""

@@ -1,0 +1,1 @@
+"""Segmentation: a running surprise score cuts the stream into events."""

@@ -1,0 +1,141 @@
+"""Streaming surprise segmenter: ``push(observation) -> list[Segment]``, then ``flush()``.
+
+Surprise of frame t is its prediction error: per channel, 1 - cos between the frame's feature
+and a running prediction (an exponential moving average of the frames before it), fused as a
+weighted mean over the channels present. A boundary fires when surprise exceeds
+mu + gamma * sigma of the last `window` values (EM-LLM) and an absolute floor, once the open
+event is at least `min_duration` long; an event reaching `max_duration` is cut regardless.
+A fired boundary waits `refine_radius` more frames, then moves to the best split of the
+frames' similarity graph in a window around it (see refine.py).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from mmem.config import SegmentConfig
+from mmem.segment.refine import refine_boundary
+from mmem.types import Observation, Segment
+
+
+@dataclass(slots=True)
+class _Pending:
+    index: int  # the frame that fired: first frame of the new event before refinement
+    surprise: float
+    forced: bool
+
+
+class Segmenter:
+    def __init__(self, cfg: SegmentConfig) -> None:
+        self.cfg = cfg
+        self.weights = {"clip": cfg.clip_weight, "pixel": cfg.pixel_weight}
+        self._pred: dict[str, np.ndarray] = {}
+        self._history: deque[float] = deque(maxlen=cfg.window)
+        keep = 2 * cfg.refine_radius + 2
+        self._recent: deque[Observation] = deque(maxlen=keep)
+        self._event_first: int | None = None
+        self._event_start = 0.0
+        self._event_surprise = 0.0
+        self._pending: _Pending | None = None
+        self._last: Observation | None = None
+        self.surprises: deque[tuple[float, float]] = deque(maxlen=4096)  # (t, s), for inspection
+
+    # -- surprise ---------------------------------------------------------------------------
+    def _surprise(self, obs: Observation) -> float:
+        num = den = 0.0
+        a = self.cfg.ema_alpha
+        for name, x in obs.features.items():
+            w = float(self.weights.get(name, 1.0))
+            p = self._pred.get(name)
+            if p is not None and w > 0:
+                num += w * (1.0 - float(np.clip(x @ p, -1.0, 1.0)))
+                den += w
+            nxt = x if p is None else (1 - a) * p + a * x
+            norm = float(np.linalg.norm(nxt))
+            self._pred[name] = nxt / norm if norm > 0 else nxt
+        return num / den if den > 0 else 0.0
+
+    def _fires(self, obs: Observation, s: float) -> tuple[bool, bool]:
+        cfg = self.cfg
+        assert self._event_first is not None
+        age = obs.t - self._event_start
+        if age >= cfg.max_duration:
+            return True, True
+        if obs.index - self._event_first < cfg.warmup or age < cfg.min_duration:
+            return False, False
+        if len(self._history) < cfg.warmup or s < cfg.min_surprise:
+            return False, False
+        mu = float(np.mean(self._history))
+        sigma = float(np.std(self._history))
+        return s > mu + cfg.gamma * sigma, False
+
+    # -- streaming contract -----------------------------------------------------------------
+    def push(self, obs: Observation) -> list[Segment]:
+        out: list[Segment] = []
+        s = self._surprise(obs)
+        self.surprises.append((obs.t, s))
+        self._recent.append(obs)
+        self._last = obs
+        if self._event_first is None:
+            self._event_first, self._event_start = obs.index, obs.t
+            return out
+        if self._pending is None:
+            fire, forced = self._fires(obs, s)
+            if fire:
+                self._pending = _Pending(obs.index, s, forced)
+        self._history.append(s)
+        if self._pending is not None and obs.index - self._pending.index >= self.cfg.refine_radius:
+            out.append(self._cut())
+        return out
+
+    def flush(self, end: float | None = None) -> list[Segment]:
+        """Close what is open. `end` is the media's end time (default: last frame + 1 frame)."""
+        out: list[Segment] = []
+        if self._event_first is None or self._last is None:
+            return out
+        if self._pending is not None:
+            out.append(self._cut())
+        last_t = self._last.t
+        stop_t = end if end is not None and end > last_t else last_t + self._frame_gap()
+        out.append(
+            Segment(self._event_first, self._last.index + 1, self._event_start, stop_t,
+                    self._event_surprise)
+        )
+        self._event_first = None
+        return out
+
+    # -- internals --------------------------------------------------------------------------
+    def _frame_gap(self) -> float:
+        ts = [o.t for o in self._recent]
+        gaps = np.diff(ts) if len(ts) > 1 else np.array([1.0])
+        return float(np.median(gaps)) if gaps.size else 1.0
+
+    def _cut(self) -> Segment:
+        pend = self._pending
+        assert pend is not None and self._event_first is not None
+        self._pending = None
+        window = list(self._recent)
+        pos = {o.index: i for i, o in enumerate(window)}
+        boundary = pend.index
+        if self.cfg.refine != "none" and not pend.forced:
+            r = self.cfg.refine_radius
+            allowed = [
+                i for i, o in enumerate(window)
+                if i > 0
+                and o.index > self._event_first
+                and abs(o.index - pend.index) <= r
+                and o.t - self._event_start >= self.cfg.min_duration
+            ]
+            if pend.index in pos and len(allowed) > 1:
+                names = set.intersection(*(set(o.features) for o in window))
+                feats = {n: np.stack([o.features[n] for o in window]) for n in names}
+                if feats:
+                    boundary = window[refine_boundary(feats, self.weights, allowed, self.cfg.refine)].index
+        cut_obs = window[pos[boundary]] if boundary in pos else window[-1]
+        seg = Segment(self._event_first, boundary, self._event_start, cut_obs.t, self._event_surprise)
+        self._event_first, self._event_start = boundary, cut_obs.t
+        self._event_surprise = pend.surprise
+        return seg

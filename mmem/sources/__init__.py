@@ -1,0 +1,1 @@
+"""Sources turn media into timestamped frames (and, later, audio chunks)."""

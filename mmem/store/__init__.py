@@ -1,0 +1,1 @@
+"""Storage: LanceDB tables in one memory directory. The only package that imports lancedb."""

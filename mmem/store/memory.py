@@ -1,0 +1,271 @@
+"""A memory directory: LanceDB tables `sources` and `events`, keyframes, and a format marker.
+
+Every write is one LanceDB commit, so a crash or Ctrl-C leaves the tables readable at their
+last version. Events belong to a *run*; only the run named on the source row is visible, so a
+half-written re-ingest never mixes with (or destroys) the complete one it replaces.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mmem.errors import ModelMismatch, StoreError
+from mmem.store.schema import MARKER, SCHEMA_VERSION, events_schema, sources_schema
+from mmem.types import EventRecord
+
+SOURCES, EVENTS = "sources", "events"
+
+
+def default_db() -> Path:
+    env = os.environ.get("MMEM_DB")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("mmem")) / "memory"
+
+
+def _q(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+class Memory:
+    def __init__(self, root: Path, meta: dict[str, Any]) -> None:
+        import lancedb
+
+        self.root = root
+        self.meta = meta
+        self._db = lancedb.connect(str(root / "lance"))
+
+    # -- opening ----------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path, *, create: bool = False) -> Memory:
+        root = Path(path).expanduser()
+        marker = root / MARKER
+        if root.exists() and not root.is_dir():
+            raise StoreError(f"--db {root} is a file, not a memory directory: pass a directory")
+        if not marker.exists():
+            if root.is_dir() and any(root.iterdir()):
+                raise StoreError(
+                    f"--db {root} is not an mmem memory (no {MARKER}) and is not empty: "
+                    "pass an empty or new directory"
+                )
+            if not create:
+                raise StoreError(f"no memory at {root}: run `mmem ingest ...` first, or pass --db DIR")
+            try:
+                root.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create --db {root} ({exc.strerror}): pass a writable directory") from None
+            meta = {"format": "mmem-memory", "schema_version": SCHEMA_VERSION,
+                    "created_at": _now(), "vector_model": None, "dim": None}
+            _write_json(marker, meta)
+            return cls(root, meta)
+        try:
+            meta = json.loads(marker.read_text())
+        except (OSError, ValueError) as exc:
+            raise StoreError(f"{marker} is unreadable ({exc}): restore it from a backup or use another --db") from None
+        if not isinstance(meta, dict) or meta.get("format") != "mmem-memory":
+            raise StoreError(f"{root} is not an mmem memory ({MARKER} is foreign): pass another --db")
+        version = meta.get("schema_version")
+        if not isinstance(version, int) or version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{root} was written by a newer mmem (schema {version}, this one reads "
+                f"{SCHEMA_VERSION}): upgrade mmem"
+            )
+        return cls(root, meta)
+
+    # -- vector model -----------------------------------------------------------------------
+    @property
+    def vector_model(self) -> dict[str, Any] | None:
+        return self.meta.get("vector_model")
+
+    def bind_vector_model(self, spec: dict[str, Any], dim: int) -> None:
+        """Record the embedding model on first use; refuse a different one later."""
+        current = self.vector_model
+        if current is not None:
+            if current.get("model_id") != spec.get("model_id"):
+                raise ModelMismatch(
+                    f"this memory's vectors come from {current['model_id']}, not {spec['model_id']}: "
+                    f"pass --clip-model {current['clip_model']} --clip-pretrained "
+                    f"{current['clip_pretrained']}, or use another --db"
+                )
+            return
+        if self.meta.get("dim") not in (None, dim):
+            raise ModelMismatch(
+                f"this memory holds {self.meta['dim']}-d vectors, {spec['model_id']} makes {dim}-d: "
+                "use another --db"
+            )
+        self.meta.update(vector_model=spec, dim=dim)
+        _write_json(self.root / MARKER, self.meta)
+
+    def ensure_dim(self, dim: int) -> int:
+        """Vector width of the events table, fixing it on first use."""
+        if self.meta.get("dim") is None:
+            self.meta["dim"] = dim
+            _write_json(self.root / MARKER, self.meta)
+        return int(self.meta["dim"])
+
+    # -- tables -----------------------------------------------------------------------------
+    def _table(self, name: str):
+        try:
+            return self._db.open_table(name)
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def _sources(self):
+        t = self._table(SOURCES)
+        return t if t is not None else self._db.create_table(SOURCES, schema=sources_schema())
+
+    def _events(self):
+        t = self._table(EVENTS)
+        if t is None:
+            dim = self.meta.get("dim")
+            if dim is None:
+                raise StoreError("events table has no vector width yet (internal): ingest first")
+            t = self._db.create_table(EVENTS, schema=events_schema(int(dim)))
+        return t
+
+    # -- sources ----------------------------------------------------------------------------
+    def source_by_hash(self, content_hash: str) -> dict[str, Any] | None:
+        t = self._table(SOURCES)
+        if t is None:
+            return None
+        rows = t.search().where(f"content_hash = {_q(content_hash)}").limit(1).to_list()
+        return rows[0] if rows else None
+
+    def put_source(self, row: dict[str, Any]) -> None:
+        full = {f.name: row.get(f.name) for f in sources_schema()}
+        t = self._sources()
+        t.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute([full])
+
+    def update_source(self, source_id: str, **values: Any) -> None:
+        self._sources().update(where=f"id = {_q(source_id)}", values=values)
+
+    def sources(self) -> list[dict[str, Any]]:
+        t = self._table(SOURCES)
+        return t.search().limit(None).to_list() if t is not None else []
+
+    def find_sources(self, ref: str) -> list[dict[str, Any]]:
+        """Sources matching a path, a file name, or an id prefix."""
+        out = []
+        path = str(Path(ref).expanduser().resolve()) if ref else ""
+        for row in self.sources():
+            if ref in (row["id"], row["uri"]) or row["uri"] == path or row["id"].startswith(ref) \
+                    or Path(row["uri"]).name == ref:
+                out.append(row)
+        return out
+
+    # -- events -----------------------------------------------------------------------------
+    def add_events(self, records: list[EventRecord], run: str) -> None:
+        if not records:
+            return
+        rows = []
+        for r in records:
+            d = asdict(r)
+            d["run"] = run
+            d["vector"] = None if r.vector is None else r.vector.tolist()
+            d["centroids"] = None if r.centroids is None else r.centroids.tolist()
+            d["centroid_weights"] = r.centroid_weights.tolist()
+            d["centroid_times"] = r.centroid_times.tolist()
+            rows.append(d)
+        self._events().add(rows)
+
+    def drop_runs(self, source_id: str, keep_run: str | None) -> None:
+        """Delete a source's events and keyframes except those of `keep_run`."""
+        t = self._table(EVENTS)
+        cond = f"source_id = {_q(source_id)}"
+        if keep_run:
+            cond += f" AND run != {_q(keep_run)}"
+        if t is not None:
+            t.delete(cond)
+        kdir = self.root / "keyframes" / source_id
+        if kdir.is_dir():
+            if keep_run is None:
+                shutil.rmtree(kdir, ignore_errors=True)
+            else:
+                for f in kdir.iterdir():
+                    if f"-{keep_run}-" not in f.name:
+                        f.unlink(missing_ok=True)
+
+    def visible_runs(self) -> dict[str, dict[str, Any]]:
+        return {s["id"]: s for s in self.sources() if s.get("run")}
+
+    def events(self, source_ids: list[str] | None = None) -> list[dict[str, Any]]:
+        """Visible events, in (source, start) order, without their vectors."""
+        t = self._table(EVENTS)
+        if t is None:
+            return []
+        runs = self.visible_runs()
+        wanted = source_ids if source_ids is not None else list(runs)
+        if not wanted:
+            return []
+        cond = " OR ".join(
+            f"(source_id = {_q(s)} AND run = {_q(runs[s]['run'])})" for s in wanted if s in runs
+        )
+        if not cond:
+            return []
+        cols = ["id", "source_id", "seq", "start", "end", "started_at", "surprise", "keyframes",
+                "n_frames"]
+        rows = t.search().where(cond).select(cols).limit(None).to_list()
+        return sorted(rows, key=lambda r: (r["source_id"], r["start"]))
+
+    def search(self, query: np.ndarray, limit: int) -> list[tuple[dict[str, Any], float]]:
+        """Events nearest to `query` by their vector or their best centroid (cosine similarity)."""
+        t = self._table(EVENTS)
+        if t is None:
+            return []
+        runs = self.visible_runs()
+        best: dict[str, tuple[dict[str, Any], float]] = {}
+        q = np.asarray(query, np.float32).tolist()
+        cols = ["id", "source_id", "run", "seq", "start", "end", "started_at", "keyframes", "_distance"]
+        for column in ("vector", "centroids"):
+            hits = (
+                t.search(q, vector_column_name=column)
+                .distance_type("cosine")
+                .select(cols)
+                .limit(limit * 3)
+                .to_list()
+            )
+            for h in hits:
+                src = runs.get(h["source_id"])
+                if src is None or src["run"] != h["run"]:
+                    continue  # a stale or unfinished run
+                score = 1.0 - float(h.pop("_distance"))
+                if h["id"] not in best or score > best[h["id"]][1]:
+                    best[h["id"]] = (h, score)
+        return sorted(best.values(), key=lambda p: -p[1])[:limit]
+
+    def neighbours(self, source_id: str, run: str, seqs: list[int]) -> list[dict[str, Any]]:
+        t = self._table(EVENTS)
+        if t is None or not seqs:
+            return []
+        cond = (f"source_id = {_q(source_id)} AND run = {_q(run)} AND seq IN "
+                f"({', '.join(str(int(s)) for s in seqs)})")
+        return t.search().where(cond).select(["id", "seq", "start", "end"]).limit(None).to_list()
+
+    def compact(self) -> None:
+        for name in (SOURCES, EVENTS):
+            t = self._table(name)
+            if t is not None:
+                try:
+                    t.optimize()
+                except Exception:  # compaction is an optimisation; never fail an ingest on it
+                    pass
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2))
+    os.replace(tmp, path)

@@ -1,0 +1,53 @@
+"""Table schemas and the on-disk format version."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+SCHEMA_VERSION = 1
+MARKER = "mmem.json"  # identifies a directory as an mmem memory; holds version + vector model
+
+
+def sources_schema() -> pa.Schema:
+    return pa.schema(
+        [
+            pa.field("id", pa.string(), nullable=False),  # content-hash prefix
+            pa.field("uri", pa.string()),
+            pa.field("kind", pa.string()),  # file | webcam | stream
+            pa.field("duration", pa.float64()),
+            pa.field("fps", pa.float64()),  # native frame rate
+            pa.field("sample_fps", pa.float64()),  # --fps used
+            pa.field("width", pa.int32()),
+            pa.field("height", pa.int32()),
+            pa.field("content_hash", pa.string()),
+            pa.field("status", pa.string()),  # ingesting | incomplete | complete
+            pa.field("run", pa.string()),  # the run whose events are visible
+            pa.field("ingested_at", pa.string()),
+            pa.field("model_ids", pa.list_(pa.string())),
+            pa.field("channels", pa.list_(pa.string())),  # channels that ran: vision, pixel
+            pa.field("skipped", pa.list_(pa.string())),  # "vision: <why>" for skipped channels
+            pa.field("n_events", pa.int32()),
+        ]
+    )
+
+
+def events_schema(dim: int) -> pa.Schema:
+    vec = pa.list_(pa.float32(), dim)
+    return pa.schema(
+        [
+            pa.field("id", pa.string(), nullable=False),
+            pa.field("source_id", pa.string()),
+            pa.field("run", pa.string()),
+            pa.field("seq", pa.int32()),
+            pa.field("start", pa.float64()),
+            pa.field("end", pa.float64()),
+            pa.field("started_at", pa.string()),  # ISO wall time of start (live), else null
+            pa.field("vector", vec, nullable=True),  # null when no embedding channel ran
+            pa.field("centroids", pa.list_(vec), nullable=True),
+            pa.field("centroid_weights", pa.list_(pa.float32())),
+            pa.field("centroid_times", pa.list_(pa.float32())),
+            pa.field("surprise", pa.float32()),
+            pa.field("keyframes", pa.list_(pa.string())),
+            pa.field("n_frames", pa.int32()),
+        ]
+    )

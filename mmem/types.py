@@ -1,0 +1,71 @@
+"""The few frozen records that travel between stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One sampled video frame."""
+
+    index: int  # position among the *sampled* frames of this source (0, 1, 2, ...)
+    t: float  # seconds from the start of the source, from decoder PTS (files) or capture clock
+    image: np.ndarray  # HxWx3 uint8 RGB, already reduced to the working resolution, upright
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """What perception made of one frame: per-channel feature vectors (L2-normalised)."""
+
+    index: int
+    t: float
+    features: dict[str, np.ndarray]  # channel name ("clip", "pixel") -> 1-D float32, unit norm
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A closed event as the segmenter sees it: a half-open range of sampled-frame indices."""
+
+    first: int  # index of the first frame in the event
+    stop: int  # one past the last frame
+    start: float  # seconds; time of the first frame
+    end: float  # seconds; start of the next event, or the end of the media for the last one
+    surprise: float  # fused surprise at the boundary that opened this event (0 for the first)
+
+
+@dataclass(frozen=True, slots=True)
+class EventRecord:
+    """A consolidated long-term memory record for one event."""
+
+    id: str
+    source_id: str
+    seq: int  # position of the event within its source
+    start: float
+    end: float
+    started_at: str | None  # ISO-8601 wall-clock time of `start` for live sources, else None
+    vector: np.ndarray | None  # normalised mean embedding; None when no embedding channel ran
+    centroids: np.ndarray | None  # K x D, time-ordered
+    centroid_weights: np.ndarray  # K member counts, sums to n_frames
+    centroid_times: np.ndarray  # K mean timestamps (seconds), ascending
+    surprise: float
+    keyframes: list[str]  # paths relative to the memory directory
+    n_frames: int
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """One retrieved answer span."""
+
+    event_id: str
+    source: str
+    start: float
+    end: float
+    started_at: str | None
+    score: float
+    keyframe: str | None
+    transcript: str | None = None
+    entities: list[str] = field(default_factory=list)
+    event_ids: list[str] = field(default_factory=list)  # all events merged into this moment

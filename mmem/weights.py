@@ -1,0 +1,152 @@
+"""The one place that finds model weights: cache directory, offline switch, one clear error.
+
+Weights live under ``$MMEM_HOME/models`` (default: the XDG cache, ``~/.cache/mmem/models``).
+Nothing else in mmem downloads anything. Lookups are cache-first and never wait on a dead
+network: with ``MMEM_OFFLINE=1`` (or ``HF_HUB_OFFLINE=1``), or when the hub's host does not
+answer within a few seconds, an uncached model raises :class:`WeightsUnavailable` at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from mmem.errors import InputError, WeightsUnavailable
+
+RANDOM = "random"  # --clip-pretrained value: deterministic random init (tests, benchmarks)
+_HF_FILES = ("open_clip_model.safetensors", "open_clip_pytorch_model.bin")
+_BUNDLED_CONFIGS = Path(__file__).parent / "perceive" / "model_configs"
+
+
+def home() -> Path:
+    """mmem's own directory for caches: $MMEM_HOME, else the XDG cache dir."""
+    env = os.environ.get("MMEM_HOME")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("mmem"))
+
+
+def model_cache() -> Path:
+    return home() / "models"
+
+
+def offline() -> bool:
+    return any(os.environ.get(v, "") not in ("", "0") for v in ("MMEM_OFFLINE", "HF_HUB_OFFLINE"))
+
+
+def _online(host: str = "huggingface.co", timeout: float = 3.0) -> bool:
+    if offline():
+        return False
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class ClipWeights:
+    model: str  # open_clip model name (a registered config)
+    checkpoint: Path | None  # local weights file; None for random init
+    model_id: str  # stable identity recorded with every vector ("ViT-B-32/laion2b_s34b_b79k")
+    mean: tuple[float, float, float] | None = None  # image normalisation of the pretrained tag
+    std: tuple[float, float, float] | None = None
+
+
+def register_model_name(model: str) -> str:
+    """Accept an open_clip model name or a path to a model-config JSON; return the name."""
+    import open_clip
+
+    open_clip.add_model_config(_BUNDLED_CONFIGS)
+    path = Path(model).expanduser()
+    if model.endswith(".json") or path.is_file():
+        if not path.is_file():
+            raise InputError(f"--clip-model {model}: no such config file: pass an existing .json")
+        open_clip.add_model_config(path)
+        return path.stem
+    if model.startswith("hf-hub:"):
+        return model
+    if open_clip.get_model_config(model) is None:
+        raise InputError(
+            f"unknown --clip-model {model!r}: use an open_clip name (see `open_clip.list_models()`, "
+            "e.g. ViT-B-32) or a path to a model-config JSON"
+        )
+    return model
+
+
+def _file_id(path: Path) -> str:
+    h = hashlib.blake2b(digest_size=6)
+    with path.open("rb") as f:
+        h.update(f.read(1 << 20))
+    h.update(str(path.stat().st_size).encode())
+    return h.hexdigest()
+
+
+def _cached_pretrained(cfg: dict, cache: Path) -> Path | None:
+    hub = cfg.get("hf_hub", "")
+    if hub:
+        from huggingface_hub import try_to_load_from_cache
+
+        repo, filename = os.path.split(hub.rstrip("/")) if not hub.endswith("/") else (hub[:-1], "")
+        names = (filename,) if filename else _HF_FILES
+        for name in names:
+            found = try_to_load_from_cache(repo, name, cache_dir=str(cache))
+            if isinstance(found, str):
+                return Path(found)
+    url = cfg.get("url", "")
+    if url:
+        candidate = cache / os.path.basename(url)
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def resolve_clip(model: str, pretrained: str, *, download: bool = True) -> ClipWeights:
+    """Find CLIP weights locally, downloading them only when allowed and the hub answers."""
+    name = register_model_name(model)
+    if pretrained == RANDOM:
+        return ClipWeights(model=name, checkpoint=None, model_id=f"{name}/{RANDOM}")
+    path = Path(pretrained).expanduser()
+    if path.is_file():
+        return ClipWeights(model=name, checkpoint=path, model_id=f"{name}/file-{_file_id(path)}")
+    if os.sep in pretrained or pretrained.endswith((".pt", ".bin", ".safetensors")):
+        raise InputError(f"--clip-pretrained {pretrained}: no such file: pass an existing checkpoint")
+    import open_clip
+
+    cfg = open_clip.get_pretrained_cfg(name, pretrained)
+    if not cfg:
+        tags = open_clip.list_pretrained_tags_by_model(name)
+        raise InputError(
+            f"unknown --clip-pretrained {pretrained!r} for {name}: "
+            f"use one of {tags or ['a checkpoint path']} or 'random'"
+        )
+    mean, std = cfg.get("mean"), cfg.get("std")
+    cache = model_cache()
+    found = _cached_pretrained(cfg, cache)
+    if found is None and download and _online():
+        try:
+            found = Path(open_clip.download_pretrained(cfg, cache_dir=str(cache)))
+        except Exception:  # hub errors are many and varied; all mean the same to the user
+            found = None
+    if found is None or not found.is_file():
+        raise WeightsUnavailable(
+            f"CLIP weights {name}/{pretrained} are not cached in {cache} and no network: run "
+            f"`mmem models pull --clip-model {name} --clip-pretrained {pretrained}` on a connected "
+            "machine (then copy that folder here) or pass --clip-pretrained PATH"
+        )
+    return ClipWeights(
+        model=name, checkpoint=found, model_id=f"{name}/{pretrained}", mean=mean, std=std
+    )
+
+
+def clip_embed_dim(model: str) -> int | None:
+    """Embedding width of a model config, known without any weights."""
+    import open_clip
+
+    cfg = open_clip.get_model_config(register_model_name(model))
+    return int(cfg["embed_dim"]) if cfg else None
