@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from mmem.config import IngestConfig
-from mmem.perceive.base import ImageEmbedder
 from mmem.perceive.lowlevel import pixel_feature
+from mmem.perceive.vision import Vision
 from mmem.segment.segmenter import Segmenter
 from mmem.sources.file import content_hash, iter_frames, probe
 from mmem.store.memory import Memory
@@ -39,6 +39,7 @@ class IngestReport:
     wall: float = 0.0  # seconds spent
     channels: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # "vision: why" for channels that did not run
+    warnings: list[str] = field(default_factory=list)  # problems with the input that did not stop it
     stage_seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
     peak_working_bytes: int = 0
 
@@ -46,16 +47,6 @@ class IngestReport:
     def speed(self) -> float:
         """Real-time factor: media seconds per wall second."""
         return self.duration / self.wall if self.wall > 0 else 0.0
-
-
-@dataclass(frozen=True)
-class Vision:
-    """The vision channel as built for a run: an embedder, or the reason there is none."""
-
-    embedder: ImageEmbedder | None
-    spec: dict | None  # {"clip_model", "clip_pretrained", "model_id"} when embedder is set
-    dim: int  # vector width of the events table
-    skipped: str | None = None
 
 
 def _batches(frames: Iterator[Frame], size: int, timer: dict[str, float]) -> Iterator[list[Frame]]:
@@ -88,7 +79,9 @@ def ingest_file(
     sid = digest[:16]
     report = IngestReport(source_id=sid, uri=str(path), status="ingested", duration=info.duration)
     existing = memory.source_by_hash(digest)
-    if existing and existing["status"] == "complete" and not force:
+    channels = ["pixel"] + (["vision"] if vision.embedder is not None else [])
+    upgrade = existing is not None and not set(channels) <= set(existing.get("channels") or [])
+    if existing and existing["status"] == "complete" and not force and not upgrade:
         report.status = "skipped"
         report.events = int(existing.get("n_events") or 0)
         report.uri = existing["uri"]
@@ -104,7 +97,7 @@ def ingest_file(
     if vision.embedder is not None and vision.spec is not None:
         memory.bind_vector_model(vision.spec, vision.dim)
     run = uuid.uuid4().hex[:8]
-    report.channels = ["pixel"] + (["vision"] if vision.embedder is not None else [])
+    report.channels = channels
     report.skipped = [f"vision: {vision.skipped}"] if vision.skipped else []
     row = {
         "id": sid, "uri": str(path), "kind": "file", "duration": info.duration, "fps": info.fps,
@@ -169,7 +162,15 @@ def ingest_file(
             report.peak_working_bytes = max(report.peak_working_bytes, wm.nbytes if wm else 0)
             if progress is not None:
                 progress(batch[-1].t, info.duration)
-        close(seg.flush(info.duration if info.duration > 0 else None))
+        last_t = seg.last_time
+        end: float | None = info.duration if info.duration > 0 else None
+        if end is not None and last_t is not None and last_t < end - max(2.0, 2.0 / cfg.source.fps):
+            report.warnings.append(
+                f"decoded only {last_t:.1f}s of {end:.1f}s: the file looks truncated; "
+                "events cover the decodable part"
+            )
+            end = None
+        close(seg.flush(end))
         flush_events()
         report.events = seq
         row.update(status="complete", run=run, n_events=seq)

@@ -7,6 +7,10 @@ centre-crop, normalise. No PIL round trip.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import Iterator
+
 import numpy as np
 
 from mmem.weights import ClipWeights
@@ -14,6 +18,18 @@ from mmem.weights import ClipWeights
 _OPENAI_MEAN = (0.48145466, 0.4578275, 0.40821073)
 _OPENAI_STD = (0.26862954, 0.26130258, 0.27577711)
 _RANDOM_SEED = 0
+
+
+@contextlib.contextmanager
+def _quiet_logging() -> Iterator[None]:
+    """open_clip logs "No pretrained weights loaded" for deliberate random init; mmem reports
+    model identity itself (doctor, source rows), so silence that one call."""
+    previous = logging.root.manager.disable
+    logging.disable(logging.WARNING)
+    try:
+        yield
+    finally:
+        logging.disable(previous)
 
 
 class ClipEmbedder:
@@ -28,7 +44,7 @@ class ClipEmbedder:
         self.device = resolve_device(device)
         self.batch_size = batch_size
         self.model_id = weights.model_id
-        with torch.random.fork_rng(devices=[]):
+        with torch.random.fork_rng(devices=[]), _quiet_logging():
             torch.manual_seed(_RANDOM_SEED)  # random init is reproducible across processes
             model = open_clip.create_model(
                 weights.model,

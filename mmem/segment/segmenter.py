@@ -58,10 +58,10 @@ class Segmenter:
             self._pred[name] = nxt / norm if norm > 0 else nxt
         return num / den if den > 0 else 0.0
 
-    def _fires(self, obs: Observation, s: float) -> tuple[bool, bool]:
+    def _fires(self, obs: Observation, prev_t: float, s: float) -> tuple[bool, bool]:
         cfg = self.cfg
         assert self._event_first is not None
-        age = obs.t - self._event_start
+        age = (prev_t + obs.t) / 2 - self._event_start  # length of the event if it ended here
         if age >= cfg.max_duration:
             return True, True
         if obs.index - self._event_first < cfg.warmup or age < cfg.min_duration:
@@ -72,18 +72,23 @@ class Segmenter:
         sigma = float(np.std(self._history))
         return s > mu + cfg.gamma * sigma, False
 
+    @property
+    def last_time(self) -> float | None:
+        """Timestamp of the newest frame pushed, if any."""
+        return self._last.t if self._last is not None else None
+
     # -- streaming contract -----------------------------------------------------------------
     def push(self, obs: Observation) -> list[Segment]:
         out: list[Segment] = []
         s = self._surprise(obs)
         self.surprises.append((obs.t, s))
         self._recent.append(obs)
-        self._last = obs
-        if self._event_first is None:
+        prev, self._last = self._last, obs
+        if self._event_first is None or prev is None:
             self._event_first, self._event_start = obs.index, obs.t
             return out
         if self._pending is None:
-            fire, forced = self._fires(obs, s)
+            fire, forced = self._fires(obs, prev.t, s)
             if fire:
                 self._pending = _Pending(obs.index, s, forced)
         self._history.append(s)
@@ -127,15 +132,18 @@ class Segmenter:
                 if i > 0
                 and o.index > self._event_first
                 and abs(o.index - pend.index) <= r
-                and o.t - self._event_start >= self.cfg.min_duration
+                and (window[i - 1].t + o.t) / 2 - self._event_start >= self.cfg.min_duration
             ]
             if pend.index in pos and len(allowed) > 1:
                 names = set.intersection(*(set(o.features) for o in window))
                 feats = {n: np.stack([o.features[n] for o in window]) for n in names}
                 if feats:
                     boundary = window[refine_boundary(feats, self.weights, allowed, self.cfg.refine)].index
-        cut_obs = window[pos[boundary]] if boundary in pos else window[-1]
-        seg = Segment(self._event_first, boundary, self._event_start, cut_obs.t, self._event_surprise)
-        self._event_first, self._event_start = boundary, cut_obs.t
+        i = pos.get(boundary, len(window) - 1)
+        # The change happened somewhere between the last frame of the old event and the first
+        # of the new one: the midpoint halves the worst-case timing error (1/fps -> 1/(2 fps)).
+        cut_t = (window[i - 1].t + window[i].t) / 2 if i > 0 else window[i].t
+        seg = Segment(self._event_first, boundary, self._event_start, cut_t, self._event_surprise)
+        self._event_first, self._event_start = boundary, cut_t
         self._event_surprise = pend.surprise
         return seg

@@ -48,8 +48,8 @@ def _open(path: Path):  # -> av.container.InputContainer
         return av.open(str(path), metadata_errors="ignore")
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
         raise MediaOpenError(
-            f"{path} is not a media file FFmpeg can read ({exc.__class__.__name__}): "
-            "pass a video file (mp4, mkv, avi, mpg, mov, webm)"
+            f"{path} cannot be opened as media ({exc.__class__.__name__}): it is not a video, "
+            "or it is truncated or corrupt; pass a complete video file (mp4, mkv, avi, mpg, mov, webm)"
         ) from None
 
 

@@ -99,12 +99,19 @@ class Memory:
                 )
             return
         if self.meta.get("dim") not in (None, dim):
-            raise ModelMismatch(
-                f"this memory holds {self.meta['dim']}-d vectors, {spec['model_id']} makes {dim}-d: "
-                "use another --db"
-            )
+            self._rewidth(dim)  # no vision ever ran: every vector is null, only the width changes
         self.meta.update(vector_model=spec, dim=dim)
         _write_json(self.root / MARKER, self.meta)
+
+    def _rewidth(self, dim: int) -> None:
+        t = self._table(EVENTS)
+        if t is not None:
+            rows = t.to_arrow().drop_columns(["vector", "centroids"]).to_pylist()
+            self._db.drop_table(EVENTS)
+            t = self._db.create_table(EVENTS, schema=events_schema(dim))
+            if rows:
+                t.add([{**r, "vector": None, "centroids": None} for r in rows])
+        self.meta["dim"] = dim
 
     def ensure_dim(self, dim: int) -> int:
         """Vector width of the events table, fixing it on first use."""
@@ -215,7 +222,7 @@ class Memory:
         cols = ["id", "source_id", "seq", "start", "end", "started_at", "surprise", "keyframes",
                 "n_frames"]
         rows = t.search().where(cond).select(cols).limit(None).to_list()
-        return sorted(rows, key=lambda r: (r["source_id"], r["start"]))
+        return sorted(rows, key=lambda r: (runs[r["source_id"]]["uri"], r["start"]))
 
     def search(self, query: np.ndarray, limit: int) -> list[tuple[dict[str, Any], float]]:
         """Events nearest to `query` by their vector or their best centroid (cosine similarity)."""

@@ -1,0 +1,89 @@
+"""Make test and benchmark videos from the real samples (PyAV + libx264; no ffmpeg binary)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+
+def _frames(path: Path, size: tuple[int, int]) -> Iterator[tuple[float, np.ndarray]]:
+    with av.open(str(path)) as c:
+        s = c.streams.video[0]
+        s.thread_type = "AUTO"
+        origin = None
+        for f in c.decode(s):
+            if f.pts is None:
+                continue
+            origin = f.pts if origin is None else origin
+            yield float((f.pts - origin) * s.time_base), f.reformat(
+                width=size[0], height=size[1], format="yuv420p"
+            ).to_ndarray()
+
+
+def concat(
+    inputs: Sequence[Path], out: Path, size: tuple[int, int] = (1280, 720), fps: int = 30,
+    crf: int = 23,
+) -> list[float]:
+    """Concatenate videos into one constant-rate H.264 MP4; return the join times (seconds).
+
+    Each output frame shows the latest input frame at or before its time, so inputs at any frame
+    rate come out at `fps` with their real durations.
+    """
+    joins: list[float] = []
+    offset = 0.0
+    n = 0
+    with av.open(str(out), "w") as c:
+        st = c.add_stream("libx264", rate=fps)
+        st.width, st.height, st.pix_fmt = size[0], size[1], "yuv420p"
+        st.options = {"crf": str(crf), "preset": "veryfast"}
+        for i, path in enumerate(inputs):
+            if i:
+                joins.append(offset)
+            with av.open(str(path)) as probe:
+                vs = probe.streams.video[0]
+                dur = float(vs.duration * vs.time_base) if vs.duration else probe.duration / 1e6
+            last = None
+            frames = _frames(path, size)
+            pending = next(frames, None)
+            while n / fps < offset + dur - 1e-9:
+                t = n / fps - offset
+                while pending is not None and pending[0] <= t + 1e-9:
+                    last = pending[1]
+                    pending = next(frames, None)
+                if last is None:
+                    last = pending[1] if pending else np.zeros((size[1] * 3 // 2, size[0]), np.uint8)
+                frame = av.VideoFrame.from_ndarray(last, format="yuv420p")
+                frame.pts = n
+                frame.time_base = Fraction(1, fps)
+                for p in st.encode(frame):
+                    c.mux(p)
+                n += 1
+            offset += dur
+        for p in st.encode():
+            c.mux(p)
+    return joins
+
+
+def variable_rate(out: Path, times: Sequence[float], colours: Sequence[tuple[int, int, int]],
+                  size: tuple[int, int] = (160, 96)) -> None:
+    """An MP4 whose frames sit at the given (irregular) times, each a solid colour with a
+    frame-specific bar, so a test can check which frame was sampled."""
+    with av.open(str(out), "w") as c:
+        st = c.add_stream("libx264", rate=1000)
+        st.width, st.height, st.pix_fmt = size[0], size[1], "yuv420p"
+        st.codec_context.time_base = Fraction(1, 1000)
+        st.options = {"bf": "0"}
+        for t, colour in zip(times, colours, strict=True):
+            img = np.empty((size[1], size[0], 3), np.uint8)
+            img[:] = colour
+            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+            frame.pts = int(round(t * 1000))
+            frame.time_base = Fraction(1, 1000)
+            for p in st.encode(frame):
+                c.mux(p)
+        for p in st.encode():
+            c.mux(p)

@@ -1,0 +1,25 @@
+"""The `mmem` command. Each command group lives in its own module; heavy imports happen
+inside commands, so `mmem --help` stays fast."""
+
+from __future__ import annotations
+
+import typer
+
+from mmem.cli import ask, doctor, events, ingest, models
+
+app = typer.Typer(
+    name="mmem",
+    help="Streaming multimodal memory: ingest video, then ask what happened, when.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("ingest")(ingest.ingest)
+app.command("events")(events.events)
+app.command("ask")(ask.ask)
+app.command("doctor")(doctor.doctor)
+app.add_typer(models.app, name="models")
+
+
+def main() -> None:
+    app()

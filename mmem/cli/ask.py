@@ -1,0 +1,82 @@
+"""`mmem ask`: answer a question from memory, with times and evidence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mmem.cli.common import DbOption, JsonOption, db_path, err, handles_errors, out, print_json
+from mmem.errors import InputError, WeightsUnavailable
+
+
+@handles_errors
+def ask(
+    question: Annotated[str, typer.Argument(help="What to look for, in words.")],
+    k: Annotated[int, typer.Option("-k", "--top", help="How many moments to return.")] = 5,
+    source: Annotated[str | None, typer.Option(help="Only search this source: path, file name or id.")] = None,
+    min_score: Annotated[float | None, typer.Option(help="Drop moments scoring below this.")] = None,
+    device: Annotated[str, typer.Option(envvar="MMEM_DEVICE", help="auto | cpu | cuda | cuda:N.")] = "auto",
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Find the moments that match a question; the best evidence first."""
+    from mmem.perceive.device import check_device_name
+    from mmem.recall.answer import Answer
+    from mmem.store.memory import Memory
+
+    if not question.strip():
+        raise InputError("the question is empty: ask something, e.g. mmem ask \"a red car\"")
+    if k < 1:
+        raise InputError("-k must be at least 1")
+    check_device_name(device)
+    memory = Memory.open(db_path(db))
+    ids = None
+    if source is not None:
+        found = memory.find_sources(source)
+        if not found:
+            raise InputError(f"no source matches {source!r}: see `mmem events` for what memory holds")
+        ids = [s["id"] for s in found]
+
+    spec = memory.vector_model
+    result: Answer
+    if spec is None:
+        result = Answer(question, "No visual index in this memory: it was built without CLIP "
+                        "weights. Ingest again with weights available (see `mmem doctor`).")
+    else:
+        from mmem.perceive.clip import ClipEmbedder
+        from mmem.recall.answer import ask as run_ask
+        from mmem.weights import resolve_clip
+
+        try:
+            weights = resolve_clip(spec["clip_model"], spec["clip_pretrained"])
+        except WeightsUnavailable as exc:
+            result = Answer(question, f"Cannot search the visual index: {exc}")
+        else:
+            embedder = ClipEmbedder(weights, device=device)
+            result = run_ask(memory, embedder, question, k=k, source_ids=ids, min_score=min_score)
+
+    if json_out:
+        print_json(result.to_json())
+        return
+    _print(result)
+
+
+def _print(result) -> None:
+    from rich.table import Table
+
+    from mmem.recall.answer import clock
+
+    out.print(result.answer)
+    if not result.moments:
+        return
+    table = Table()
+    for col in ("#", "source", "from", "to", "score", "keyframe"):
+        table.add_column(col)
+    for i, m in enumerate(result.moments, 1):
+        table.add_row(str(i), Path(m.source).name, clock(m.start), clock(m.end), f"{m.score:.3f}",
+                      m.keyframe or "-")
+    out.print(table)
+    if err.is_terminal:
+        err.print("[dim]open a keyframe to see the moment; --json for scripts[/]", markup=True)

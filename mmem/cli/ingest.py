@@ -1,0 +1,151 @@
+"""`mmem ingest`: remember recorded video files."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from mmem.cli.common import DbOption, JsonOption, db_path, err, handles_errors, out, print_json
+from mmem.errors import InputError
+
+
+def _expand(paths: list[Path], recursive: bool) -> list[Path]:
+    from mmem.sources.file import MEDIA_SUFFIXES
+
+    files: list[Path] = []
+    for p in paths:
+        p = p.expanduser()
+        if p.is_dir():
+            if not recursive:
+                raise InputError(f"{p} is a directory: add --recursive to ingest the media files in it")
+            found = sorted(
+                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in MEDIA_SUFFIXES
+            )
+            if not found:
+                raise InputError(f"{p} holds no video files ({', '.join(sorted(MEDIA_SUFFIXES))})")
+            files.extend(found)
+        elif not p.exists():
+            raise InputError(f"no such file: {p}: check the path")
+        else:
+            files.append(p)
+    return files
+
+
+@handles_errors
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Video files (or folders with --recursive).")],
+    fps: Annotated[float | None, typer.Option(help="Frames sampled per second of media [default 1.0].")] = None,
+    device: Annotated[str | None, typer.Option(envvar="MMEM_DEVICE", help="auto | cpu | cuda | cuda:N [default auto].")] = None,
+    clip_model: Annotated[str | None, typer.Option(envvar="MMEM_CLIP_MODEL", help="open_clip model name or model-config JSON [default ViT-B-32].")] = None,
+    clip_pretrained: Annotated[str | None, typer.Option(envvar="MMEM_CLIP_PRETRAINED", help="Pretrained tag, checkpoint path, or 'random' [default laion2b_s34b_b79k].")] = None,
+    require: Annotated[list[str] | None, typer.Option(help="Fail instead of skipping this channel when it cannot run (vision).")] = None,
+    recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Ingest the media files inside folders.")] = False,
+    force: Annotated[bool, typer.Option(help="Re-ingest files already in memory.")] = False,
+    recipe: Annotated[Path | None, typer.Option(help="TOML recipe with [source]/[vision]/[segment]/[consolidate] settings.")] = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Ingest recorded video: sample frames, cut events by surprise, store them in memory."""
+    from mmem.config import IngestConfig, load_recipe, validate
+    from mmem.perceive.device import check_device_name
+    from mmem.sources.file import probe
+
+    cfg = load_recipe(recipe) if recipe else IngestConfig()
+    src = dataclasses.replace(cfg.source, **({"fps": fps} if fps is not None else {}))
+    vis_updates = {k: v for k, v in (("device", device), ("clip_model", clip_model),
+                                     ("clip_pretrained", clip_pretrained)) if v is not None}
+    vis = dataclasses.replace(cfg.vision, **vis_updates)
+    required = frozenset(require) if require else cfg.require
+    unknown = required - {"vision"}
+    if unknown:
+        raise InputError(f"--require {', '.join(sorted(unknown))}: unknown channel; use --require vision")
+    cfg = dataclasses.replace(cfg, source=src, vision=vis, require=required)
+    validate(cfg)
+    check_device_name(cfg.vision.device)
+
+    files = _expand(paths, recursive)
+    for f in files:
+        probe(f)  # every input is checked before anything is written
+
+    from mmem.store.memory import Memory
+
+    memory = Memory.open(db_path(db), create=True)
+    with err.status("loading models...", spinner="dots") if not json_out else nullcontext():
+        from mmem.perceive.vision import build_vision
+
+        vision = build_vision(cfg.vision, required="vision" in cfg.require)
+    if vision.skipped:
+        err.print(f"[yellow]warning:[/] vision channel skipped: {escape(vision.skipped)}")
+
+    reports = _run(files, memory, cfg, vision, force, json_out)
+    memory.compact()
+    if json_out:
+        print_json({"db": str(memory.root), "sources": [_report_json(r) for r in reports]})
+    else:
+        _print_summary(reports, memory.root)
+
+
+def _run(files, memory, cfg, vision, force: bool, quiet: bool):
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from mmem.pipeline import ingest_file
+
+    reports = []
+    progress = Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+        TimeRemainingColumn(), console=err, disable=quiet, transient=False,
+    )
+    with progress:
+        for f in files:
+            task = progress.add_task(f.name, total=None)
+
+            def update(done: float, total: float, task=task) -> None:
+                progress.update(task, completed=done, total=total or None)
+
+            try:
+                report = ingest_file(f, memory, cfg, vision, force=force, progress=update)
+            except KeyboardInterrupt:
+                progress.stop()
+                err.print(
+                    f"interrupted: {f} is marked incomplete in {memory.root}; "
+                    "run the same command again to redo it"
+                )
+                raise typer.Exit(130) from None
+            progress.update(task, completed=report.duration, total=report.duration or 1)
+            for w in report.warnings:
+                err.print(f"[yellow]warning:[/] {escape(f.name)}: {escape(w)}")
+            reports.append(report)
+    return reports
+
+
+def _report_json(r) -> dict:
+    return {
+        "source_id": r.source_id, "uri": r.uri, "status": r.status, "events": r.events,
+        "frames": r.frames, "duration": round(r.duration, 3), "wall": round(r.wall, 3),
+        "speed": round(r.speed, 2), "channels": r.channels, "skipped": r.skipped, "warnings": r.warnings,
+    }
+
+
+def _print_summary(reports, root: Path) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"ingested into {root}", title_justify="left")
+    for col in ("source", "status", "events", "duration", "wall", "speed"):
+        table.add_column(col, justify="left" if col in ("source", "status") else "right")
+    total_d = total_w = 0.0
+    for r in reports:
+        speed = f"{r.speed:.1f}x" if r.status == "ingested" else "-"
+        table.add_row(os.path.basename(r.uri), r.status, str(r.events), f"{r.duration:.1f}s",
+                      f"{r.wall:.1f}s", speed)
+        if r.status == "ingested":
+            total_d, total_w = total_d + r.duration, total_w + r.wall
+    out.print(table)
+    if total_w > 0:
+        out.print(f"{sum(r.events for r in reports)} events, {total_d:.1f}s of media in "
+                  f"{total_w:.1f}s ({total_d / total_w:.1f}x real time)")

@@ -1,0 +1,1 @@
+"""Recall: retrieve events for a question, add temporal context, answer with evidence."""

@@ -1,0 +1,61 @@
+"""Shared fixtures. Tests never touch the network or the user's cache: MMEM_OFFLINE=1 and a
+private MMEM_HOME are set for every test."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+TINY = ("mmem-tiny", "random")  # bundled tiny open_clip config, deterministic random init
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch, tmp_path_factory):
+    monkeypatch.setenv("MMEM_OFFLINE", "1")
+    monkeypatch.setenv("MMEM_HOME", str(tmp_path_factory.getbasetemp() / "mmem-home"))
+    monkeypatch.delenv("MMEM_DB", raising=False)
+    for var in ("MMEM_DEVICE", "MMEM_CLIP_MODEL", "MMEM_CLIP_PRETRAINED"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(scope="session")
+def samples() -> Path:
+    return SAMPLES
+
+
+@pytest.fixture(scope="session")
+def tiny_vision():
+    from mmem.config import VisionConfig
+    from mmem.perceive.vision import build_vision
+
+    return build_vision(VisionConfig(clip_model=TINY[0], clip_pretrained=TINY[1], device="cpu"))
+
+
+@pytest.fixture(scope="session")
+def concat_video(tmp_path_factory) -> tuple[Path, list[float]]:
+    """bigbuckbunny + bikes + bbaf2n, re-encoded as one 640x360 15 fps H.264 file: three real
+    shots with known joins (5.28 s, 15.28 s)."""
+    from benchmarks.media import concat
+
+    out = tmp_path_factory.mktemp("media") / "three_shots.mp4"
+    joins = concat(
+        [SAMPLES / "bigbuckbunny.mp4", SAMPLES / "bikes.mp4", SAMPLES / "bbaf2n.mpg"],
+        out, size=(640, 360), fps=15,
+    )
+    return out, joins
+
+
+@pytest.fixture
+def media_copy(tmp_path):
+    """Copy a sample into tmp_path (tests may damage or rename it)."""
+
+    def make(name: str, as_name: str | None = None) -> Path:
+        dst = tmp_path / (as_name or name)
+        shutil.copy(SAMPLES / name, dst)
+        return dst
+
+    return make
