@@ -75,11 +75,12 @@ def ingest(
 
     from mmem.store.memory import Memory
 
-    memory = Memory.open(db_path(db), create=True)
+    Memory.check_location(db_path(db))
     with err.status("loading models...", spinner="dots") if not json_out else nullcontext():
         from mmem.perceive.vision import build_vision
 
         vision = build_vision(cfg.vision, required="vision" in cfg.require)
+    memory = Memory.open(db_path(db), create=True)
     if vision.skipped:
         err.print(f"[yellow]warning:[/] vision channel skipped: {escape(vision.skipped)}")
 

@@ -71,8 +71,14 @@ def probe(path: Path) -> MediaInfo:
             duration = container.duration / 1_000_000
         fps = float(stream.average_rate) if stream.average_rate else 0.0
         ctx = stream.codec_context
-        rotation = _stream_rotation(stream)
-        w, h = ctx.width, ctx.height
+        first = _first_frame(container, stream)
+        if first is None:
+            raise MediaOpenError(
+                f"{path}: no decodable video frames (truncated or corrupt file): "
+                "re-copy or re-encode it"
+            )
+        rotation = int(round((first.rotation or 0) / 90.0)) * 90 % 360
+        w, h = first.width or ctx.width, first.height or ctx.height
         if rotation % 180:
             w, h = h, w
         return MediaInfo(
@@ -89,15 +95,17 @@ def probe(path: Path) -> MediaInfo:
         container.close()
 
 
-def _stream_rotation(stream) -> int:
-    try:
-        for side in getattr(stream, "side_data", None) or ():
-            rot = getattr(side, "rotation", None)
-            if rot is not None:
-                return int(round(rot / 90.0) * 90) % 360
-    except Exception:  # side data layouts differ between PyAV versions; frames carry it too
-        pass
-    return 0
+def _first_frame(container, stream):  # -> av.VideoFrame | None
+    """Decode just enough to get one frame (its display matrix tells the rotation)."""
+    import av
+
+    for packet in container.demux(stream):
+        try:
+            for frame in packet.decode():
+                return frame
+        except av.error.FFmpegError:
+            continue
+    return None
 
 
 def _working_size(width: int, height: int, short_side: int) -> tuple[int, int]:

@@ -46,6 +46,18 @@ class Memory:
         self._db = lancedb.connect(str(root / "lance"))
 
     # -- opening ----------------------------------------------------------------------------
+    @staticmethod
+    def check_location(path: Path) -> None:
+        """Raise StoreError if `path` could not hold a memory (a file, a foreign folder)."""
+        root = Path(path).expanduser()
+        if root.exists() and not root.is_dir():
+            raise StoreError(f"--db {root} is a file, not a memory directory: pass a directory")
+        if root.is_dir() and not (root / MARKER).exists() and any(root.iterdir()):
+            raise StoreError(
+                f"--db {root} is not an mmem memory (no {MARKER}) and is not empty: "
+                "pass an empty or new directory"
+            )
+
     @classmethod
     def open(cls, path: Path, *, create: bool = False) -> Memory:
         root = Path(path).expanduser()

@@ -1,0 +1,41 @@
+# mmem developer entry points. Each target creates the virtual environment on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# constraints.txt pins torch/torchvision to the builds the local mirror serves
+PIP    := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
+DEMO_DB ?= .mmem-demo/memory
+DEMO_FLAGS ?=
+
+.PHONY: venv test demo bench lint clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PIP) -e '.[test]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+$(VENV)/.bench: $(VENV)/.installed
+	$(PIP) -e '.[test,bench]'
+	touch $@
+
+## make test: run the whole suite (CPU, offline)
+test: venv
+	$(BIN)/python -m pytest -q
+
+## make demo: ingest the sample media into .mmem-demo/, show the timeline, ask a question
+demo: venv
+	rm -rf $(DEMO_DB)
+	$(BIN)/mmem doctor --db $(DEMO_DB)
+	$(BIN)/mmem ingest samples/three_shots.mp4 samples/bikes.mp4 samples/bbaf2n.mpg --db $(DEMO_DB) $(DEMO_FLAGS)
+	$(BIN)/mmem events --db $(DEMO_DB)
+	$(BIN)/mmem ask "a rabbit in a meadow" -k 3 --db $(DEMO_DB)
+
+## make bench: speed and memory table on real media (not a test)
+bench: $(VENV)/.bench
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf .mmem-demo bench-out .pytest_cache

@@ -1,0 +1,210 @@
+"""The CLI through Typer's runner: the happy path, the JSON contracts, and every bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from mmem.cli import app
+
+TINY = ["--clip-model", "mmem-tiny", "--clip-pretrained", "random", "--device", "cpu"]
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    """A memory with the three samples, ingested once for the read-only tests."""
+    root = tmp_path_factory.mktemp("cli") / "db"
+    from tests.conftest import SAMPLES
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MMEM_OFFLINE", "1")
+    mp.setenv("MMEM_HOME", str(root.parent / "home"))
+    result = run("ingest", SAMPLES / "bigbuckbunny.mp4", SAMPLES / "bikes.mp4", SAMPLES / "bbaf2n.mpg",
+                 *TINY, "--db", root)
+    mp.undo()
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def n_events(db) -> int:
+    result = run("events", "--db", db, "--json")
+    assert result.exit_code == 0, result.output
+    return len(json.loads(result.stdout)["events"])
+
+
+def test_ingest_prints_a_summary_and_json(tmp_path, samples):
+    result = run("ingest", samples / "bikes.mp4", *TINY, "--db", tmp_path / "db")
+    assert result.exit_code == 0, result.output
+    assert "bikes.mp4" in result.stdout and "real time" in result.stdout
+    again = run("ingest", samples / "bikes.mp4", *TINY, "--db", tmp_path / "db", "--json")
+    data = json.loads(again.stdout)
+    assert data["sources"][0]["status"] == "skipped" and data["sources"][0]["events"] >= 1
+
+
+def test_events_json_is_the_timeline(db):
+    result = run("events", "--db", db, "--json")
+    events = json.loads(result.stdout)["events"]
+    assert {tuple(sorted(e)) for e in events} == {
+        ("end", "id", "keyframes", "source", "start", "started_at", "surprise")}
+    by_source: dict[str, list] = {}
+    for e in events:
+        by_source.setdefault(e["source"], []).append(e)
+    assert len(by_source) == 3
+    for evs in by_source.values():
+        assert evs[0]["start"] == 0.0 and [e["start"] for e in evs] == sorted(e["start"] for e in evs)
+    one = run("events", "--db", db, "--source", "bikes.mp4", "--json")
+    assert {e["source"].rsplit("/", 1)[-1] for e in json.loads(one.stdout)["events"]} == {"bikes.mp4"}
+    table = run("events", "--db", db)
+    assert "bikes.mp4" in table.stdout and "events" in table.stdout
+
+
+def test_ask_json_matches_the_contract(db):
+    result = run("ask", "a rabbit in a meadow", "-k", "2", "--db", db, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) == {"question", "answer", "moments"}
+    assert data["question"] == "a rabbit in a meadow" and isinstance(data["answer"], str)
+    assert 1 <= len(data["moments"]) <= 2
+    for m in data["moments"]:
+        assert set(m) == {"event_id", "source", "start", "end", "started_at", "score",
+                          "transcript", "entities", "keyframe"}
+        assert isinstance(m["start"], float) and m["end"] > m["start"]
+        assert m["entities"] == [] and m["transcript"] is None and m["started_at"] is None
+        assert m["keyframe"].endswith(".jpg")
+    table = run("ask", "a rabbit", "--db", db)
+    assert table.exit_code == 0 and "Best evidence" in table.stdout
+
+
+def test_doctor_reports_device_models_and_channels(tmp_path):
+    result = run("doctor", "--db", tmp_path / "none", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["channels"]["pixel"]["active"] is True
+    assert data["channels"]["vision"]["active"] is False  # no CLIP weights can be had offline
+    assert "mmem models pull" in data["channels"]["vision"]["why"]
+    assert data["device"]["selected"] in ("cpu", "cuda")
+    human = run("doctor", "--db", tmp_path / "none", *TINY[:4])
+    assert "vision  active" in human.stdout
+
+
+def test_missing_weights_skip_vision_with_a_warning_and_ask_says_so(tmp_path, samples):
+    result = run("ingest", samples / "bbaf2n.mpg", "--db", tmp_path / "db")
+    assert result.exit_code == 0, result.output
+    assert "vision channel skipped" in result.stderr and "mmem models pull" in result.stderr
+    assert n_events(tmp_path / "db") == 1
+    asked = run("ask", "a man talking", "--db", tmp_path / "db", "--json")
+    assert asked.exit_code == 0
+    data = json.loads(asked.stdout)
+    assert data["moments"] == [] and "No visual index" in data["answer"]
+
+
+def test_require_vision_turns_missing_weights_into_an_error(tmp_path, samples):
+    result = run("ingest", samples / "bbaf2n.mpg", "--require", "vision", "--db", tmp_path / "db")
+    assert result.exit_code == 2
+    assert "not cached" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "case, match",
+    [
+        ("missing", "no such file"),
+        ("directory", "--recursive"),
+        ("empty", "empty"),
+        ("not_media", "cannot be opened as media"),
+        ("truncated", "truncated"),
+        ("audio_only", "audio-only"),
+        ("bad_device", "unknown --device"),
+        ("db_is_a_file", "is a file"),
+        ("foreign_db", "not an mmem memory"),
+        ("bad_fps", "--fps must be > 0"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_loses_nothing(tmp_path, samples, db, case, match):
+    work = tmp_path / "db"
+    shutil.copytree(db, work)
+    before = n_events(work)
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    shutil.copy(samples / "bikes.mp4", folder)
+    args: list = [samples / "bikes.mp4"]
+    extra: list = []
+    db_arg: object = work
+    if case == "missing":
+        args = [tmp_path / "nope.mp4"]
+    elif case == "directory":
+        args = [folder]
+    elif case == "empty":
+        (tmp_path / "empty.mp4").write_bytes(b"")
+        args = [tmp_path / "empty.mp4"]
+    elif case == "not_media":
+        (tmp_path / "report.mkv").write_text("quarterly numbers\n" * 100)
+        args = [tmp_path / "report.mkv"]
+    elif case == "truncated":
+        (tmp_path / "cut.mp4").write_bytes((samples / "bigbuckbunny.mp4").read_bytes()[:400_000])
+        args = [tmp_path / "cut.mp4"]
+    elif case == "audio_only":
+        shutil.copy(samples.parent / "tests" / "data" / "tone.flac", tmp_path / "tone.flac")
+        args = [tmp_path / "tone.flac"]
+    elif case == "bad_device":
+        extra = ["--device", "tpu"]
+    elif case == "db_is_a_file":
+        db_arg = tmp_path / "memory.txt"
+        (tmp_path / "memory.txt").write_text("x")
+    elif case == "foreign_db":
+        db_arg = folder
+    elif case == "bad_fps":
+        extra = ["--fps", "0"]
+    result = run("ingest", *args, *(extra or TINY), "--db", db_arg)
+    assert result.exit_code == 2, result.output
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
+    assert match in lines[0]
+    assert n_events(work) == before
+
+
+def test_a_folder_ingests_with_recursive(tmp_path, samples):
+    folder = tmp_path / "videos" / "day1"
+    folder.mkdir(parents=True)
+    shutil.copy(samples / "bikes.mp4", folder)
+    shutil.copy(samples / "bbaf2n.mpg", folder)
+    (folder / "notes.txt").write_text("not a video")
+    result = run("ingest", tmp_path / "videos", "-r", *TINY, "--db", tmp_path / "db", "--json")
+    assert result.exit_code == 0, result.output
+    assert sorted(s["uri"].rsplit("/", 1)[-1] for s in json.loads(result.stdout)["sources"]) == [
+        "bbaf2n.mpg", "bikes.mp4"]
+
+
+def test_read_commands_on_a_missing_memory_or_source(tmp_path, db):
+    for args in (["ask", "anything"], ["events"]):
+        result = run(*args, "--db", tmp_path / "nothing")
+        assert result.exit_code == 2 and "mmem ingest" in result.stderr
+    result = run("events", "--source", "nosuch.mp4", "--db", db)
+    assert result.exit_code == 2 and "no source matches" in result.stderr
+    result = run("ask", "  ", "--db", db)
+    assert result.exit_code == 2 and "empty" in result.stderr
+
+
+def test_cuda_on_a_machine_without_a_gpu_is_a_clear_error(tmp_path, samples):
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    result = run("ingest", samples / "bikes.mp4", *TINY[:4], "--device", "cuda", "--db", tmp_path / "db")
+    assert result.exit_code == 2 and "no CUDA GPU" in result.stderr
+
+
+def test_import_and_help_do_not_load_torch():
+    code = ("import sys, mmem, mmem.cli; from typer.testing import CliRunner; "
+            "r = CliRunner().invoke(mmem.cli.app, ['--help']); assert r.exit_code == 0; "
+            "print(sorted(m for m in ('torch', 'lancedb', 'open_clip', 'av', 'cv2') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,108 @@
+"""Frame sampling from real files: PTS timing, variable frame rate, rotation, bad files."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import av
+import cv2
+import numpy as np
+import pytest
+
+from benchmarks.media import variable_rate
+from mmem.errors import InputError, MediaOpenError
+from mmem.sources.file import iter_frames, probe
+
+pytestmark = pytest.mark.integration
+
+
+def test_samples_at_fps_on_the_pts_clock(samples):
+    info = probe(samples / "bigbuckbunny.mp4")
+    assert (info.width, info.height, info.codec) == (1280, 720, "h264")
+    assert info.duration == pytest.approx(5.28, abs=0.01)
+    frames = list(iter_frames(samples / "bigbuckbunny.mp4", fps=1.0))
+    assert [round(f.t, 2) for f in frames] == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    assert frames[0].image.shape == (256, 456, 3) and frames[0].image.dtype == np.uint8
+    two = list(iter_frames(samples / "bbaf2n.mpg", fps=2.0))
+    assert [round(f.t, 2) for f in two] == [0.0, 0.52, 1.0, 1.52, 2.0, 2.52] or \
+        [round(f.t, 1) for f in two] == [0.0, 0.5, 1.0, 1.5, 2.0, 2.5]
+
+
+def test_variable_frame_rate_uses_real_timestamps(tmp_path):
+    times = [0.0, 0.1, 0.2, 0.3, 2.5, 2.6, 2.65, 4.0, 4.9]
+    path = tmp_path / "vfr.mp4"
+    variable_rate(path, times, [(i * 25, 0, 0) for i in range(len(times))])
+    frames = list(iter_frames(path, fps=1.0))
+    # index/fps would claim 0, 1, 2; the PTS say 0, 2.5, 4.0 - and those frames are the ones shown
+    assert [round(f.t, 3) for f in frames] == [0.0, 2.5, 4.0]
+    assert [round(int(f.image[5, 5, 0]) / 25) for f in frames] == [0, 4, 7]
+
+
+def test_rotated_video_comes_out_upright_like_opencv(tmp_path):
+    path = tmp_path / "phone.mp4"
+    with av.open(str(path), "w") as c:
+        st = c.add_stream("libx264", rate=10)
+        st.width, st.height, st.pix_fmt = 128, 64, "yuv420p"
+        st.set_display_rotation(90)
+        for i in range(10):
+            img = np.zeros((64, 128, 3), np.uint8)
+            img[:, :32] = 255  # a white band on the left of the stored frame
+            f = av.VideoFrame.from_ndarray(img, format="rgb24")
+            f.pts, f.time_base = i, Fraction(1, 10)
+            for p in st.encode(f):
+                c.mux(p)
+        for p in st.encode():
+            c.mux(p)
+    info = probe(path)
+    frame = next(iter_frames(path, fps=1.0))
+    cap = cv2.VideoCapture(str(path))  # OpenCV applies the display matrix by default
+    ok, ref = cap.read()
+    assert ok
+    assert frame.image.shape[:2] == ref.shape[:2] == (128, 64)
+    assert (info.width, info.height) == (64, 128)
+    ours = frame.image[..., 0] > 128
+    theirs = ref[..., 2] > 128
+    assert (ours == theirs).mean() > 0.97
+
+
+def test_bad_files_raise_errors_that_name_the_fix(tmp_path, samples):
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    with pytest.raises(MediaOpenError, match="empty"):
+        probe(empty)
+    text = tmp_path / "notes.mp4"
+    text.write_text("these are not frames\n" * 50)
+    with pytest.raises(MediaOpenError, match="cannot be opened as media"):
+        probe(text)
+    half = tmp_path / "half.mp4"
+    half.write_bytes((samples / "bigbuckbunny.mp4").read_bytes()[:500_000])  # index at the end
+    with pytest.raises(MediaOpenError, match="truncated"):
+        probe(half)
+    with pytest.raises(InputError, match="no such file"):
+        probe(tmp_path / "missing.mp4")
+    with pytest.raises(InputError, match="--recursive"):
+        probe(tmp_path)
+
+
+def test_audio_only_file_is_refused_with_a_reason(tmp_path):
+    path = tmp_path / "tone.wav"
+    with av.open(str(path), "w") as c:
+        st = c.add_stream("pcm_s16le", rate=16000, layout="mono")
+        t = np.arange(16000) / 16000
+        pcm = (np.sin(2 * np.pi * 440 * t) * 3000).astype(np.int16)[None, :]
+        frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="mono")
+        frame.sample_rate = 16000
+        for p in st.encode(frame):
+            c.mux(p)
+        for p in st.encode():
+            c.mux(p)
+    with pytest.raises(MediaOpenError, match="audio-only"):
+        probe(path)
+
+
+def test_a_truncated_stream_yields_what_decodes(tmp_path, samples):
+    # MPEG-PS has no index at the end: half a file is half a video
+    half = tmp_path / "half.mpg"
+    half.write_bytes((samples / "bbaf2n.mpg").read_bytes()[:200_000])
+    frames = list(iter_frames(half, fps=2.0))
+    assert 1 <= len(frames) < 6
