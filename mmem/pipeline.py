@@ -20,6 +20,7 @@ from mmem.perceive.lowlevel import pixel_feature
 from mmem.perceive.vision import Vision
 from mmem.segment.segmenter import Segmenter
 from mmem.sources.file import content_hash, iter_frames, probe
+from mmem.sources.prefetch import prefetch
 from mmem.store.memory import Memory
 from mmem.types import EventRecord, Frame, Observation
 
@@ -89,7 +90,7 @@ def ingest_file(
 
     frames = iter_frames(path, cfg.source.fps, cfg.source.short_side)
     first = next(frames)  # fails here, before anything is written, if nothing decodes
-    frames = itertools.chain([first], frames)
+    frames = prefetch(itertools.chain([first], frames), depth=2 * cfg.vision.batch_size)
 
     keep = existing["run"] if existing and existing["status"] == "complete" else None
     memory.drop_runs(sid, keep)

@@ -3,7 +3,8 @@
 Surprise of frame t is its prediction error: per channel, 1 - cos between the frame's feature
 and a running prediction (an exponential moving average of the frames before it), fused as a
 weighted mean over the channels present. A boundary fires when surprise exceeds
-mu + gamma * sigma of the last `window` values (EM-LLM) and an absolute floor, once the open
+mu + gamma * sigma of the last `window` values (EM-LLM; values that fired are left out of the
+window, so a run of cuts does not raise the bar) and an absolute floor, once the open
 event is at least `min_duration` long; an event reaching `max_duration` is cut regardless.
 A fired boundary waits `refine_radius` more frames, then moves to the best split of the
 frames' similarity graph in a window around it (see refine.py).
@@ -87,13 +88,17 @@ class Segmenter:
         if self._event_first is None or prev is None:
             self._event_first, self._event_start = obs.index, obs.t
             return out
+        if self._pending is not None and obs.index - self._pending.index >= self.cfg.refine_radius:
+            out.append(self._cut())  # the window around the boundary is complete
+        fire = False
         if self._pending is None:
             fire, forced = self._fires(obs, prev.t, s)
             if fire:
                 self._pending = _Pending(obs.index, s, forced)
-        self._history.append(s)
-        if self._pending is not None and obs.index - self._pending.index >= self.cfg.refine_radius:
-            out.append(self._cut())
+        if not fire:
+            # mu and sigma describe the surprise *within* events: the spikes that cut are left
+            # out, or a run of cuts would raise the bar until the next cut goes unnoticed
+            self._history.append(s)
         return out
 
     def flush(self, end: float | None = None) -> list[Segment]:
