@@ -73,7 +73,7 @@ def _print(result) -> None:
         return
     table = Table()
     for col in ("#", "source", "from", "to", "score", "keyframe"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for i, m in enumerate(result.moments, 1):
         table.add_row(str(i), Path(m.source).name, clock(m.start), clock(m.end), f"{m.score:.3f}",
                       m.keyframe or "-")

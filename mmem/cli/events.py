@@ -43,7 +43,7 @@ def events(
 
     table = Table()
     for col in ("source", "#", "start", "end", "surprise", "keyframe"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for r in rows:
         kf = r["keyframes"] or []
         table.add_row(Path(uris.get(r["source_id"], "?")).name, str(r["seq"]), clock(r["start"]),

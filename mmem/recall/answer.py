@@ -75,5 +75,5 @@ def ask(
     if min_score is not None:
         hits = [h for h in hits if h[1] >= min_score]
     uris = {sid: row["uri"] for sid, row in memory.visible_runs().items()}
-    moments = merge_adjacent(hits, uris, memory.root)[:k]
+    moments = merge_adjacent(hits, uris, memory.root, k=k)
     return Answer(question=question, answer=summarise(moments), moments=moments)

@@ -60,7 +60,7 @@ class Memory:
 
     @classmethod
     def open(cls, path: Path, *, create: bool = False) -> Memory:
-        root = Path(path).expanduser()
+        root = Path(path).expanduser().resolve()
         marker = root / MARKER
         if root.exists() and not root.is_dir():
             raise StoreError(f"--db {root} is a file, not a memory directory: pass a directory")

@@ -208,3 +208,17 @@ def test_import_and_help_do_not_load_torch():
             "print(sorted(m for m in ('torch', 'lancedb', 'open_clip', 'av', 'cv2') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_models_pull_offline_names_the_fix_and_list_shows_the_cache(tmp_path):
+    result = run("models", "pull")
+    assert result.exit_code == 2 and "no network" in result.stderr
+    listed = run("models", "list", "--json")
+    assert listed.exit_code == 0 and json.loads(listed.stdout)["files"] == []
+
+
+def test_ask_can_be_limited_to_one_source(db):
+    result = run("ask", "people", "--source", "bikes.mp4", "--db", db, "--json")
+    assert result.exit_code == 0, result.output
+    moments = json.loads(result.stdout)["moments"]
+    assert moments and {m["source"].rsplit("/", 1)[-1] for m in moments} == {"bikes.mp4"}
