@@ -39,3 +39,7 @@ bench: $(VENV)/.bench
 
 clean:
 	rm -rf .mmem-demo bench-out .pytest_cache
+
+lint: venv
+	$(PIP) ruff
+	$(BIN)/ruff check mmem tests benchmarks

@@ -40,12 +40,12 @@ def long_video(reps: int) -> tuple[Path, list[float]]:
 
 def one_mmem(path: Path, model: str, pretrained: str, device: str, fps: float) -> dict:
     """Ingest one file into a fresh memory; runs inside the child process."""
+    import dataclasses
+
     from mmem.config import IngestConfig, VisionConfig
     from mmem.perceive.vision import Vision, build_vision
     from mmem.pipeline import ingest_file
     from mmem.store.memory import Memory
-
-    import dataclasses
 
     cfg = IngestConfig()
     cfg = dataclasses.replace(cfg, source=dataclasses.replace(cfg.source, fps=fps))
@@ -148,7 +148,8 @@ def main() -> None:
             print(f"{label:<44} {name:<22} {r['duration']:>8.1f} {r['wall']:>7.2f} "
                   f"{r['speed']:>7.1f} {r['peak_rss_mb']:>7.0f}")
     print("\nper-stage throughput, full run (frames per second of stage time; media x real time)")
-    print(f"{'file':<44} " + " ".join(f"{s:>16}" for s in ("decode", "embed", "segment", "compress", "store")))
+    stages = ("decode", "embed", "segment", "compress", "store")
+    print(f"{'file':<44} " + " ".join(f"{s:>16}" for s in stages))
     for label, _, _, full, _, _ in rows:
         cells = []
         for stage in ("decode", "embed", "segment", "compress", "store"):

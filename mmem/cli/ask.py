@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mmem.cli.common import DbOption, JsonOption, db_path, err, handles_errors, out, print_json
+from mmem.cli.common import DbOption, JsonOption, db_path, err, handles_errors, out, print_json, source_ids
 from mmem.errors import InputError, WeightsUnavailable
 
 
@@ -32,12 +32,7 @@ def ask(
         raise InputError("-k must be at least 1")
     check_device_name(device)
     memory = Memory.open(db_path(db))
-    ids = None
-    if source is not None:
-        found = memory.find_sources(source)
-        if not found:
-            raise InputError(f"no source matches {source!r}: see `mmem events` for what memory holds")
-        ids = [s["id"] for s in found]
+    ids = source_ids(memory, source)
 
     spec = memory.vector_model
     result: Answer

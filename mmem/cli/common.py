@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from mmem.errors import MmemError
+from mmem.errors import InputError, MmemError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,6 +32,16 @@ def db_path(db: Path | None) -> Path:
     from mmem.store.memory import default_db
 
     return db if db is not None else default_db()
+
+
+def source_ids(memory: Any, source: str | None) -> list[str] | None:
+    """--source (a path, file name or id prefix) -> the matching source ids; None for all."""
+    if source is None:
+        return None
+    found = memory.find_sources(source)
+    if not found:
+        raise InputError(f"no source matches {source!r}: see `mmem events` for what memory holds")
+    return [s["id"] for s in found]
 
 
 def handles_errors(fn: F) -> F:

@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from mmem.cli.common import DbOption, JsonOption, db_path, handles_errors, out, print_json
-from mmem.errors import InputError
+from mmem.cli.common import DbOption, JsonOption, db_path, handles_errors, out, print_json, source_ids
 
 
 @handles_errors
@@ -22,12 +21,7 @@ def events(
     from mmem.store.memory import Memory
 
     memory = Memory.open(db_path(db))
-    ids = None
-    if source is not None:
-        found = memory.find_sources(source)
-        if not found:
-            raise InputError(f"no source matches {source!r}: see `mmem events` for what memory holds")
-        ids = [s["id"] for s in found]
+    ids = source_ids(memory, source)
     uris = {s["id"]: s["uri"] for s in memory.sources()}
     rows = memory.events(ids)
     if json_out:

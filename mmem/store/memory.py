@@ -75,7 +75,9 @@ class Memory:
             try:
                 root.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StoreError(f"cannot create --db {root} ({exc.strerror}): pass a writable directory") from None
+                raise StoreError(
+                    f"cannot create --db {root} ({exc.strerror}): pass a writable directory"
+                ) from None
             meta = {"format": "mmem-memory", "schema_version": SCHEMA_VERSION,
                     "created_at": _now(), "vector_model": None, "dim": None}
             _write_json(marker, meta)
@@ -83,7 +85,9 @@ class Memory:
         try:
             meta = json.loads(marker.read_text())
         except (OSError, ValueError) as exc:
-            raise StoreError(f"{marker} is unreadable ({exc}): restore it from a backup or use another --db") from None
+            raise StoreError(
+                f"{marker} is unreadable ({exc}): restore it from a backup or use another --db"
+            ) from None
         if not isinstance(meta, dict) or meta.get("format") != "mmem-memory":
             raise StoreError(f"{root} is not an mmem memory ({MARKER} is foreign): pass another --db")
         version = meta.get("schema_version")
