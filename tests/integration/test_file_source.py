@@ -106,3 +106,26 @@ def test_a_truncated_stream_yields_what_decodes(tmp_path, samples):
     half.write_bytes((samples / "bbaf2n.mpg").read_bytes()[:200_000])
     frames = list(iter_frames(half, fps=2.0))
     assert 1 <= len(frames) < 6
+
+
+@pytest.mark.parametrize(
+    "suffix, codec", [(".mkv", "libx264"), (".avi", "mpeg4"), (".mov", "libx264"), (".webm", "libvpx")]
+)
+def test_common_containers_sample_the_same_timeline(tmp_path, suffix, codec):
+    path = tmp_path / f"clip{suffix}"
+    with av.open(str(path), "w") as c:
+        st = c.add_stream(codec, rate=10)
+        st.width, st.height, st.pix_fmt = 96, 64, "yuv420p"
+        for i in range(35):  # 3.5 s
+            img = np.full((64, 96, 3), i * 7, np.uint8)
+            f = av.VideoFrame.from_ndarray(img, format="rgb24")
+            f.pts, f.time_base = i, Fraction(1, 10)
+            for p in st.encode(f):
+                c.mux(p)
+        for p in st.encode():
+            c.mux(p)
+    info = probe(path)
+    assert (info.width, info.height) == (96, 64)
+    frames = list(iter_frames(path, fps=1.0))
+    assert [round(f.t, 1) for f in frames] == [0.0, 1.0, 2.0, 3.0]
+    assert abs(int(frames[2].image[10, 10].mean()) - 140) < 12  # the frame shown at t=2 s
