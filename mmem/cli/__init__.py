@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from mmem.cli import ask, doctor, events, ingest, models
+from mmem.cli import ask, doctor, events, ingest, models, transcript
 
 app = typer.Typer(
     name="mmem",
@@ -17,6 +17,7 @@ app = typer.Typer(
 app.command("ingest")(ingest.ingest)
 app.command("events")(events.events)
 app.command("ask")(ask.ask)
+app.command("transcript")(transcript.transcript)
 app.command("doctor")(doctor.doctor)
 app.add_typer(models.app, name="models")
 

@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from mmem.cli.common import DbOption, JsonOption, db_path, err, handles_errors, out, print_json, source_ids
-from mmem.errors import InputError, WeightsUnavailable
+from mmem.errors import InputError
 
 
 @handles_errors
@@ -23,7 +24,6 @@ def ask(
 ) -> None:
     """Find the moments that match a question; the best evidence first."""
     from mmem.perceive.device import check_device_name
-    from mmem.recall.answer import Answer
     from mmem.store.memory import Memory
 
     if not question.strip():
@@ -34,23 +34,16 @@ def ask(
     memory = Memory.open(db_path(db))
     ids = source_ids(memory, source)
 
-    spec = memory.vector_model
-    result: Answer
-    if spec is None:
-        result = Answer(question, "No visual index in this memory: it was built without CLIP "
-                        "weights. Ingest again with weights available (see `mmem doctor`).")
-    else:
-        from mmem.perceive.clip import ClipEmbedder
-        from mmem.recall.answer import ask as run_ask
-        from mmem.weights import resolve_clip
+    from mmem.recall.answer import Answer, build_recall
+    from mmem.recall.answer import ask as run_ask
 
-        try:
-            weights = resolve_clip(spec["clip_model"], spec["clip_pretrained"])
-        except WeightsUnavailable as exc:
-            result = Answer(question, f"Cannot search the visual index: {exc}")
-        else:
-            embedder = ClipEmbedder(weights, device=device)
-            result = run_ask(memory, embedder, question, k=k, source_ids=ids, min_score=min_score)
+    recall = build_recall(memory, device)
+    if recall.vision is None and not memory.has_transcripts():
+        result = Answer(question, "No index in this memory can answer this: " + " ".join(recall.notes))
+    else:
+        result = run_ask(memory, recall, question, k=k, source_ids=ids, min_score=min_score)
+        if recall.notes and not result.moments:
+            result.answer += " (" + " ".join(recall.notes) + ")"
 
     if json_out:
         print_json(result.to_json())
@@ -67,11 +60,11 @@ def _print(result) -> None:
     if not result.moments:
         return
     table = Table()
-    for col in ("#", "source", "from", "to", "score", "keyframe"):
+    for col in ("#", "source", "from", "to", "score", "said", "keyframe"):
         table.add_column(col, overflow="fold")
     for i, m in enumerate(result.moments, 1):
         table.add_row(str(i), Path(m.source).name, clock(m.start), clock(m.end), f"{m.score:.3f}",
-                      m.keyframe or "-")
+                      escape(m.transcript or "-"), m.keyframe or "-")
     out.print(table)
     if err.is_terminal:
         err.print("[dim]open a keyframe to see the moment; --json for scripts[/]", markup=True)

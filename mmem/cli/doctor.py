@@ -48,15 +48,36 @@ def doctor(
                 "path": str(weights.checkpoint) if weights.checkpoint else None, "error": None}
     except MmemError as exc:
         clip = {"model": model, "pretrained": pretrained, "found": False, "path": None, "error": str(exc)}
+    from mmem.perceive.vad import build_vad
+    from mmem.weights import resolve_asr, resolve_text_model
+
+    from mmem.config import AudioConfig
+
+    aud = AudioConfig()
+    try:
+        asr_w = resolve_asr(aud.asr_model, aud.asr_backend, download=False)
+        asr = {"model": aud.asr_model, "backend": aud.asr_backend, "found": True, "path": str(asr_w.path),
+               "error": None}
+    except MmemError as exc:
+        asr = {"model": aud.asr_model, "backend": aud.asr_backend, "found": False, "path": None, "error": str(exc)}
+    try:
+        text = {"model": aud.text_model, "found": True, "path": str(resolve_text_model(aud.text_model)), "error": None}
+    except MmemError as exc:
+        text = {"model": aud.text_model, "found": False, "path": None, "error": str(exc)}
+    vad = build_vad(aud.vad).name
     root = db_path(db)
     report = {
         "device": device,
         "versions": {p: _version(p) for p in ("mmem", "torch", "open_clip_torch", "lancedb", "av",
-                                                "opencv-python-headless")},
-        "models": {"cache": str(model_cache()), "offline": offline(), "clip": clip},
+                                                "opencv-python-headless", "faster-whisper",
+                                                "openai-whisper", "sentence-transformers")},
+        "models": {"cache": str(model_cache()), "offline": offline(), "clip": clip, "asr": asr, "text": text},
         "channels": {
             "pixel": {"active": True, "why": "needs no weights"},
             "vision": {"active": clip["found"], "why": None if clip["found"] else clip["error"]},
+            "audio": {"active": True, "why": f"voice activity: {vad}"},
+            "asr": {"active": asr["found"], "why": None if asr["found"] else asr["error"]},
+            "text": {"active": text["found"], "why": None if text["found"] else text["error"]},
         },
         "db": {"path": str(root), "exists": (root / MARKER).exists()},
     }
@@ -69,6 +90,10 @@ def doctor(
     out.print(f"models    cache {report['models']['cache']}" + (" (offline)" if offline() else ""))
     mark = "found" if clip["found"] else "MISSING"
     out.print(f"  clip    {model}/{pretrained}: {mark}" + (f" at {clip['path']}" if clip["path"] else ""))
+    for key in ("asr", "text"):
+        m = report["models"][key]
+        name = f"{m.get('backend', 'sentence')}/{m['model']}"
+        out.print(f"  {key:<6}  {name}: {'found' if m['found'] else 'MISSING'}" + (f" at {m['path']}" if m["path"] else ""))
     out.print("channels")
     for name, ch in report["channels"].items():
         state = "active" if ch["active"] else "skipped"

@@ -16,8 +16,9 @@ from mmem.errors import InputError
 
 
 def _expand(paths: list[Path], recursive: bool) -> list[Path]:
-    from mmem.sources.file import MEDIA_SUFFIXES
+    from mmem.sources.file import AUDIO_SUFFIXES, MEDIA_SUFFIXES
 
+    suffixes = MEDIA_SUFFIXES | AUDIO_SUFFIXES
     files: list[Path] = []
     for p in paths:
         p = p.expanduser()
@@ -25,10 +26,10 @@ def _expand(paths: list[Path], recursive: bool) -> list[Path]:
             if not recursive:
                 raise InputError(f"{p} is a directory: add --recursive to ingest the media files in it")
             found = sorted(
-                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in MEDIA_SUFFIXES
+                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in suffixes
             )
             if not found:
-                raise InputError(f"{p} holds no video files ({', '.join(sorted(MEDIA_SUFFIXES))})")
+                raise InputError(f"{p} holds no media files ({', '.join(sorted(suffixes))})")
             files.extend(found)
         elif not p.exists():
             raise InputError(f"no such file: {p}: check the path")
@@ -44,7 +45,11 @@ def ingest(
     device: Annotated[str | None, typer.Option(envvar="MMEM_DEVICE", help="auto | cpu | cuda | cuda:N [default auto].")] = None,
     clip_model: Annotated[str | None, typer.Option(envvar="MMEM_CLIP_MODEL", help="open_clip model name or model-config JSON [default ViT-B-32].")] = None,
     clip_pretrained: Annotated[str | None, typer.Option(envvar="MMEM_CLIP_PRETRAINED", help="Pretrained tag, checkpoint path, or 'random' [default laion2b_s34b_b79k].")] = None,
-    require: Annotated[list[str] | None, typer.Option(help="Fail instead of skipping this channel when it cannot run (vision).")] = None,
+    audio: Annotated[bool, typer.Option("--audio/--no-audio", help="Use the audio track (speech, sound).")] = True,
+    asr_model: Annotated[str | None, typer.Option(envvar="MMEM_ASR_MODEL", help="Whisper model name or local path [default tiny.en].")] = None,
+    asr_backend: Annotated[str | None, typer.Option(help="faster-whisper | openai-whisper [default faster-whisper].")] = None,
+    language: Annotated[str | None, typer.Option(help="Spoken language code (en, de, ...) [default: detect].")] = None,
+    require: Annotated[list[str] | None, typer.Option(help="Fail instead of skipping this channel when it cannot run (vision, asr).")] = None,
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Ingest the media files inside folders.")] = False,
     force: Annotated[bool, typer.Option(help="Re-ingest files already in memory.")] = False,
     recipe: Annotated[Path | None, typer.Option(help="TOML recipe with [source]/[vision]/[segment]/[consolidate] settings.")] = None,
@@ -61,11 +66,14 @@ def ingest(
     vis_updates = {k: v for k, v in (("device", device), ("clip_model", clip_model),
                                      ("clip_pretrained", clip_pretrained)) if v is not None}
     vis = dataclasses.replace(cfg.vision, **vis_updates)
+    aud_updates = {k: v for k, v in (("asr_model", asr_model), ("asr_backend", asr_backend),
+                                     ("language", language)) if v is not None}
+    aud = dataclasses.replace(cfg.audio, **aud_updates, **({} if audio else {"enabled": False}))
     required = frozenset(require) if require else cfg.require
-    unknown = required - {"vision"}
+    unknown = required - {"vision", "asr"}
     if unknown:
-        raise InputError(f"--require {', '.join(sorted(unknown))}: unknown channel; use --require vision")
-    cfg = dataclasses.replace(cfg, source=src, vision=vis, require=required)
+        raise InputError(f"--require {', '.join(sorted(unknown))}: unknown channel; use vision or asr")
+    cfg = dataclasses.replace(cfg, source=src, vision=vis, audio=aud, require=required)
     validate(cfg)
     check_device_name(cfg.vision.device)
 
@@ -79,12 +87,18 @@ def ingest(
     with err.status("loading models...", spinner="dots") if not json_out else nullcontext():
         from mmem.perceive.vision import build_vision
 
+        from mmem.perceive.audio_channel import build_hearing
+
         vision = build_vision(cfg.vision, required="vision" in cfg.require)
+        hearing = build_hearing(cfg.audio, cfg.vision.device, require_asr="asr" in cfg.require)
     memory = Memory.open(db_path(db), create=True)
     if vision.skipped:
         err.print(f"[yellow]warning:[/] vision channel skipped: {escape(vision.skipped)}")
+    for why in hearing.skipped:
+        name, _, reason = why.partition(": ")
+        err.print(f"[yellow]warning:[/] {name} channel skipped: {escape(reason)}")
 
-    reports = _run(files, memory, cfg, vision, force, json_out)
+    reports = _run(files, memory, cfg, vision, hearing, force, json_out)
     memory.compact()
     if json_out:
         print_json({"db": str(memory.root), "sources": [_report_json(r) for r in reports]})
@@ -92,7 +106,7 @@ def ingest(
         _print_summary(reports, memory.root)
 
 
-def _run(files, memory, cfg, vision, force: bool, quiet: bool):
+def _run(files, memory, cfg, vision, hearing, force: bool, quiet: bool):
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from mmem.pipeline import ingest_file
@@ -110,7 +124,7 @@ def _run(files, memory, cfg, vision, force: bool, quiet: bool):
                 progress.update(task, completed=done, total=total or None)
 
             try:
-                report = ingest_file(f, memory, cfg, vision, force=force, progress=update)
+                report = ingest_file(f, memory, cfg, vision, hearing, force=force, progress=update)
             except KeyboardInterrupt:
                 progress.stop()
                 err.print(
@@ -118,7 +132,7 @@ def _run(files, memory, cfg, vision, force: bool, quiet: bool):
                     "run the same command again to redo it"
                 )
                 raise typer.Exit(130) from None
-            progress.update(task, completed=report.duration, total=report.duration or 1)
+            progress.update(task, completed=1, total=1)
             for w in report.warnings:
                 err.print(f"[yellow]warning:[/] {escape(f.name)}: {escape(w)}")
             reports.append(report)
@@ -128,6 +142,7 @@ def _run(files, memory, cfg, vision, force: bool, quiet: bool):
 def _report_json(r) -> dict:
     return {
         "source_id": r.source_id, "uri": r.uri, "status": r.status, "events": r.events,
+        "utterances": r.utterances,
         "frames": r.frames, "duration": round(r.duration, 3), "wall": round(r.wall, 3),
         "speed": round(r.speed, 2), "channels": r.channels, "skipped": r.skipped, "warnings": r.warnings,
     }
@@ -137,12 +152,12 @@ def _print_summary(reports, root: Path) -> None:
     from rich.table import Table
 
     table = Table(title=f"ingested into {root}", title_justify="left")
-    for col in ("source", "status", "events", "duration", "wall", "speed"):
+    for col in ("source", "status", "events", "utterances", "duration", "wall", "speed"):
         table.add_column(col, justify="left" if col in ("source", "status") else "right")
     total_d = total_w = 0.0
     for r in reports:
         speed = f"{r.speed:.1f}x" if r.status == "ingested" else "-"
-        table.add_row(os.path.basename(r.uri), r.status, str(r.events), f"{r.duration:.1f}s",
+        table.add_row(os.path.basename(r.uri), r.status, str(r.events), str(r.utterances), f"{r.duration:.1f}s",
                       f"{r.wall:.1f}s", speed)
         if r.status == "ingested":
             total_d, total_w = total_d + r.duration, total_w + r.wall

@@ -34,6 +34,7 @@ class Consolidator:
         run: str,
         seq: int,
         started_at: datetime | None = None,
+        transcript: str | None = None,
     ) -> EventRecord:
         eid = event_id(source_id, run, seq)
         comp = weighted_kmeans(slots.vectors, slots.weights, slots.times, self.cfg.k, self.cfg.kmeans_iters)
@@ -60,10 +61,11 @@ class Consolidator:
             surprise=float(segment.surprise),
             keyframes=keyframes,
             n_frames=slots.n_frames,
+            transcript=transcript,
         )
 
     def _keyframes(self, eid: str, source_id: str, slots: Slots, centroids, weights) -> list[str]:
-        if not slots.images or self.cfg.keyframes <= 0:
+        if not any(i is not None for i in slots.images) or self.cfg.keyframes <= 0:
             return []
         heaviest = torch.argsort(weights, descending=True)[: self.cfg.keyframes]
         sim = centroids[heaviest] @ slots.vectors.T
@@ -72,8 +74,10 @@ class Consolidator:
         out_dir.mkdir(parents=True, exist_ok=True)
         paths = []
         for i in chosen:
+            if slots.images[i] is None:
+                continue
             rel = Path("keyframes") / source_id / f"{eid}_{slots.image_times[i]:.2f}.jpg"
-            bgr = cv2.cvtColor(slots.images[i], cv2.COLOR_RGB2BGR)
+            bgr = cv2.cvtColor(slots.images[i], cv2.COLOR_RGB2BGR)  # type: ignore[arg-type]
             ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, self.cfg.jpeg_quality])
             if ok:
                 (self.root / rel).write_bytes(buf.tobytes())

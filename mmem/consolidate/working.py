@@ -19,7 +19,7 @@ class Slots:
     vectors: torch.Tensor  # (n, D) unit-norm means of the members
     weights: torch.Tensor  # (n,) member counts
     times: torch.Tensor  # (n,) weighted mean time of the members
-    images: list[np.ndarray]  # one representative real frame per slot
+    images: list[np.ndarray | None]  # one representative real frame per slot (None: no video)
     image_times: list[float]  # the representative frame's own timestamp
     n_frames: int
 
@@ -47,7 +47,7 @@ class WorkingMemory:
         imgs = sum(i.nbytes for i in self._img[: self._n] if i is not None)
         return int(self._vec.numel() * 4 + self._w.numel() * 8) + imgs
 
-    def add(self, index: int, t: float, vector: np.ndarray, image: np.ndarray) -> None:
+    def add(self, index: int, t: float, vector: np.ndarray, image: np.ndarray | None) -> None:
         n = self._n
         self._vec[n] = torch.from_numpy(np.asarray(vector, np.float32)).to(self.device)
         self._w[n], self._t[n] = 1.0, t
@@ -91,7 +91,7 @@ class WorkingMemory:
             vectors=torch.nn.functional.normalize(self._vec[:m].clone(), dim=-1),
             weights=self._w[:m].clone(),
             times=self._t[:m].clone(),
-            images=[i for i in self._img[:m] if i is not None],
+            images=list(self._img[:m]),
             image_times=list(self._img_t[:m]),
             n_frames=int(self._w[:m].sum().item()),
         )

@@ -1,7 +1,5 @@
-"""Answer a question from memory: embed it, retrieve, merge, summarise the best evidence.
-
-An LLM is never needed: the answer line states where the strongest evidence is.
-"""
+"""Answer a question from memory: retrieve by every channel available, fuse, add temporal
+context, summarise the best evidence with its time and words. An LLM is never needed."""
 
 from __future__ import annotations
 
@@ -10,8 +8,19 @@ from pathlib import Path
 
 from mmem.perceive.base import TextEmbedder
 from mmem.recall.context import merge_adjacent
+from mmem.recall.fusion import best_per_event, rrf
+from mmem.recall.normalize import normalize
 from mmem.store.memory import Memory
 from mmem.types import Moment
+
+
+@dataclass
+class Recall:
+    """The encoders a question can use; either may be missing."""
+
+    vision: TextEmbedder | None = None  # CLIP text encoder, for event vectors
+    text: TextEmbedder | None = None  # sentence encoder, for transcript vectors
+    notes: list[str] = field(default_factory=list)  # why a channel cannot run
 
 
 @dataclass
@@ -19,6 +28,7 @@ class Answer:
     question: str
     answer: str
     moments: list[Moment] = field(default_factory=list)
+    channels: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {
@@ -54,26 +64,84 @@ def summarise(moments: list[Moment]) -> str:
     best = moments[0]
     more = len(moments) - 1
     tail = f"; {more} more moment{'s' if more != 1 else ''}" if more else ""
+    quote = f': "{best.transcript}"' if best.transcript else ""
     return (
         f"Best evidence: {Path(best.source).name} {clock(best.start)}-{clock(best.end)} "
-        f"(score {best.score:.2f}){tail}."
+        f"(score {best.score:.2f}){quote}{tail}."
     )
+
+
+def build_recall(memory: Memory, device: str = "auto") -> Recall:
+    """The encoders this memory's indexes need, each left out with a note when unavailable.
+    CLIP is the model the memory recorded at ingest, so question and vectors share a space."""
+    from mmem.errors import WeightsUnavailable
+
+    recall = Recall()
+    spec = memory.vector_model
+    if spec is None:
+        recall.notes.append("No visual index: this memory was built without CLIP weights.")
+    else:
+        from mmem.perceive.clip import ClipEmbedder
+        from mmem.weights import resolve_clip
+
+        try:
+            weights = resolve_clip(spec["clip_model"], spec["clip_pretrained"])
+            recall.vision = ClipEmbedder(weights, device=device)
+        except WeightsUnavailable as exc:
+            recall.notes.append(f"Cannot search the visual index: {exc}")
+    if memory.has_transcripts():
+        from mmem.perceive.audio_channel import build_text_embedder
+        from mmem.perceive.device import resolve_device
+
+        recall.text = build_text_embedder("all-MiniLM-L6-v2", str(resolve_device(device)), recall.notes)
+    return recall
 
 
 def ask(
     memory: Memory,
-    embedder: TextEmbedder,
+    recall: Recall,
     question: str,
     k: int = 5,
     source_ids: list[str] | None = None,
     min_score: float | None = None,
 ) -> Answer:
-    query = embedder.embed_texts([question])[0]
-    hits = memory.search(query, limit=max(k * 4, 20))
-    if source_ids is not None:
-        hits = [h for h in hits if h[0]["source_id"] in source_ids]
+    depth = max(k * 4, 20)
+    rankings: dict[str, list[str]] = {}
+    quotes: dict[str, str] = {}
+    rows: dict[str, dict] = {}
+
+    def keep(row: dict) -> bool:
+        return source_ids is None or row["source_id"] in source_ids
+
+    speech = [h for h in memory.search_text(normalize(question), depth) if keep(h[0])]
+    semantic = []
+    if recall.text is not None:
+        qv = recall.text.embed_texts([question])[0]
+        semantic = [h for h in memory.search_transcript_vectors(qv, depth) if keep(h[0])]
+    for name, hits in (("speech", speech), ("semantic", semantic)):
+        per_event = best_per_event(hits)
+        if per_event:
+            rankings[name] = [eid for eid, _ in per_event]
+            for eid, utt in per_event:
+                quotes.setdefault(eid, utt["text"])
+    if recall.vision is not None:
+        qv = recall.vision.embed_texts([question])[0]
+        visual = [h for h in memory.search(qv, depth) if keep(h[0])]
+        rankings["vision"] = [row["id"] for row, _ in visual]
+        rows.update({row["id"]: row for row, _ in visual})
+    available = int(recall.vision is not None) + int(memory.has_transcripts()) * (
+        1 + int(recall.text is not None))
+    scores = rrf(rankings, channels=max(1, available))
+    missing = [eid for eid in scores if eid not in rows]
+    rows.update(memory.events_by_id(missing))
+    hits = [(rows[eid], s) for eid, s in scores.items() if eid in rows]
     if min_score is not None:
         hits = [h for h in hits if h[1] >= min_score]
     uris = {sid: row["uri"] for sid, row in memory.visible_runs().items()}
     moments = merge_adjacent(hits, uris, memory.root, k=k)
-    return Answer(question=question, answer=summarise(moments), moments=moments)
+    for m in moments:
+        quote = next((quotes[e] for e in m.event_ids if e in quotes), None)
+        if quote is None:
+            quote = next((rows[e].get("transcript") for e in m.event_ids if rows[e].get("transcript")), None)
+        m.transcript = quote
+    return Answer(question=question, answer=summarise(moments), moments=moments, channels=sorted(rankings))

@@ -9,7 +9,7 @@ from typing import Any
 
 from mmem.types import Moment
 
-MERGE_MARGIN = 0.05  # a neighbour joins a moment if it scores within this of the moment's best
+MERGE_MARGIN = 0.2  # a neighbour joins a moment if it scores within this fraction of its best
 
 
 @dataclass
@@ -37,11 +37,11 @@ def merge_adjacent(
     margin: float = MERGE_MARGIN,
 ) -> list[Moment]:
     """Hits are (event row, score). Taken best first, each hit extends a moment it is adjacent
-    to (consecutive `seq` in the same source) when it scores within `margin` of that moment's
-    best, else it opens a new moment, until `k` moments exist. Moments come back best first."""
+    to (consecutive `seq` in the same source) when it scores within `margin` (a fraction) of
+    that moment's best, else it opens a new moment, until `k` moments exist. Moments come back best first."""
     groups: list[_Group] = []
     for row, score in sorted(hits, key=lambda p: -p[1]):
-        home = next((g for g in groups if g.touches(row) and score >= g.best - margin), None)
+        home = next((g for g in groups if g.touches(row) and score >= g.best - margin * abs(g.best)), None)
         if home is None:
             if k is not None and len(groups) >= k:
                 continue

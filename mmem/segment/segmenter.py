@@ -14,12 +14,22 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from mmem.config import SegmentConfig
 from mmem.segment.refine import refine_boundary
 from mmem.types import Observation, Segment
+
+
+class SpeechTimeline(Protocol):
+    """What the segmenter needs to know about sound (mmem.perceive.hearing.AudioTrack)."""
+
+    def turn(self, t0: float, t1: float) -> bool: ...  # speech starts/stops at a silence
+    def level(self, t0: float, t1: float) -> float | None: ...  # loudness, dB
+
+    def inside_speech(self, t: float) -> bool: ...
 
 
 @dataclass(slots=True)
@@ -30,9 +40,11 @@ class _Pending:
 
 
 class Segmenter:
-    def __init__(self, cfg: SegmentConfig) -> None:
+    def __init__(self, cfg: SegmentConfig, speech: SpeechTimeline | None = None) -> None:
         self.cfg = cfg
-        self.weights = {"clip": cfg.clip_weight, "pixel": cfg.pixel_weight}
+        self.speech = speech
+        self.weights = {"clip": cfg.clip_weight, "pixel": cfg.pixel_weight, "audio": cfg.audio_weight}
+        self._level: float | None = None
         self._pred: dict[str, np.ndarray] = {}
         self._history: deque[float] = deque(maxlen=cfg.window)
         keep = 2 * cfg.refine_radius + 2
@@ -58,6 +70,31 @@ class Segmenter:
             norm = float(np.linalg.norm(nxt))
             self._pred[name] = nxt / norm if norm > 0 else nxt
         return num / den if den > 0 else 0.0
+
+    def _sound_surprise(self, t0: float, t1: float) -> float:
+        """Speech starting or stopping at a silence, and loudness jumps, add to surprise."""
+        if self.speech is None:
+            return 0.0
+        bonus = self.cfg.turn_weight if self.speech.turn(t0, t1) else 0.0
+        level = self.speech.level(t0, t1)
+        if level is not None and self._level is not None:
+            jump = abs(level - self._level)
+            if jump >= self.cfg.loudness_jump_db:
+                bonus += self.cfg.loudness_weight * min(1.0, jump / (2 * self.cfg.loudness_jump_db))
+        self._level = level
+        return bonus
+
+    def _cut_time(self, window: list[Observation], i: int) -> float | None:
+        """Where a boundary before window[i] goes in time: midway between the frames either
+        side, moved into a pause if that falls inside speech; None when speech fills the gap."""
+        if i == 0:
+            return window[0].t
+        t0, t1 = window[i - 1].t, window[i].t
+        if self.speech is None:
+            return (t0 + t1) / 2
+        from mmem.perceive.hearing import quiet_point
+
+        return quiet_point(self.speech, t0, t1)  # type: ignore[arg-type]
 
     def _fires(self, obs: Observation, prev_t: float, s: float) -> tuple[bool, bool]:
         cfg = self.cfg
@@ -88,8 +125,11 @@ class Segmenter:
         if self._event_first is None or prev is None:
             self._event_first, self._event_start = obs.index, obs.t
             return out
+        s += self._sound_surprise(prev.t, obs.t)
         if self._pending is not None and obs.index - self._pending.index >= self.cfg.refine_radius:
-            out.append(self._cut())  # the window around the boundary is complete
+            cut = self._cut()  # the window around the boundary is complete
+            if cut is not None:
+                out.append(cut)
         fire = False
         if self._pending is None:
             fire, forced = self._fires(obs, prev.t, s)
@@ -107,7 +147,10 @@ class Segmenter:
         if self._event_first is None or self._last is None:
             return out
         if self._pending is not None:
-            out.append(self._cut())
+            self._pending.forced = True  # the stream ends: place it as well as the window allows
+            cut = self._cut()
+            if cut is not None:
+                out.append(cut)
         last_t = self._last.t
         stop_t = end if end is not None and end > last_t else last_t + self._frame_gap()
         out.append(
@@ -123,31 +166,39 @@ class Segmenter:
         gaps = np.diff(ts) if len(ts) > 1 else np.array([1.0])
         return float(np.median(gaps)) if gaps.size else 1.0
 
-    def _cut(self) -> Segment:
+    def _cut(self) -> Segment | None:
+        """Close the open event at the refined boundary; None (and keep waiting) when every
+        candidate would cut through speech and the event may still grow."""
         pend = self._pending
         assert pend is not None and self._event_first is not None
-        self._pending = None
         window = list(self._recent)
-        pos = {o.index: i for i, o in enumerate(window)}
-        boundary = pend.index
-        if self.cfg.refine != "none" and not pend.forced:
-            r = self.cfg.refine_radius
-            allowed = [
-                i for i, o in enumerate(window)
-                if i > 0
-                and o.index > self._event_first
-                and abs(o.index - pend.index) <= r
-                and (window[i - 1].t + o.t) / 2 - self._event_start >= self.cfg.min_duration
-            ]
-            if pend.index in pos and len(allowed) > 1:
-                names = set.intersection(*(set(o.features) for o in window))
-                feats = {n: np.stack([o.features[n] for o in window]) for n in names}
-                if feats:
-                    boundary = window[refine_boundary(feats, self.weights, allowed, self.cfg.refine)].index
-        i = pos.get(boundary, len(window) - 1)
-        # The change happened somewhere between the last frame of the old event and the first
-        # of the new one: the midpoint halves the worst-case timing error (1/fps -> 1/(2 fps)).
-        cut_t = (window[i - 1].t + window[i].t) / 2 if i > 0 else window[i].t
+        r = self.cfg.refine_radius
+        # The change happened between the last frame of the old event and the first of the new
+        # one: cutting midway halves the worst-case timing error (1/fps -> 1/(2 fps)).
+        times = {i: self._cut_time(window, i) for i in range(1, len(window))}
+        allowed = [
+            i for i, o in enumerate(window)
+            if i > 0
+            and o.index > self._event_first
+            and abs(o.index - pend.index) <= r
+            and times[i] is not None
+            and self.cfg.min_duration <= times[i] - self._event_start <= self.cfg.max_duration  # type: ignore[operator]
+        ]
+        if not allowed:
+            last = window[-1]
+            if not pend.forced and last.t - self._event_start < self.cfg.max_duration:
+                pend.index = last.index  # inside an utterance: wait for the pause after it
+                return None
+            allowed = [len(window) - 1]  # too long already: cut even through speech
+            times[allowed[0]] = times.get(allowed[0]) or (window[-2].t + last.t) / 2
+        i = allowed[0] if len(allowed) == 1 else min(allowed, key=lambda j: abs(window[j].index - pend.index))
+        if self.cfg.refine != "none" and len(allowed) > 1:
+            names = set.intersection(*(set(o.features) for o in window))
+            feats = {n: np.stack([o.features[n] for o in window]) for n in names}
+            if feats:
+                i = refine_boundary(feats, self.weights, allowed, self.cfg.refine)
+        self._pending = None
+        boundary, cut_t = window[i].index, float(times[i])  # type: ignore[arg-type]
         seg = Segment(self._event_first, boundary, self._event_start, cut_t, self._event_surprise)
         self._event_first, self._event_start = boundary, cut_t
         self._event_surprise = pend.surprise

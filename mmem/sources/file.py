@@ -23,16 +23,21 @@ MEDIA_SUFFIXES = frozenset(
 )
 
 
+AUDIO_SUFFIXES = frozenset(".flac .wav .mp3 .m4a .ogg .opus .aac .wma .mp2".split())
+
+
 @dataclass(frozen=True, slots=True)
 class MediaInfo:
     path: Path
     duration: float  # seconds (container duration, or the video stream's)
-    fps: float  # the video stream's average frame rate (informational; timing uses PTS)
-    width: int  # upright width after rotation
+    fps: float  # the video stream's average frame rate (0 for audio-only; timing uses PTS)
+    width: int  # upright width after rotation (0 for audio-only)
     height: int
     rotation: int  # degrees counter-clockwise applied to make frames upright
-    codec: str
+    codec: str  # video codec, or the audio codec of an audio-only file
     has_audio: bool
+    has_video: bool = True
+    start: float = 0.0  # absolute time (s) of the first video frame: t=0 for frames and audio
 
 
 def _open(path: Path):  # -> av.container.InputContainer
@@ -58,11 +63,9 @@ def probe(path: Path) -> MediaInfo:
     container = _open(path)
     try:
         if not container.streams.video:
-            kind = "an audio-only file" if container.streams.audio else "not a video"
-            raise MediaOpenError(
-                f"{path} is {kind}: mmem's video pipeline needs a video stream "
-                "(audio-only ingest arrives with the audio channel)"
-            )
+            if not container.streams.audio:
+                raise MediaOpenError(f"{path} has neither video nor audio: pass a media file")
+            return _probe_audio_only(path, container)
         stream = container.streams.video[0]
         duration = 0.0
         if stream.duration is not None and stream.time_base is not None:
@@ -90,9 +93,23 @@ def probe(path: Path) -> MediaInfo:
             rotation=rotation,
             codec=ctx.name,
             has_audio=bool(container.streams.audio),
+            start=float(first.time or 0.0),
         )
     finally:
         container.close()
+
+
+def _probe_audio_only(path: Path, container) -> MediaInfo:
+    stream = container.streams.audio[0]
+    duration = 0.0
+    if stream.duration is not None and stream.time_base is not None:
+        duration = float(stream.duration * stream.time_base)
+    if duration <= 0 and container.duration:
+        duration = container.duration / 1_000_000
+    start = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+    return MediaInfo(path=path, duration=max(duration, 0.0), fps=0.0, width=0, height=0,
+                     rotation=0, codec=stream.codec_context.name, has_audio=True,
+                     has_video=False, start=start)
 
 
 def _first_frame(container, stream):  # -> av.VideoFrame | None

@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 
 from mmem.errors import ModelMismatch, StoreError
-from mmem.store.schema import MARKER, SCHEMA_VERSION, events_schema, sources_schema
+from mmem.store.schema import MARKER, SCHEMA_VERSION, events_schema, sources_schema, transcripts_schema
 from mmem.types import EventRecord
 
-SOURCES, EVENTS = "sources", "events"
+SOURCES, EVENTS, TRANSCRIPTS = "sources", "events", "transcripts"
 
 
 def default_db() -> Path:
@@ -203,12 +203,13 @@ class Memory:
 
     def drop_runs(self, source_id: str, keep_run: str | None) -> None:
         """Delete a source's events and keyframes except those of `keep_run`."""
-        t = self._table(EVENTS)
         cond = f"source_id = {_q(source_id)}"
         if keep_run:
             cond += f" AND run != {_q(keep_run)}"
-        if t is not None:
-            t.delete(cond)
+        for name in (EVENTS, TRANSCRIPTS):
+            t = self._table(name)
+            if t is not None:
+                t.delete(cond)
         kdir = self.root / "keyframes" / source_id
         if kdir.is_dir():
             if keep_run is None:
@@ -217,6 +218,65 @@ class Memory:
                 for f in kdir.iterdir():
                     if f"-{keep_run}-" not in f.name:
                         f.unlink(missing_ok=True)
+
+    def add_transcripts(self, rows: list[dict[str, Any]], run: str, dim: int) -> None:
+        """Utterance rows (id, source_id, event_id, start, end, text, norm, words, language,
+        confidence, vector) of one run; the full-text index covers them at once."""
+        if not rows:
+            return
+        t = self._table(TRANSCRIPTS)
+        if t is None:
+            t = self._db.create_table(TRANSCRIPTS, schema=transcripts_schema(dim))
+        t.add([{**r, "run": run} for r in rows])
+        if not any(getattr(i, "index_type", "") == "FTS" for i in t.list_indices()):
+            from lancedb.index import FTS
+
+            t.create_index("norm", config=FTS(remove_stop_words=False, with_position=False))
+
+    def _visible(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        runs = self.visible_runs()
+        return [r for r in rows if r["source_id"] in runs and runs[r["source_id"]]["run"] == r["run"]]
+
+    def has_transcripts(self) -> bool:
+        t = self._table(TRANSCRIPTS)
+        return t is not None and t.count_rows() > 0
+
+    def transcripts(self, source_ids: list[str] | None = None) -> list[dict[str, Any]]:
+        t = self._table(TRANSCRIPTS)
+        if t is None:
+            return []
+        cols = ["id", "source_id", "run", "event_id", "start", "end", "text", "words", "language",
+                "confidence"]
+        rows = self._visible(t.search().select(cols).limit(None).to_list())
+        if source_ids is not None:
+            rows = [r for r in rows if r["source_id"] in source_ids]
+        return sorted(rows, key=lambda r: (r["source_id"], r["start"]))
+
+    def search_text(self, norm_query: str, limit: int) -> list[tuple[dict[str, Any], float]]:
+        """BM25 over normalised transcripts."""
+        t = self._table(TRANSCRIPTS)
+        if t is None or not norm_query.strip():
+            return []
+        cols = ["id", "source_id", "run", "event_id", "start", "end", "text", "_score"]
+        hits = t.search(norm_query, query_type="fts", fts_columns="norm").select(cols).limit(limit * 3).to_list()
+        return [(h, float(h.pop("_score"))) for h in self._visible(hits)][:limit]
+
+    def search_transcript_vectors(self, query: np.ndarray, limit: int) -> list[tuple[dict[str, Any], float]]:
+        t = self._table(TRANSCRIPTS)
+        if t is None:
+            return []
+        cols = ["id", "source_id", "run", "event_id", "start", "end", "text", "_distance"]
+        hits = (t.search(np.asarray(query, np.float32).tolist(), vector_column_name="vector")
+                .distance_type("cosine").select(cols).limit(limit * 3).to_list())
+        return [(h, 1.0 - float(h.pop("_distance"))) for h in self._visible(hits)][:limit]
+
+    def events_by_id(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        t = self._table(EVENTS)
+        if t is None or not ids:
+            return {}
+        cond = "id IN (" + ", ".join(_q(i) for i in ids) + ")"
+        cols = ["id", "source_id", "run", "seq", "start", "end", "started_at", "keyframes", "transcript"]
+        return {r["id"]: r for r in t.search().where(cond).select(cols).limit(None).to_list()}
 
     def visible_runs(self) -> dict[str, dict[str, Any]]:
         return {s["id"]: s for s in self.sources() if s.get("run")}
@@ -236,7 +296,7 @@ class Memory:
         if not cond:
             return []
         cols = ["id", "source_id", "seq", "start", "end", "started_at", "surprise", "keyframes",
-                "n_frames"]
+                "n_frames", "transcript"]
         rows = t.search().where(cond).select(cols).limit(None).to_list()
         return sorted(rows, key=lambda r: (runs[r["source_id"]]["uri"], r["start"]))
 
@@ -248,7 +308,8 @@ class Memory:
         runs = self.visible_runs()
         best: dict[str, tuple[dict[str, Any], float]] = {}
         q = np.asarray(query, np.float32).tolist()
-        cols = ["id", "source_id", "run", "seq", "start", "end", "started_at", "keyframes", "_distance"]
+        cols = ["id", "source_id", "run", "seq", "start", "end", "started_at", "keyframes", "transcript",
+                "_distance"]
         for column in ("vector", "centroids"):
             hits = (
                 t.search(q, vector_column_name=column)
@@ -275,7 +336,7 @@ class Memory:
         return t.search().where(cond).select(["id", "seq", "start", "end"]).limit(None).to_list()
 
     def compact(self) -> None:
-        for name in (SOURCES, EVENTS):
+        for name in (SOURCES, EVENTS, TRANSCRIPTS):
             t = self._table(name)
             if t is not None:
                 try:

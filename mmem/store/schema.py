@@ -49,5 +49,25 @@ def events_schema(dim: int) -> pa.Schema:
             pa.field("surprise", pa.float32()),
             pa.field("keyframes", pa.list_(pa.string())),
             pa.field("n_frames", pa.int32()),
+            pa.field("transcript", pa.string()),  # what was said during the event, or null
+        ]
+    )
+
+
+def transcripts_schema(dim: int) -> pa.Schema:
+    return pa.schema(
+        [
+            pa.field("id", pa.string(), nullable=False),
+            pa.field("source_id", pa.string()),
+            pa.field("run", pa.string()),
+            pa.field("event_id", pa.string()),
+            pa.field("start", pa.float64()),
+            pa.field("end", pa.float64()),
+            pa.field("text", pa.string()),
+            pa.field("norm", pa.string()),  # normalised text (mmem.recall.normalize): FTS-indexed
+            pa.field("words", pa.string()),  # JSON [[word, start, end, prob], ...]
+            pa.field("language", pa.string()),
+            pa.field("confidence", pa.float32()),
+            pa.field("vector", pa.list_(pa.float32(), dim), nullable=True),  # sentence embedding
         ]
     )

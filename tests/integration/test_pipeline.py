@@ -10,7 +10,7 @@ import pytest
 from mmem.config import IngestConfig
 from mmem.perceive.vision import Vision
 from mmem.pipeline import ingest_file
-from mmem.recall.answer import ask
+from mmem.recall.answer import Recall, ask
 from mmem.store.memory import Memory
 
 pytestmark = pytest.mark.integration
@@ -45,7 +45,7 @@ def test_three_shots_become_three_events_that_tile_the_video(tmp_path, concat_vi
 def test_ask_returns_ranked_moments_with_evidence(tmp_path, concat_video, tiny_vision):
     memory = Memory.open(tmp_path / "db", create=True)
     ingest_file(concat_video[0], memory, IngestConfig(), tiny_vision)
-    answer = ask(memory, tiny_vision.embedder, "a rabbit in a meadow", k=5)
+    answer = ask(memory, Recall(vision=tiny_vision.embedder), "a rabbit in a meadow", k=5)
     assert 1 <= len(answer.moments) <= 3
     scores = [m.score for m in answer.moments]
     assert scores == sorted(scores, reverse=True)
@@ -101,7 +101,7 @@ def test_a_missing_vision_channel_is_recorded_and_upgraded_later(tmp_path, sampl
     r2 = ingest_file(samples / "bbaf2n.mpg", memory, IngestConfig(), tiny_vision)
     assert (r1.status, r2.status) == ("ingested", "ingested")  # weights now exist: redone
     assert memory.sources()[0]["channels"] == ["pixel", "vision"]
-    assert ask(memory, tiny_vision.embedder, "a man talking").moments
+    assert ask(memory, Recall(vision=tiny_vision.embedder), "a man talking").moments
 
 
 def test_working_memory_is_bounded_by_capacity_not_video_length(tmp_path, concat_video, tiny_vision):

@@ -1,0 +1,54 @@
+"""Attach what was said to the events it was said in, and shape transcript rows for storage."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from mmem.recall.normalize import normalize
+from mmem.types import Utterance
+
+
+class TranscriptAssigner:
+    """Hands out utterances to events in time order (by each utterance's midpoint)."""
+
+    def __init__(self, utterances: Sequence[Utterance]) -> None:
+        self._utts = sorted(utterances, key=lambda u: u.start)
+        self._next = 0
+
+    def take(self, end: float, last: bool = False) -> list[Utterance]:
+        """Utterances whose midpoint lies before `end` (all the rest if `last`)."""
+        out = []
+        while self._next < len(self._utts):
+            u = self._utts[self._next]
+            if not last and (u.start + u.end) / 2 >= end:
+                break
+            out.append(u)
+            self._next += 1
+        return out
+
+
+def transcript_text(utterances: Sequence[Utterance]) -> str | None:
+    text = " ".join(u.text for u in utterances).strip()
+    return text or None
+
+
+def transcript_rows(event_id: str, source_id: str, utterances: Sequence[Utterance]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": f"{event_id}-u{i:03d}",
+            "source_id": source_id,
+            "event_id": event_id,
+            "start": u.start,
+            "end": u.end,
+            "text": u.text,
+            "norm": normalize(u.text),
+            "words": json.dumps([[w.text, round(w.start, 3), round(w.end, 3), round(w.prob, 3)]
+                                 for w in u.words]),
+            "language": u.language,
+            "confidence": u.confidence,
+            "vector": None,
+        }
+        for i, u in enumerate(utterances)
+    ]

@@ -1,0 +1,176 @@
+"""The audio channel of one source: one streaming pass over its track.
+
+Audio arrives in chunks; voice activity is found on a rolling buffer, and each speech region is
+transcribed once it is final (followed by silence, or 30 s long), so memory stays bounded however
+long the file is. Alongside, loudness and spectral shape are kept per half second for the
+surprise signal. The result, an AudioTrack, is small: intervals, utterances, two short arrays.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mmem.perceive.asr import Transcriber
+from mmem.perceive.audio_features import HOP, describe, shape_vector
+from mmem.perceive.vad import VoiceActivity
+from mmem.sources.audio import SAMPLE_RATE, AudioChunk
+from mmem.types import Utterance
+
+MAX_REGION = 29.0  # seconds: Whisper reads 30 s windows
+SETTLE = 2.0  # seconds of audio after a region's end before it counts as final
+JOIN = 2.0  # speech regions closer than this are transcribed in one window
+PAD = 0.3  # seconds of audio either side of a window
+
+
+@dataclass
+class AudioTrack:
+    speech: list[tuple[float, float]] = field(default_factory=list)  # VAD regions, absolute s
+    utterances: list[Utterance] = field(default_factory=list)
+    loudness: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # dB per HOP
+    mel: np.ndarray = field(default_factory=lambda: np.zeros((0, 24), np.float32))  # per HOP
+    duration: float = 0.0
+    asr_seconds: float = 0.0  # wall time spent in ASR
+    vad_seconds: float = 0.0
+
+    # -- queries used by segmentation -------------------------------------------------------
+    def _span(self, t0: float, t1: float) -> slice:
+        a = max(0, int(np.floor(t0 / HOP)))
+        b = max(a + 1, int(np.ceil(t1 / HOP)))
+        return slice(a, min(b, len(self.loudness)))
+
+    def feature(self, t0: float, t1: float) -> np.ndarray | None:
+        """Unit-norm spectral shape of [t0, t1), None when the track has nothing there."""
+        sl = self._span(t0, t1)
+        if sl.start >= sl.stop:
+            return None
+        return shape_vector(self.mel[sl])
+
+    def level(self, t0: float, t1: float) -> float | None:
+        sl = self._span(t0, t1)
+        return float(np.max(self.loudness[sl])) if sl.start < sl.stop else None
+
+    def inside_speech(self, t: float) -> bool:
+        i = bisect.bisect_right([s for s, _ in self.speech], t) - 1
+        return i >= 0 and self.speech[i][0] < t < self.speech[i][1]
+
+    def turn(self, t0: float, t1: float, silence: float = 1.0) -> bool:
+        """Does speech start after, or stop before, at least `silence` s of quiet in (t0, t1]?"""
+        for i, (s, e) in enumerate(self.speech):
+            prev_end = self.speech[i - 1][1] if i else -np.inf
+            next_start = self.speech[i + 1][0] if i + 1 < len(self.speech) else np.inf
+            if t0 < s <= t1 and s - prev_end >= silence:
+                return True
+            if t0 < e <= t1 and next_start - e >= silence:
+                return True
+        return False
+
+
+def hear(
+    chunks: Iterator[AudioChunk],
+    vad: VoiceActivity,
+    asr: Transcriber | None,
+    progress: Callable[[float], None] | None = None,
+) -> AudioTrack:
+    import time
+
+    track = AudioTrack()
+    loud: list[np.ndarray] = []
+    mels: list[np.ndarray] = []
+    buf = np.zeros(0, np.float32)
+    buf_t = 0.0  # absolute time of buf[0]
+    end_t = 0.0
+
+    def finish(regions: list[tuple[float, float]]) -> None:
+        track.speech.extend(regions)
+        if asr is None:
+            return
+        for s, e in _windows(regions):  # Whisper reads better with the context of a window
+            s, e = max(buf_t, s - PAD), min(buf_t + buf.size / SAMPLE_RATE, e + PAD)
+            a, b = int((s - buf_t) * SAMPLE_RATE), int((e - buf_t) * SAMPLE_RATE)
+            t0 = time.perf_counter()
+            track.utterances.extend(asr.transcribe(buf[a:b], offset=s))
+            track.asr_seconds += time.perf_counter() - t0
+
+    for chunk in chunks:
+        if not loud and chunk.t > 0:  # keep descriptor hops aligned with the source clock
+            pad = int(round(chunk.t / HOP))
+            loud.append(np.full(pad, -100.0, np.float32))
+            mels.append(np.zeros((pad, 24), np.float32))
+        db, mel = describe(chunk.samples)
+        loud.append(db)
+        mels.append(mel)
+        if buf.size == 0:
+            buf_t = chunk.t
+        buf = np.concatenate([buf, chunk.samples])
+        end_t = buf_t + buf.size / SAMPLE_RATE
+        t0 = time.perf_counter()
+        regions = [(buf_t + s, buf_t + e) for s, e in vad.regions(buf)]
+        track.vad_seconds += time.perf_counter() - t0
+        final = [r for r in regions if r[1] < end_t - SETTLE]
+        open_ = [r for r in regions if r[1] >= end_t - SETTLE]
+        if open_ and open_[0][1] - open_[0][0] > MAX_REGION:  # someone talking on and on
+            s = open_[0][0]
+            final.append((s, s + MAX_REGION))
+            open_ = []
+            cut = s + MAX_REGION
+        else:
+            cut = open_[0][0] if open_ else max((e for _, e in final), default=end_t - SETTLE)
+            cut = max(buf_t, min(cut, end_t - SETTLE)) if not open_ else cut
+        finish(_split_long(final))
+        drop = int((cut - buf_t) * SAMPLE_RATE)
+        if drop > 0:
+            buf = buf[drop:]
+            buf_t = cut
+        if progress is not None:
+            progress(end_t)
+    if buf.size:
+        regions = [(buf_t + s, buf_t + e) for s, e in vad.regions(buf)]
+        finish(_split_long(regions))
+    track.loudness = np.concatenate(loud) if loud else track.loudness
+    track.mel = np.concatenate(mels) if mels else track.mel
+    track.duration = end_t
+    track.speech.sort()
+    track.utterances.sort(key=lambda u: u.start)
+    return track
+
+
+def _windows(regions: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Pack consecutive regions (gaps <= JOIN) into windows no longer than MAX_REGION."""
+    out: list[list[float]] = []
+    for s, e in regions:
+        if out and s - out[-1][1] <= JOIN and e - out[-1][0] <= MAX_REGION:
+            out[-1][1] = e
+        else:
+            out.append([s, e])
+    return [(s, e) for s, e in out]
+
+
+def _split_long(regions: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    out = []
+    for s, e in regions:
+        while e - s > MAX_REGION:
+            out.append((s, s + MAX_REGION))
+            s += MAX_REGION
+        out.append((s, e))
+    return out
+
+
+def quiet_point(track: AudioTrack, t0: float, t1: float) -> float | None:
+    """A time in [t0, t1] outside speech, nearest the midpoint; None if speech fills it."""
+    mid = (t0 + t1) / 2
+    if not track.inside_speech(mid):
+        return mid
+    gaps = []
+    edges = [t0] + [x for s, e in track.speech for x in (s, e) if t0 < x < t1] + [t1]
+    for a, b in zip(edges, edges[1:]):
+        m = (a + b) / 2
+        if b > a and not track.inside_speech(m):
+            gaps.append((a, b))
+    if not gaps:
+        return None
+    a, b = min(gaps, key=lambda g: abs((g[0] + g[1]) / 2 - mid))
+    return min(max(mid, a), b) if a <= mid <= b else (a if abs(a - mid) < abs(b - mid) else b)
