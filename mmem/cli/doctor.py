@@ -48,10 +48,9 @@ def doctor(
                 "path": str(weights.checkpoint) if weights.checkpoint else None, "error": None}
     except MmemError as exc:
         clip = {"model": model, "pretrained": pretrained, "found": False, "path": None, "error": str(exc)}
+    from mmem.config import AudioConfig
     from mmem.perceive.vad import build_vad
     from mmem.weights import resolve_asr, resolve_text_model
-
-    from mmem.config import AudioConfig
 
     aud = AudioConfig()
     try:

@@ -85,9 +85,8 @@ def ingest(
 
     Memory.check_location(db_path(db))
     with err.status("loading models...", spinner="dots") if not json_out else nullcontext():
-        from mmem.perceive.vision import build_vision
-
         from mmem.perceive.audio_channel import build_hearing
+        from mmem.perceive.vision import build_vision
 
         vision = build_vision(cfg.vision, required="vision" in cfg.require)
         hearing = build_hearing(cfg.audio, cfg.vision.device, require_asr="asr" in cfg.require)

@@ -68,8 +68,10 @@ class FasterWhisper:
             text = s.text.strip()
             if not text:
                 continue
-            words = [Word(w.word.strip(), offset + float(w.start), offset + float(w.end), float(w.probability))
-                     for w in (s.words or [])]
+            words = [
+                Word(w.word.strip(), offset + float(w.start), offset + float(w.end), float(w.probability))
+                for w in (s.words or [])
+            ]
             out.append(Utterance(offset + float(s.start), offset + float(s.end), text, words,
                                  info.language, float(math.exp(min(0.0, s.avg_logprob)))))
         return out

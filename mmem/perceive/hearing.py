@@ -78,6 +78,7 @@ def hear(
     import time
 
     track = AudioTrack()
+    vad.reset()
     loud: list[np.ndarray] = []
     mels: list[np.ndarray] = []
     buf = np.zeros(0, np.float32)
@@ -124,7 +125,7 @@ def hear(
         drop = int((cut - buf_t) * SAMPLE_RATE)
         if drop > 0:
             buf = buf[drop:]
-            buf_t = cut
+            buf_t += drop / SAMPLE_RATE  # by whole samples: the clock must not drift
         if progress is not None:
             progress(end_t)
     if buf.size:
@@ -159,18 +160,23 @@ def _split_long(regions: list[tuple[float, float]]) -> list[tuple[float, float]]
     return out
 
 
-def quiet_point(track: AudioTrack, t0: float, t1: float) -> float | None:
-    """A time in [t0, t1] outside speech, nearest the midpoint; None if speech fills it."""
+def quiet_point(speech: list[tuple[float, float]], t0: float, t1: float) -> float | None:
+    """The middle of the pause in [t0, t1] nearest its midpoint (the midpoint itself when no
+    one speaks there); None when speech fills the whole interval."""
     mid = (t0 + t1) / 2
-    if not track.inside_speech(mid):
-        return mid
-    gaps = []
-    edges = [t0] + [x for s, e in track.speech for x in (s, e) if t0 < x < t1] + [t1]
-    for a, b in zip(edges, edges[1:]):
-        m = (a + b) / 2
-        if b > a and not track.inside_speech(m):
-            gaps.append((a, b))
-    if not gaps:
+    pauses: list[tuple[float, float]] = []
+    cursor = t0
+    for s, e in sorted(speech):
+        if e <= t0 or s >= t1:
+            continue
+        if s > cursor:
+            pauses.append((cursor, s))
+        cursor = max(cursor, e)
+    if cursor < t1:
+        pauses.append((cursor, t1))
+    if not pauses:
         return None
-    a, b = min(gaps, key=lambda g: abs((g[0] + g[1]) / 2 - mid))
-    return min(max(mid, a), b) if a <= mid <= b else (a if abs(a - mid) < abs(b - mid) else b)
+    if pauses == [(t0, t1)]:
+        return mid
+    a, b = min(pauses, key=lambda p: 0.0 if p[0] <= mid <= p[1] else min(abs(p[0] - mid), abs(p[1] - mid)))
+    return (a + b) / 2

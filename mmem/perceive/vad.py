@@ -20,6 +20,10 @@ class VoiceActivity(Protocol):
         """Speech regions as (start, end) seconds from samples[0], in order."""
         ...
 
+    def reset(self) -> None:
+        """Forget what earlier audio taught it (called at the start of each source)."""
+        ...
+
 
 def _merge(regions: list[tuple[float, float]], gap: float, min_len: float) -> list[tuple[float, float]]:
     out: list[list[float]] = []
@@ -38,7 +42,12 @@ class EnergyVad:
 
     def __init__(self, margin_db: float = 12.0, floor_db: float = -45.0, frame: float = 0.03,
                  gap: float = 0.3, min_len: float = 0.25) -> None:
-        self.margin_db, self.floor_db, self.frame, self.gap, self.min_len = margin_db, floor_db, frame, gap, min_len
+        self.margin_db, self.floor_db, self.frame = margin_db, floor_db, frame
+        self.gap, self.min_len = gap, min_len
+        self._noise: float | None = None  # quietest level seen in this source, dB
+
+    def reset(self) -> None:
+        self._noise = None
 
     def regions(self, samples: np.ndarray) -> list[tuple[float, float]]:
         n = int(self.frame * SAMPLE_RATE)
@@ -46,7 +55,11 @@ class EnergyVad:
             return []
         frames = samples[: samples.size // n * n].reshape(-1, n)
         db = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-10)
-        thr = max(float(np.percentile(db, 10)) + self.margin_db, self.floor_db)
+        # The noise floor is remembered across calls: a buffer that is all speech (someone
+        # talking for minutes) must not become its own floor.
+        quiet = float(np.percentile(db, 10))
+        self._noise = quiet if self._noise is None else min(self._noise + 0.5, quiet)
+        thr = max(self._noise + self.margin_db, self.floor_db)
         active = db > thr
         regions, start = [], None
         for i, a in enumerate(active):
@@ -68,6 +81,9 @@ class SileroVad:
 
         self._options = VadOptions(min_silence_duration_ms=int(min_silence * 1000),
                                    speech_pad_ms=int(pad * 1000))
+
+    def reset(self) -> None:
+        pass  # stateless: each call sees only its samples
 
     def regions(self, samples: np.ndarray) -> list[tuple[float, float]]:
         from faster_whisper.vad import get_speech_timestamps

@@ -26,6 +26,8 @@ from mmem.types import Observation, Segment
 class SpeechTimeline(Protocol):
     """What the segmenter needs to know about sound (mmem.perceive.hearing.AudioTrack)."""
 
+    speech: list[tuple[float, float]]  # where someone speaks, (start, end) seconds
+
     def turn(self, t0: float, t1: float) -> bool: ...  # speech starts/stops at a silence
     def level(self, t0: float, t1: float) -> float | None: ...  # loudness, dB
 
@@ -37,6 +39,7 @@ class _Pending:
     index: int  # the frame that fired: first frame of the new event before refinement
     surprise: float
     forced: bool
+    postponed: bool = False  # waited for an utterance to end: the window no longer holds the change
 
 
 class Segmenter:
@@ -94,7 +97,7 @@ class Segmenter:
             return (t0 + t1) / 2
         from mmem.perceive.hearing import quiet_point
 
-        return quiet_point(self.speech, t0, t1)  # type: ignore[arg-type]
+        return quiet_point(self.speech.speech, t0, t1)
 
     def _fires(self, obs: Observation, prev_t: float, s: float) -> tuple[bool, bool]:
         cfg = self.cfg
@@ -188,11 +191,15 @@ class Segmenter:
             last = window[-1]
             if not pend.forced and last.t - self._event_start < self.cfg.max_duration:
                 pend.index = last.index  # inside an utterance: wait for the pause after it
+                pend.postponed = True
                 return None
-            allowed = [len(window) - 1]  # too long already: cut even through speech
-            times[allowed[0]] = times.get(allowed[0]) or (window[-2].t + last.t) / 2
-        i = allowed[0] if len(allowed) == 1 else min(allowed, key=lambda j: abs(window[j].index - pend.index))
-        if self.cfg.refine != "none" and len(allowed) > 1:
+            # too long already: cut through speech, as late as max_duration allows
+            mids = {j: (window[j - 1].t + window[j].t) / 2 for j in range(1, len(window))}
+            fits = [j for j, t in mids.items() if t - self._event_start <= self.cfg.max_duration]
+            j = max(fits) if fits else 1
+            allowed, times[j] = [j], mids[j]
+        i = allowed[0]  # after waiting out speech: the first pause is the boundary
+        if self.cfg.refine != "none" and len(allowed) > 1 and not pend.postponed:
             names = set.intersection(*(set(o.features) for o in window))
             feats = {n: np.stack([o.features[n] for o in window]) for n in names}
             if feats:

@@ -258,7 +258,8 @@ class Memory:
         if t is None or not norm_query.strip():
             return []
         cols = ["id", "source_id", "run", "event_id", "start", "end", "text", "_score"]
-        hits = t.search(norm_query, query_type="fts", fts_columns="norm").select(cols).limit(limit * 3).to_list()
+        query = t.search(norm_query, query_type="fts", fts_columns="norm")
+        hits = query.select(cols).limit(limit * 3).to_list()
         return [(h, float(h.pop("_score"))) for h in self._visible(hits)][:limit]
 
     def search_transcript_vectors(self, query: np.ndarray, limit: int) -> list[tuple[dict[str, Any], float]]:

@@ -224,3 +224,45 @@ def test_ask_can_be_limited_to_one_source(db):
     assert result.exit_code == 0, result.output
     moments = json.loads(result.stdout)["moments"]
     assert moments and {m["source"].rsplit("/", 1)[-1] for m in moments} == {"bikes.mp4"}
+
+
+def test_transcript_in_every_format(tmp_path):
+    from tests.conftest import ROOT
+
+    jfk = ROOT / "tests" / "data" / "jfk.flac"
+    assert run("ingest", jfk, "--db", tmp_path / "db").exit_code == 0
+    text = run("transcript", "jfk.flac", "--db", tmp_path / "db")
+    assert text.exit_code == 0 and "country can do for you" in text.stdout
+    srt = run("transcript", "jfk.flac", "--srt", "--db", tmp_path / "db").stdout
+    assert srt.startswith("1\n00:00:00,") and " --> " in srt
+    vtt = run("transcript", "jfk.flac", "--vtt", "--db", tmp_path / "db").stdout
+    assert vtt.startswith("WEBVTT\n\n00:00:00.")
+    data = json.loads(run("transcript", "jfk.flac", "--json", "--db", tmp_path / "db").stdout)
+    seg = data["segments"][0]
+    assert seg["language"] == "en" and seg["words"][0]["start"] <= seg["words"][-1]["end"] <= 11.5
+    asked = json.loads(run("ask", "what can you do for your country", "--db", tmp_path / "db", "--json").stdout)
+    assert asked["moments"][0]["start"] < 11 and "country" in asked["moments"][0]["transcript"]
+    missing = run("transcript", "nope.wav", "--db", tmp_path / "db")
+    assert missing.exit_code == 2 and "no source matches" in missing.stderr
+
+
+@pytest.mark.parametrize("args, match", [
+    (["--language", "fr"], "English-only"),
+    (["--language", "xx"], "not a Whisper language"),
+    (["--asr-backend", "vosk"], "unknown --asr-backend"),
+    (["--asr-model", "small", "--require", "asr"], "not cached"),
+])
+def test_bad_audio_options_are_exit_2(tmp_path, samples, args, match):
+    result = run("ingest", samples / "bbaf2n.mpg", *TINY, *args, "--db", tmp_path / "db")
+    assert result.exit_code == 2, result.output
+    assert match in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_missing_asr_model_skips_speech_but_keeps_the_video(tmp_path, samples):
+    result = run("ingest", samples / "bbaf2n.mpg", *TINY, "--asr-model", "small", "--db", tmp_path / "db",
+                 "--json")
+    assert result.exit_code == 0, result.output
+    assert "asr channel skipped" in result.stderr
+    src = json.loads(result.stdout)["sources"][0]
+    assert src["events"] == 1 and src["utterances"] == 0 and "asr" not in src["channels"]
+    assert any(s.startswith("asr: ") for s in src["skipped"])

@@ -134,3 +134,49 @@ def test_modularity_prefers_the_true_split():
     x = np.stack(scenes([0, 5], 10, seed=9))
     a = affinity(fused_distance({"c": x}, {"c": 1.0}))
     assert best_split(a, list(range(1, 10))) == 5
+
+
+class Speech:
+    """A fake speech timeline: fixed utterances, no loudness."""
+
+    def __init__(self, spans):
+        self.speech = spans
+
+    def inside_speech(self, t):
+        return any(s < t < e for s, e in self.speech)
+
+    def turn(self, t0, t1):
+        return False
+
+    def level(self, t0, t1):
+        return None
+
+
+def run_with_speech(feats, cfg, spans):
+    seg = Segmenter(cfg, speech=Speech(spans))
+    events = []
+    for i, f in enumerate(feats):
+        events += seg.push(Observation(i, float(i), {"clip": f}))
+    return events + seg.flush(float(len(feats)))
+
+
+def test_a_boundary_never_falls_inside_an_utterance():
+    feats = scenes([0, 20], 50)
+    spans = [(15.2, 26.7)]  # someone talks across the visual cut at 19.5
+    events = run_with_speech(feats, SegmentConfig(), spans)
+    assert len(events) == 2
+    cut = events[1].start
+    assert not any(s < cut < e for s, e in spans)
+    assert cut >= 26.7 and cut <= 28.0  # the first pause after the utterance
+
+
+def test_a_boundary_moves_into_the_pause_between_frames():
+    feats = scenes([0, 20], 40)
+    events = run_with_speech(feats, SegmentConfig(), [(10.0, 19.3), (19.8, 30.0)])
+    assert events[1].start == 19.55  # midway in the pause, not the frames' midpoint 19.5
+
+
+def test_an_utterance_longer_than_max_duration_is_cut_anyway():
+    feats = scenes([0], 100, noise=0.05)
+    events = run_with_speech(feats, SegmentConfig(max_duration=30.0), [(5.0, 95.0)])
+    assert len(events) >= 3 and all(e.end - e.start <= 31.0 for e in events)

@@ -1,0 +1,87 @@
+"""The audio channel without models: energy VAD, descriptors, the streaming pass with a fake
+transcriber, and spoken-number fusion helpers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mmem.perceive.audio_features import HOP, describe
+from mmem.perceive.hearing import AudioTrack, hear, quiet_point
+from mmem.perceive.vad import EnergyVad
+from mmem.recall.fusion import rrf
+from mmem.sources.audio import SAMPLE_RATE, AudioChunk
+from mmem.types import Utterance
+
+SR = SAMPLE_RATE
+
+
+def bursts(spans: list[tuple[float, float]], total: float, seed: int = 0) -> np.ndarray:
+    """Quiet noise with loud voiced-like bursts (harmonics of 150 Hz) over `spans` seconds."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0, 0.002, int(total * SR)).astype(np.float32)
+    for s, e in spans:
+        t = np.arange(int(s * SR), int(e * SR)) / SR
+        x[int(s * SR): int(s * SR) + t.size] += 0.2 * sum(np.sin(2 * np.pi * 150 * k * t) / k for k in range(1, 6))
+    return x
+
+
+class FakeASR:
+    """Records what it was asked to transcribe; says one utterance per call."""
+
+    model_id = "fake"
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[float, float]] = []
+
+    def transcribe(self, samples: np.ndarray, offset: float) -> list[Utterance]:
+        self.calls.append((offset, offset + samples.size / SR))
+        return [Utterance(offset, offset + samples.size / SR, f"window at {offset:.1f}", [], "en", 0.9)]
+
+
+def chunks(x: np.ndarray, seconds: float):
+    n = int(seconds * SR)
+    for i in range(0, x.size, n):
+        yield AudioChunk(i / SR, x[i: i + n])
+
+
+def test_energy_vad_finds_the_bursts():
+    spans = [(1.0, 2.5), (4.0, 4.8)]
+    found = EnergyVad().regions(bursts(spans, 6.0))
+    assert len(found) == 2
+    for (s, e), (fs, fe) in zip(spans, found):
+        assert abs(s - fs) < 0.1 and abs(e - fe) < 0.1
+
+
+def test_descriptors_have_one_row_per_half_second():
+    loud, mel = describe(bursts([(1.0, 2.0)], 3.0))
+    assert loud.shape == (6,) and mel.shape == (6, 24)
+    assert loud[2] - loud[0] > 30  # the burst is far above the noise
+
+
+def test_streaming_pass_transcribes_each_stretch_of_speech_once_in_bounded_windows():
+    spans = [(5.0, 9.0), (9.5, 12.0), (40.0, 45.0), (70.0, 140.0)]  # the last: 70 s non-stop
+    asr = FakeASR()
+    track = hear(chunks(bursts(spans, 150.0), 10.0), EnergyVad(), asr)
+    assert track.duration == 150.0 and track.loudness.size == int(150 / HOP)
+    assert all(e - s <= 30.0 for s, e in asr.calls)  # Whisper-sized windows only
+    covered = sum(e - s for s, e in asr.calls)
+    assert 80.0 < covered < 95.0  # every second of speech once (plus padding), silence not
+    assert asr.calls[0][0] < 5.0 and asr.calls[0][1] > 12.0  # close regions share one window
+    assert [round(u.start, 1) for u in track.utterances] == sorted(round(u.start, 1) for u in track.utterances)
+
+
+def test_track_queries():
+    track = AudioTrack(speech=[(2.0, 4.0), (4.5, 6.0), (9.0, 10.0)])
+    assert track.inside_speech(3.0) and not track.inside_speech(7.0)
+    assert track.turn(1.0, 2.5)  # speech starts after silence
+    assert not track.turn(4.2, 4.7)  # a short pause inside speech is no turn
+    assert track.turn(5.5, 6.5)  # speech stops before a long silence
+    assert quiet_point(track.speech, 3.0, 5.0) == 4.25  # the pause between the two regions
+    assert quiet_point(track.speech, 2.5, 3.5) is None
+    assert quiet_point(track.speech, 6.5, 8.5) == 7.5  # nobody speaks: the midpoint
+
+
+def test_rrf_rewards_agreement():
+    scores = rrf({"speech": ["a", "b"], "semantic": ["a", "c"], "vision": ["c", "a"]})
+    assert scores["a"] > scores["c"] > scores["b"]
+    assert rrf({"speech": ["a"]}, channels=1)["a"] == 1.0
