@@ -240,7 +240,8 @@ def test_transcript_in_every_format(tmp_path):
     data = json.loads(run("transcript", "jfk.flac", "--json", "--db", tmp_path / "db").stdout)
     seg = data["segments"][0]
     assert seg["language"] == "en" and seg["words"][0]["start"] <= seg["words"][-1]["end"] <= 11.5
-    asked = json.loads(run("ask", "what can you do for your country", "--db", tmp_path / "db", "--json").stdout)
+    asked = run("ask", "what can you do for your country", "--db", tmp_path / "db", "--json")
+    asked = json.loads(asked.stdout)
     assert asked["moments"][0]["start"] < 11 and "country" in asked["moments"][0]["transcript"]
     missing = run("transcript", "nope.wav", "--db", tmp_path / "db")
     assert missing.exit_code == 2 and "no source matches" in missing.stderr

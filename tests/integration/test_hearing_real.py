@@ -13,8 +13,8 @@ import pytest
 from mmem.config import AudioConfig, IngestConfig
 from mmem.perceive.vision import Vision
 from mmem.pipeline import ingest_file
-from mmem.recall.answer import build_recall
 from mmem.recall.answer import ask as run_ask
+from mmem.recall.answer import build_recall
 from mmem.recall.normalize import normalize
 from mmem.store.memory import Memory
 
