@@ -29,8 +29,10 @@ test: venv
 demo: venv
 	rm -rf $(DEMO_DB)
 	$(BIN)/mmem doctor --db $(DEMO_DB)
-	$(BIN)/mmem ingest samples/three_shots.mp4 samples/bikes.mp4 samples/bbaf2n.mpg --db $(DEMO_DB) $(DEMO_FLAGS)
+	$(BIN)/mmem ingest samples/three_shots.mp4 samples/bikes.mp4 samples/bbaf2n.mpg samples/jfk.flac --db $(DEMO_DB) $(DEMO_FLAGS)
 	$(BIN)/mmem events --db $(DEMO_DB)
+	$(BIN)/mmem transcript jfk.flac --db $(DEMO_DB)
+	$(BIN)/mmem ask "what can you do for your country" -k 3 --db $(DEMO_DB)
 	$(BIN)/mmem ask "a rabbit in a meadow" -k 3 --db $(DEMO_DB)
 
 ## make bench: speed and memory table on real media (not a test)

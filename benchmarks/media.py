@@ -24,11 +24,21 @@ def _frames(path: Path, size: tuple[int, int]) -> Iterator[tuple[float, np.ndarr
             ).to_ndarray()
 
 
+def _audio(path: Path, seconds: float, rate: int = 16000) -> np.ndarray:
+    """The input's audio as mono float32 at `rate`, exactly `seconds` long (silence if none)."""
+    from mmem.sources.audio import iter_audio
+
+    want = int(round(seconds * rate))
+    pcm = np.concatenate([c.samples for c in iter_audio(path)] or [np.zeros(0, np.float32)])
+    return np.pad(pcm[:want], (0, max(0, want - pcm.size)))
+
+
 def concat(
     inputs: Sequence[Path], out: Path, size: tuple[int, int] = (1280, 720), fps: int = 30,
-    crf: int = 23,
+    crf: int = 23, audio: bool = False,
 ) -> list[float]:
-    """Concatenate videos into one constant-rate H.264 MP4; return the join times (seconds).
+    """Concatenate videos into one constant-rate H.264 MP4 (with AAC audio if `audio`; inputs
+    without a track add silence); return the join times (seconds).
 
     Each output frame shows the latest input frame at or before its time, so inputs at any frame
     rate come out at `fps` with their real durations.
@@ -36,10 +46,12 @@ def concat(
     joins: list[float] = []
     offset = 0.0
     n = 0
+    samples = 0
     with av.open(str(out), "w") as c:
         st = c.add_stream("libx264", rate=fps)
         st.width, st.height, st.pix_fmt = size[0], size[1], "yuv420p"
         st.options = {"crf": str(crf), "preset": "veryfast"}
+        ast = c.add_stream("aac", rate=16000, layout="mono") if audio else None
         for i, path in enumerate(inputs):
             if i:
                 joins.append(offset)
@@ -62,9 +74,19 @@ def concat(
                 for p in st.encode(frame):
                     c.mux(p)
                 n += 1
+            if ast is not None:
+                end = int(round((offset + dur) * 16000))
+                pcm = _audio(path, (end - samples) / 16000)
+                for j in range(0, pcm.size, 1024):
+                    block = av.AudioFrame.from_ndarray(pcm[None, j:j + 1024], format="flt", layout="mono")
+                    block.sample_rate, block.pts, block.time_base = 16000, samples + j, Fraction(1, 16000)
+                    for p in ast.encode(block):
+                        c.mux(p)
+                samples = end
             offset += dur
-        for p in st.encode():
-            c.mux(p)
+        for s in (st, ast) if ast is not None else (st,):
+            for p in s.encode():
+                c.mux(p)
     return joins
 
 

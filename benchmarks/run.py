@@ -1,5 +1,6 @@
-"""`make bench`: real-time factor, per-stage throughput and peak RSS of `mmem ingest`, next to
-PySceneDetect's AdaptiveDetector on the same files. Prints a table; not a test.
+"""`make bench`: real-time factor, per-stage throughput and peak RSS of `mmem ingest`, the audio
+channel per ASR backend, tiny.en's word error rate, and PySceneDetect's AdaptiveDetector on the
+same files. Prints tables; not a test.
 
 Each measurement runs in its own process so peak RSS belongs to that run alone. The CLIP model
 is the full-size default architecture with random weights (`--clip-pretrained random`): the
@@ -21,28 +22,41 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
+DATA = ROOT / "tests" / "data"
 OUT = ROOT / "bench-out"
+GRID = {"bbaf2n": "bin blue at f two now", "lbax4n": "lay blue at x four now",
+        "pwij3p": "place white in j three please", "sbwe5n": "set blue with e five now"}
+JFK = ("and so my fellow americans ask not what your country can do for you "
+       "ask what you can do for your country")
+STAGES = ("audio", "decode", "embed", "segment", "compress", "store")
 
 
 def long_video(reps: int) -> tuple[Path, list[float]]:
-    """The samples joined `reps` times into one 1280x720 30 fps H.264 file (cached)."""
+    """The samples and GRID clips joined `reps` times into one 1280x720 30 fps H.264 + AAC file
+    (cached): shots with and without speech, with known joins."""
     from benchmarks.media import concat
 
     OUT.mkdir(exist_ok=True)
-    parts = [SAMPLES / n for n in ("bigbuckbunny.mp4", "bikes.mp4", "bbaf2n.mpg")] * reps
-    path = OUT / f"concat_720p30_x{reps}.mp4"
+    parts = [SAMPLES / "bigbuckbunny.mp4", SAMPLES / "bbaf2n.mpg", SAMPLES / "bikes.mp4",
+             DATA / "lbax4n.mpg", DATA / "pwij3p.mpg", DATA / "sbwe5n.mpg"] * reps
+    path = OUT / f"concat_720p30_av_x{reps}.mp4"
     joins_file = path.with_suffix(".joins.json")
     if not (path.exists() and joins_file.exists()):
-        joins = concat(parts, path, size=(1280, 720), fps=30)
+        joins = concat(parts, path, size=(1280, 720), fps=30, audio=True)
         joins_file.write_text(json.dumps(joins))
     return path, json.loads(joins_file.read_text())
 
 
-def one_mmem(path: Path, model: str, pretrained: str, device: str, fps: float) -> dict:
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def one_mmem(path: Path, model: str, pretrained: str, device: str, fps: float, audio: bool) -> dict:
     """Ingest one file into a fresh memory; runs inside the child process."""
     import dataclasses
 
-    from mmem.config import IngestConfig, VisionConfig
+    from mmem.config import AudioConfig, IngestConfig, VisionConfig
+    from mmem.perceive.audio_channel import build_hearing
     from mmem.perceive.vision import Vision, build_vision
     from mmem.pipeline import ingest_file
     from mmem.store.memory import Memory
@@ -54,21 +68,78 @@ def one_mmem(path: Path, model: str, pretrained: str, device: str, fps: float) -
         vision = Vision(None, None, 512, skipped="benchmark: pixel channel only")
     else:
         vision = build_vision(VisionConfig(clip_model=model, clip_pretrained=pretrained, device=device))
+    hearing = build_hearing(AudioConfig(enabled=audio), device, require_asr=audio)
     load = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp:
         memory = Memory.open(Path(tmp) / "db", create=True)
-        r = ingest_file(path, memory, cfg, vision)
+        r = ingest_file(path, memory, cfg, vision, hearing)
         bounds = [e["start"] for e in memory.events()][1:]
-    device_name = "cpu"
-    if vision.embedder is not None:
-        device_name = str(getattr(vision.embedder, "device", "cpu"))
-    return {
-        "duration": r.duration, "wall": r.wall, "speed": r.speed, "frames": r.frames,
-        "events": r.events, "stages": r.stage_seconds, "boundaries": bounds, "load": load,
-        "device": device_name,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "working_mb": r.peak_working_bytes / 1e6,
-    }
+    device_name = str(getattr(vision.embedder, "device", "cpu")) if vision.embedder else "cpu"
+    return {"duration": r.duration, "wall": r.wall, "speed": r.speed, "frames": r.frames,
+            "events": r.events, "utterances": r.utterances, "stages": r.stage_seconds,
+            "boundaries": bounds, "load": load, "device": device_name, "peak_rss_mb": rss_mb(),
+            "working_mb": r.peak_working_bytes / 1e6}
+
+
+def _random_whisper_tiny() -> Path:
+    """openai-whisper with tiny.en's exact shape and random weights (the real ones cannot be
+    downloaded everywhere): the same compute per window, not the same words."""
+    import dataclasses
+
+    import torch
+    from whisper.model import ModelDimensions, Whisper
+
+    path = OUT / "whisper-tiny.en-random.pt"
+    if not path.exists():
+        dims = ModelDimensions(n_mels=80, n_audio_ctx=1500, n_audio_state=384, n_audio_head=6,
+                               n_audio_layer=4, n_vocab=51864, n_text_ctx=448, n_text_state=384,
+                               n_text_head=6, n_text_layer=4)
+        torch.manual_seed(0)
+        torch.save({"dims": dataclasses.asdict(dims), "model_state_dict": Whisper(dims).state_dict()}, path)
+    return path
+
+
+def one_audio(path: Path, backend: str, model: str, device: str) -> dict:
+    """The audio channel alone (decode + VAD + ASR) on a file's track."""
+    from mmem.perceive.asr import build_transcriber
+    from mmem.perceive.hearing import hear
+    from mmem.perceive.vad import build_vad
+    from mmem.sources.audio import iter_audio
+    from mmem.weights import resolve_asr
+
+    if model == "tiny-random":
+        model = str(_random_whisper_tiny())
+    asr = build_transcriber(resolve_asr(model, backend), device, "en")
+    t0 = time.perf_counter()
+    track = hear(iter_audio(path), build_vad(), asr)
+    wall = time.perf_counter() - t0
+    return {"duration": track.duration, "wall": wall, "speed": track.duration / wall,
+            "asr_seconds": track.asr_seconds, "vad_seconds": track.vad_seconds,
+            "speech_seconds": sum(e - s for s, e in track.speech), "utterances": len(track.utterances),
+            "peak_rss_mb": rss_mb()}
+
+
+def one_wer() -> dict:
+    """Word error rate of the shipped tiny.en on the speech samples with known words."""
+    import jiwer
+
+    from mmem.perceive.asr import build_transcriber
+    from mmem.perceive.hearing import hear
+    from mmem.perceive.vad import build_vad
+    from mmem.recall.normalize import normalize
+    from mmem.sources.audio import iter_audio
+    from mmem.weights import resolve_asr
+
+    asr = build_transcriber(resolve_asr("tiny.en"), "cpu", "en")
+    files = {SAMPLES / "jfk.flac": JFK, SAMPLES / "bbaf2n.mpg": GRID["bbaf2n"],
+             **{DATA / f"{k}.mpg": v for k, v in GRID.items() if k != "bbaf2n"}}
+    refs, hyps, per = [], [], {}
+    for path, ref in files.items():
+        hyp = " ".join(u.text for u in hear(iter_audio(path), build_vad(), asr).utterances)
+        refs.append(normalize(ref))
+        hyps.append(normalize(hyp))
+        per[path.name] = {"wer": jiwer.wer(refs[-1], hyps[-1]), "heard": hyp}
+    return {"wer": jiwer.wer(refs, hyps), "files": per}
 
 
 def one_scenedetect(path: Path) -> dict:
@@ -80,11 +151,10 @@ def one_scenedetect(path: Path) -> dict:
     manager.add_detector(AdaptiveDetector())
     manager.detect_scenes(video)
     wall = time.perf_counter() - t0
-    scenes = manager.get_scene_list()
-    cuts = [s[0].seconds for s in scenes[1:]]
+    cuts = [s[0].seconds for s in manager.get_scene_list()[1:]]
     duration = video.duration.seconds
     return {"duration": duration, "wall": wall, "speed": duration / wall, "cuts": cuts,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_rss_mb": rss_mb()}
 
 
 def child(kind: str, *args: str) -> dict:
@@ -107,72 +177,93 @@ def matched(reference: list[float], found: list[float], tol: float = 1.0) -> int
     return hits
 
 
+def run_child(kind: str, rest: list[str]) -> dict:
+    if kind == "mmem":
+        path, model, pretrained, device, fps, audio = rest
+        return one_mmem(Path(path), model, pretrained, device, float(fps), audio == "1")
+    if kind == "audio":
+        path, backend, model, device = rest
+        return one_audio(Path(path), backend, model, device)
+    if kind == "wer":
+        return one_wer()
+    return one_scenedetect(Path(rest[0]))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--child", nargs="+")
-    ap.add_argument("--reps", type=int, default=6, help="times the samples are joined for the long file")
+    ap.add_argument("--reps", type=int, default=4, help="times the clips are joined for the long file")
     ap.add_argument("--model", default="ViT-B-32")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--fps", type=float, default=1.0)
     args = ap.parse_args()
     os.environ.setdefault("MMEM_OFFLINE", "1")
     if args.child:
-        kind, *rest = args.child
-        if kind == "mmem":
-            path, model, pretrained, device, fps = rest
-            res = one_mmem(Path(path), model, pretrained, device, float(fps))
-        else:
-            res = one_scenedetect(Path(rest[0]))
-        print(json.dumps(res))
+        print(json.dumps(run_child(args.child[0], args.child[1:])))
         return
 
     long_path, joins = long_video(args.reps)
     files = [("bigbuckbunny.mp4 (720p25, 5 s)", SAMPLES / "bigbuckbunny.mp4", None),
-             (f"{long_path.name} (720p30, {args.reps}x samples)", long_path, joins)]
+             (f"{long_path.stem[:-3]} x{args.reps} (720p30+AAC)", long_path, joins)]
+    fps = str(args.fps)
     rows = []
     for label, path, truth in files:
-        full = child("mmem", str(path), args.model, "random", args.device, str(args.fps))
-        pixel = child("mmem", str(path), "none", "-", "cpu", str(args.fps))
-        sd = child("scenedetect", str(path))
-        rows.append((label, path, truth, full, pixel, sd))
+        runs = {
+            f"mmem {args.model} + tiny.en": child("mmem", str(path), args.model, "random", args.device,
+                                                  fps, "1"),
+            f"mmem {args.model}, no audio": child("mmem", str(path), args.model, "random", args.device,
+                                                  fps, "0"),
+            "mmem pixel only": child("mmem", str(path), "none", "-", "cpu", fps, "0"),
+            "PySceneDetect adaptive": child("scenedetect", str(path)),
+        }
+        rows.append((label, truth, runs))
+    audio = {
+        "faster-whisper tiny.en (int8)": child("audio", str(long_path), "faster-whisper", "tiny.en", "cpu"),
+        "openai-whisper tiny.en shape, random": child("audio", str(long_path), "openai-whisper",
+                                                      "tiny-random", "cpu"),
+    }
+    wer = child("wer")
 
-    cpu = platform.processor() or platform.machine()
-    print(f"\nmmem ingest benchmark - {os.cpu_count()} cores ({cpu}), --fps {args.fps}, "
-          f"CLIP {args.model} (random weights, same compute), device {rows[0][3]['device']}\n")
-    head = f"{'file':<44} {'run':<22} {'media s':>8} {'wall s':>7} {'x real':>7} {'RSS MB':>7}"
+    full_key = f"mmem {args.model} + tiny.en"
+    device = rows[0][2][full_key]["device"]
+    print(f"\nmmem ingest benchmark - {os.cpu_count()} cores ({platform.machine()}), --fps {args.fps}, "
+          f"CLIP {args.model} (random weights, same compute), device {device}\n")
+    head = f"{'file':<36} {'run':<30} {'media s':>8} {'wall s':>7} {'x real':>7} {'RSS MB':>7}"
     print(head)
     print("-" * len(head))
-    for label, _, _, full, pixel, sd in rows:
-        for name, r in ((f"mmem {args.model}", full), ("mmem pixel-only", pixel),
-                        ("PySceneDetect adaptive", sd)):
-            print(f"{label:<44} {name:<22} {r['duration']:>8.1f} {r['wall']:>7.2f} "
+    for label, _, runs in rows:
+        for name, r in runs.items():
+            print(f"{label:<36} {name:<30} {r['duration']:>8.1f} {r['wall']:>7.2f} "
                   f"{r['speed']:>7.1f} {r['peak_rss_mb']:>7.0f}")
-    print("\nper-stage throughput, full run (frames per second of stage time; media x real time)")
-    stages = ("decode", "embed", "segment", "compress", "store")
-    print(f"{'file':<44} " + " ".join(f"{s:>16}" for s in stages))
-    for label, _, _, full, _, _ in rows:
-        cells = []
-        for stage in ("decode", "embed", "segment", "compress", "store"):
-            sec = full["stages"][stage]
-            fps = full["frames"] / sec if sec > 0 else float("inf")
-            cells.append(f"{fps:>7.0f}f/s {full['duration'] / sec if sec else float('inf'):>5.0f}x")
-        print(f"{label:<44} " + " ".join(f"{c:>16}" for c in cells))
+    print("\nper stage, whole ingest with audio (media seconds per second of stage time)")
+    print(f"{'file':<36} " + " ".join(f"{s:>9}" for s in STAGES))
+    for label, _, runs in rows:
+        full = runs[full_key]
+        cells = [full["duration"] / full["stages"][s] if full["stages"][s] else float("inf")
+                 for s in STAGES]
+        print(f"{label:<36} " + " ".join(f"{c:>8.0f}x" for c in cells))
+    print(f"\naudio channel alone (decode + VAD + ASR) on {long_path.name}")
+    for name, r in audio.items():
+        print(f"  {name:<40} {r['speed']:>6.1f}x real time ({r['speech_seconds']:.0f} s of speech, "
+              f"ASR {r['asr_seconds']:.1f} s, VAD {r['vad_seconds']:.1f} s, RSS {r['peak_rss_mb']:.0f} MB)")
+    each = ", ".join(f"{k} {v['wer']:.0%}" for k, v in wer["files"].items())
+    print(f"\nword error rate, faster-whisper tiny.en: {wer['wer']:.1%} over {len(wer['files'])} files "
+          f"({each})")
     print("\nboundaries (matched within 1 s)")
-    for label, _, truth, full, pixel, sd in rows:
-        line = (f"{label:<44} mmem {len(full['boundaries'])} boundaries, {full['events']} events; "
-                f"PySceneDetect {len(sd['cuts'])} cuts, {matched(sd['cuts'], full['boundaries'])} "
-                f"matched by mmem")
+    for label, truth, runs in rows:
+        full, pixel, sd = runs[full_key], runs["mmem pixel only"], runs["PySceneDetect adaptive"]
+        line = (f"{label:<36} mmem {len(full['boundaries'])} boundaries; PySceneDetect "
+                f"{len(sd['cuts'])} cuts, {matched(sd['cuts'], full['boundaries'])} matched by mmem")
         if truth is not None:
-            line += (f"; true joins {len(truth)}: mmem found {matched(truth, full['boundaries'])}"
-                     f" (pixel-only {matched(truth, pixel['boundaries'])}), PySceneDetect found "
-                     f"{matched(truth, sd['cuts'])}")
+            line += (f"; true joins {len(truth)}: mmem {matched(truth, full['boundaries'])}, pixel-only "
+                     f"{matched(truth, pixel['boundaries'])}, PySceneDetect {matched(truth, sd['cuts'])}")
         print(line)
-    worst = max(r[3]["working_mb"] for r in rows)
+    worst = max(r[2][full_key]["working_mb"] for r in rows)
     print(f"\nworking memory peak {worst:.1f} MB (bounded by consolidate.capacity, not by length)")
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(
-        [{"file": r[0], "mmem": r[3], "pixel_only": r[4], "scenedetect": r[5], "truth": r[2]}
-         for r in rows], indent=2))
+        {"rows": [{"file": lab, "truth": t, "runs": r} for lab, t, r in rows], "audio": audio, "wer": wer},
+        indent=2))
 
 
 if __name__ == "__main__":

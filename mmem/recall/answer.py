@@ -13,6 +13,11 @@ from mmem.recall.normalize import normalize
 from mmem.store.memory import Memory
 from mmem.types import Moment
 
+# MiniLM cosine below which a transcript is not evidence: on the sample transcripts unrelated
+# questions score <= 0.13 and a paraphrase ("talk about the nation" ~ "your country") 0.18.
+# Without it the nearest transcript is always "found", however unrelated.
+SEMANTIC_FLOOR = 0.15
+
 
 @dataclass
 class Recall:
@@ -117,7 +122,8 @@ def ask(
     semantic = []
     if recall.text is not None:
         qv = recall.text.embed_texts([question])[0]
-        semantic = [h for h in memory.search_transcript_vectors(qv, depth) if keep(h[0])]
+        semantic = [h for h in memory.search_transcript_vectors(qv, depth)
+                    if keep(h[0]) and h[1] >= SEMANTIC_FLOOR]
     for name, hits in (("speech", speech), ("semantic", semantic)):
         per_event = best_per_event(hits)
         if per_event:

@@ -231,7 +231,8 @@ class Memory:
         if not any(getattr(i, "index_type", "") == "FTS" for i in t.list_indices()):
             from lancedb.index import FTS
 
-            t.create_index("norm", config=FTS(remove_stop_words=False, with_position=False))
+            # stop words out: "a" and "in" must not make "a rabbit in a meadow" match any sentence
+            t.create_index("norm", config=FTS(remove_stop_words=True, with_position=False))
 
     def _visible(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         runs = self.visible_runs()

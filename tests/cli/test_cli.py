@@ -229,7 +229,7 @@ def test_ask_can_be_limited_to_one_source(db):
 def test_transcript_in_every_format(tmp_path):
     from tests.conftest import ROOT
 
-    jfk = ROOT / "tests" / "data" / "jfk.flac"
+    jfk = ROOT / "samples" / "jfk.flac"
     assert run("ingest", jfk, "--db", tmp_path / "db").exit_code == 0
     text = run("transcript", "jfk.flac", "--db", tmp_path / "db")
     assert text.exit_code == 0 and "country can do for you" in text.stdout

@@ -20,6 +20,7 @@ from mmem.store.memory import Memory
 
 pytestmark = pytest.mark.integration
 DATA = Path(__file__).resolve().parents[1] / "data"
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 GRID = {
     "bbaf2n": "bin blue at f two now",
     "lbax4n": "lay blue at x four now",
@@ -41,7 +42,7 @@ def hearing():
 def speech_memory(tmp_path_factory, hearing, tiny_vision):
     memory = Memory.open(tmp_path_factory.mktemp("hear") / "db", create=True)
     samples = Path(__file__).resolve().parents[2] / "samples"
-    for path in [DATA / "jfk.flac", samples / "bbaf2n.mpg", *(DATA / f"{k}.mpg" for k in list(GRID)[1:])]:
+    for path in [SAMPLES / "jfk.flac", samples / "bbaf2n.mpg", *(DATA / f"{k}.mpg" for k in list(GRID)[1:])]:
         report = ingest_file(path, memory, IngestConfig(), tiny_vision, hearing)
         assert report.status == "ingested"
     return memory
@@ -166,8 +167,18 @@ def test_openai_whisper_backend_end_to_end_with_a_random_tiny_model(tmp_path, ti
     assert h.asr is not None and h.asr.model_id.startswith("openai-whisper/file-")
     memory = Memory.open(tmp_path / "db", create=True)
     vision = Vision(None, None, 64)
-    report = ingest_file(DATA / "jfk.flac", memory, IngestConfig(), vision, h)
+    report = ingest_file(SAMPLES / "jfk.flac", memory, IngestConfig(), vision, h)
     assert report.status == "ingested" and report.events >= 1
     assert memory.sources()[0]["model_ids"][0].startswith("openai-whisper/file-")
     for row in memory.transcripts():  # whatever a random model says, it is stored on the clock
         assert 0.0 <= row["start"] <= row["end"] <= 11.5
+
+
+def test_unrelated_questions_find_no_speech(speech_memory):
+    from mmem.recall.answer import Recall
+
+    recall = build_recall(speech_memory, "cpu")
+    speech_only = Recall(text=recall.text)  # no CLIP: only what was said can answer
+    assert run_ask(speech_memory, speech_only, "a rabbit in a meadow").moments == []
+    paraphrase = run_ask(speech_memory, speech_only, "when did he talk about the nation")
+    assert Path(paraphrase.moments[0].source).name == "jfk.flac"
