@@ -53,13 +53,24 @@ class AudioTrack:
         sl = self._span(t0, t1)
         return float(np.max(self.loudness[sl])) if sl.start < sl.stop else None
 
+    def _starts(self) -> list[float]:
+        # the segmenter asks once per frame: keep lookups O(log n) on a 3-hour track
+        cached = self.__dict__.get("_starts_cache")
+        if cached is None or len(cached) != len(self.speech):
+            cached = [s for s, _ in self.speech]
+            self.__dict__["_starts_cache"] = cached
+        return cached
+
     def inside_speech(self, t: float) -> bool:
-        i = bisect.bisect_right([s for s, _ in self.speech], t) - 1
+        i = bisect.bisect_right(self._starts(), t) - 1
         return i >= 0 and self.speech[i][0] < t < self.speech[i][1]
 
     def turn(self, t0: float, t1: float, silence: float = 1.0) -> bool:
         """Does speech start after, or stop before, at least `silence` s of quiet in (t0, t1]?"""
-        for i, (s, e) in enumerate(self.speech):
+        lo = max(0, bisect.bisect_left(self._starts(), t0) - 1)
+        hi = bisect.bisect_right(self._starts(), t1)
+        for i in range(lo, min(hi + 1, len(self.speech))):
+            s, e = self.speech[i]
             prev_end = self.speech[i - 1][1] if i else -np.inf
             next_start = self.speech[i + 1][0] if i + 1 < len(self.speech) else np.inf
             if t0 < s <= t1 and s - prev_end >= silence:
