@@ -48,6 +48,13 @@ class AudioConfig:
 
 
 @dataclass(frozen=True)
+class EntityConfig:
+    enabled: bool = True  # faces and voices become entities (--no-entities turns it off)
+    min_face: int = 40  # pixels, shorter side of a face box at the working resolution
+    max_faces: int = 8  # faces per frame, largest first
+
+
+@dataclass(frozen=True)
 class SegmentConfig:
     ema_alpha: float = 0.5  # weight of the newest frame in the running prediction of the next one
     window: int = 30  # recent surprise values over which mu and sigma are taken (EM-LLM)
@@ -80,6 +87,7 @@ class IngestConfig:
     source: SourceConfig = field(default_factory=SourceConfig)
     vision: VisionConfig = field(default_factory=VisionConfig)
     audio: AudioConfig = field(default_factory=AudioConfig)
+    entities: EntityConfig = field(default_factory=EntityConfig)
     segment: SegmentConfig = field(default_factory=SegmentConfig)
     consolidate: ConsolidateConfig = field(default_factory=ConsolidateConfig)
     require: frozenset[str] = frozenset()  # channels whose absence is an error (vision, asr)
@@ -89,6 +97,7 @@ _SECTIONS = {
     "source": SourceConfig,
     "vision": VisionConfig,
     "audio": AudioConfig,
+    "entities": EntityConfig,
     "segment": SegmentConfig,
     "consolidate": ConsolidateConfig,
 }

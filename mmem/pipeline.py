@@ -24,6 +24,7 @@ from mmem.errors import MediaOpenError
 from mmem.perceive.audio_channel import Hearing
 from mmem.perceive.hearing import AudioTrack, hear
 from mmem.perceive.lowlevel import pixel_feature
+from mmem.perceive.people_channel import People
 from mmem.perceive.vision import Vision
 from mmem.segment.segmenter import Segmenter
 from mmem.sources.audio import AudioDecodeError, iter_audio
@@ -33,7 +34,7 @@ from mmem.store.memory import Memory
 from mmem.types import Frame, Observation
 
 Progress = Callable[[float, float], None]  # (work done, total work), in media seconds
-STAGES = ("audio", "decode", "embed", "segment", "compress", "store")
+STAGES = ("audio", "decode", "embed", "entities", "segment", "compress", "store")
 _WRITE_EVERY = 64  # events buffered per LanceDB commit
 
 
@@ -45,6 +46,7 @@ class IngestReport:
     events: int = 0
     frames: int = 0
     utterances: int = 0
+    appearances: int = 0
     duration: float = 0.0  # media seconds
     wall: float = 0.0  # seconds spent
     channels: list[str] = field(default_factory=list)
@@ -76,14 +78,24 @@ def _ticks(duration: float, fps: float) -> Iterator[Frame]:
         yield Frame(index=i, t=i / fps, image=None)  # type: ignore[arg-type]
 
 
-def planned_channels(info: MediaInfo, vision: Vision, hearing: Hearing | None) -> list[str]:
+def _spoken(turn, utterances) -> float:
+    """Seconds of a voice turn during which the ASR heard words."""
+    return sum(max(0.0, min(turn.end, u.end) - max(turn.start, u.start)) for u in utterances)
+
+
+def planned_channels(info: MediaInfo, vision: Vision, hearing: Hearing | None,
+                     people: People | None = None) -> list[str]:
     out = []
     if info.has_video:
         out.append("pixel")
         if vision.embedder is not None:
             out.append("vision")
+        if people is not None and people.faces is not None:
+            out.append("faces")
     if info.has_audio and hearing is not None:
         out.extend(hearing.channels)
+        if people is not None and people.voices is not None and hearing.vad is not None:
+            out.append("voices")
     return out
 
 
@@ -93,6 +105,7 @@ def ingest_file(
     cfg: IngestConfig,
     vision: Vision,
     hearing: Hearing | None = None,
+    people: People | None = None,
     *,
     force: bool = False,
     progress: Progress | None = None,
@@ -103,7 +116,7 @@ def ingest_file(
     digest = content_hash(path)
     sid = digest[:16]
     report = IngestReport(source_id=sid, uri=str(path), status="ingested", duration=info.duration)
-    channels = planned_channels(info, vision, hearing)
+    channels = planned_channels(info, vision, hearing, people)
     existing = memory.source_by_hash(digest)
     upgrade = existing is not None and not set(channels) <= set(existing.get("channels") or [])
     if existing and existing["status"] == "complete" and not force and not upgrade:
@@ -122,7 +135,8 @@ def ingest_file(
     run = uuid.uuid4().hex[:8]
     report.channels = channels
     report.skipped = ([f"vision: {vision.skipped}"] if vision.skipped and info.has_video else []) + (
-        list(hearing.skipped) if hearing is not None and info.has_audio else [])
+        list(hearing.skipped) if hearing is not None and info.has_audio else []) + (
+        list(people.skipped) if people is not None else [])
     row: dict[str, Any] = {
         "id": sid, "uri": str(path), "kind": "file", "duration": info.duration, "fps": info.fps,
         "sample_fps": cfg.source.fps, "width": info.width, "height": info.height,
@@ -139,7 +153,7 @@ def ingest_file(
         memory.bind_vector_model(vision.spec, vision.dim)
     memory.put_source(row)
     try:
-        _Run(path, info, memory, cfg, vision, hearing, report, run, progress).go(frames)
+        _Run(path, info, memory, cfg, vision, hearing, people, report, run, progress).go(frames)
         row.update(status="complete", run=run, n_events=report.events, skipped=report.skipped,
                    channels=report.channels)
         t0 = time.perf_counter()
@@ -172,8 +186,11 @@ class _Run:
     """The state of one ingest: stages, buffers, counters."""
 
     def __init__(self, path: Path, info: MediaInfo, memory: Memory, cfg: IngestConfig, vision: Vision,
-                 hearing: Hearing | None, report: IngestReport, run: str, progress: Progress | None) -> None:
+                 hearing: Hearing | None, people: People | None, report: IngestReport, run: str,
+                 progress: Progress | None) -> None:
         from mmem.consolidate.event import Consolidator
+        from mmem.consolidate.facetracks import FaceTracker
+        from mmem.consolidate.people import load_index
         from mmem.perceive.device import resolve_device
 
         self.path, self.info, self.memory, self.cfg = path, info, memory, cfg
@@ -185,6 +202,12 @@ class _Run:
         self.consolidator = Consolidator(cfg.consolidate, memory.root, has_vector=has_vector)
         self.pending: list = []
         self.pending_utts: list[dict[str, Any]] = []
+        self.pending_apps: list[dict[str, Any]] = []
+        self.people = people if people is not None and people.active else None
+        self.index = load_index(memory) if self.people is not None else None
+        self.tracker = (FaceTracker(people.faces, people.gate)  # type: ignore[union-attr]
+                        if self.people is not None and people.faces is not None and info.has_video else None)
+        self.turn_cursor = 0
         self.seq = 0
         self.wm = None
         passes = int(info.has_video) + int(info.has_audio and hearing is not None and hearing.vad is not None)
@@ -203,7 +226,8 @@ class _Run:
         t0 = time.perf_counter()
         try:
             chunks = iter_audio(self.path, self.info.start, h.chunk_seconds)
-            track = hear(chunks, h.vad, h.asr, progress=self.tick)
+            voices = self.people.voices if self.people is not None else None
+            track = hear(chunks, h.vad, h.asr, progress=self.tick, voices=voices)
         except AudioDecodeError as exc:
             self.report.warnings.append(f"audio track skipped: {exc}")
             self.report.channels = [c for c in self.report.channels if c not in ("audio", "asr")]
@@ -212,6 +236,8 @@ class _Run:
         self.done += self.info.duration
         if track is not None:
             self.report.utterances = len(track.utterances)
+            if h.asr is not None:  # a voice is someone saying words: music and noise are no one
+                track.turns = [v for v in track.turns if _spoken(v, track.utterances) >= 0.5]
             if track.loudness.size and float(track.loudness.max()) < -60:
                 self.report.warnings.append("the audio track is silent")
         return track
@@ -240,6 +266,11 @@ class _Run:
             clip = embedder.embed_images(images) if embedder is not None else None
             pixel = [pixel_feature(im) for im in images]
             self.timer["embed"] += time.perf_counter() - t0
+            if self.tracker is not None:
+                t0 = time.perf_counter()
+                for f in batch:
+                    self.tracker.observe(f.index, f.t, f.image)
+                self.timer["entities"] += time.perf_counter() - t0
             for i, frame in enumerate(batch):
                 feats: dict[str, np.ndarray] = {}
                 if pixel:
@@ -284,11 +315,64 @@ class _Run:
             rec = self.consolidator.close(s, slots, source_id=self.report.source_id, run=self.run,
                                           seq=self.seq, transcript=transcript_text(utts))
             self.pending.append(rec)
-            self.pending_utts.extend(transcript_rows(rec.id, self.report.source_id, utts))
+            utt_rows = transcript_rows(rec.id, self.report.source_id, utts)
+            self.pending_utts.extend(utt_rows)
+            if self.index is not None:
+                t1 = time.perf_counter()
+                self.meet(s, rec.id, utt_rows)
+                self.timer["entities"] += time.perf_counter() - t1
             self.seq += 1
         self.timer["compress"] += time.perf_counter() - t0
         if len(self.pending) >= _WRITE_EVERY:
             self.flush()
+
+    def meet(self, seg, event_id: str, utt_rows: list[dict[str, Any]]) -> None:
+        """Who was in this event: face tracks and voice turns become entity appearances."""
+        from mmem.consolidate.entities import Appearance
+
+        assert self.index is not None
+        gap = 1 / self.cfg.source.fps
+        faces = self.tracker.close(seg.first, seg.stop, seg.end, gap) if self.tracker else []
+        voices = []
+        turns = self.track.turns if self.track is not None else []
+        while self.turn_cursor < len(turns) and (
+                (turns[self.turn_cursor].start + turns[self.turn_cursor].end) / 2 < seg.end):
+            v = turns[self.turn_cursor]
+            voices.append(Appearance("voice", v.embedding, v.start, v.end, quality=v.end - v.start,
+                                     score=1.0))
+            self.turn_cursor += 1
+        face_ents = self.index.assign(faces) if faces else []
+        voice_ents = self.index.assign(voices) if voices else []
+        self.index.link(list(zip(faces, face_ents)), list(zip(voices, voice_ents)))
+        seen = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        for j, (app, ent) in enumerate(list(zip(faces, face_ents)) + list(zip(voices, voice_ents))):
+            aid = f"{event_id}-a{j:02d}"
+            thumb = self._save_thumb(ent.id, aid, app.thumbnail) if app.thumbnail is not None else None
+            if thumb and app.quality > ent.thumb_quality:
+                ent.thumbnail, ent.thumb_quality = thumb, app.quality
+            ent.first_seen = ent.first_seen or seen
+            ent.last_seen = seen
+            utt = max(utt_rows, key=lambda u: min(u["end"], app.end) - max(u["start"], app.start),
+                      default=None) if app.kind == "voice" else None
+            self.pending_apps.append({
+                "id": aid, "entity_id": ent.id, "origin_entity": ent.id, "source_id": self.report.source_id,
+                "event_id": event_id, "kind": app.kind, "start": app.start, "end": app.end,
+                "box": list(app.box) if app.box else None, "utterance": utt["id"] if utt else None,
+                "score": app.score, "embedding": app.embedding.astype(np.float32).tolist(),
+                "thumbnail": thumb,
+            })
+        self.report.appearances += len(faces) + len(voices)
+
+    def _save_thumb(self, entity_id: str, appearance_id: str, image: np.ndarray) -> str | None:
+        import cv2
+
+        rel = Path("entities") / entity_id / f"{appearance_id}.jpg"
+        (self.memory.root / rel).parent.mkdir(parents=True, exist_ok=True)
+        ok, buf = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
+        if not ok:
+            return None
+        (self.memory.root / rel).write_bytes(buf.tobytes())
+        return rel.as_posix()
 
     def flush(self) -> None:
         t0 = time.perf_counter()
@@ -301,6 +385,13 @@ class _Run:
                 for u, v in zip(self.pending_utts, vecs, strict=True):
                     u["vector"] = v.tolist()
             self.memory.add_transcripts(self.pending_utts, self.run, dim)
+        if self.index is not None:
+            from mmem.consolidate.people import save
+
+            self.memory.add_appearances(self.pending_apps, self.run)
+            save(self.memory, [self.index.entities[i] for i in sorted(self.index.touched)])
+            self.index.touched.clear()
+            self.pending_apps.clear()
         self.pending.clear()
         self.pending_utts.clear()
         self.timer["store"] += time.perf_counter() - t0

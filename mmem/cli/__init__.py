@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from mmem.cli import ask, doctor, events, ingest, models, transcript
+from mmem.cli import ask, doctor, entities, events, ingest, models, transcript
 
 app = typer.Typer(
     name="mmem",
@@ -19,6 +19,7 @@ app.command("events")(events.events)
 app.command("ask")(ask.ask)
 app.command("transcript")(transcript.transcript)
 app.command("doctor")(doctor.doctor)
+app.add_typer(entities.app, name="entities")
 app.add_typer(models.app, name="models")
 
 

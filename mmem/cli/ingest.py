@@ -49,7 +49,8 @@ def ingest(
     asr_model: Annotated[str | None, typer.Option(envvar="MMEM_ASR_MODEL", help="Whisper model name or local path [default tiny.en].")] = None,
     asr_backend: Annotated[str | None, typer.Option(help="faster-whisper | openai-whisper [default faster-whisper].")] = None,
     language: Annotated[str | None, typer.Option(help="Spoken language code (en, de, ...) [default: detect].")] = None,
-    require: Annotated[list[str] | None, typer.Option(help="Fail instead of skipping this channel when it cannot run (vision, asr).")] = None,
+    entities: Annotated[bool, typer.Option("--entities/--no-entities", help="Recognise faces and voices as people.")] = True,
+    require: Annotated[list[str] | None, typer.Option(help="Fail instead of skipping this channel when it cannot run (vision, asr, entities).")] = None,
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Ingest the media files inside folders.")] = False,
     force: Annotated[bool, typer.Option(help="Re-ingest files already in memory.")] = False,
     recipe: Annotated[Path | None, typer.Option(help="TOML recipe with [source]/[vision]/[segment]/[consolidate] settings.")] = None,
@@ -70,10 +71,11 @@ def ingest(
                                      ("language", language)) if v is not None}
     aud = dataclasses.replace(cfg.audio, **aud_updates, **({} if audio else {"enabled": False}))
     required = frozenset(require) if require else cfg.require
-    unknown = required - {"vision", "asr"}
+    unknown = required - {"vision", "asr", "entities"}
     if unknown:
-        raise InputError(f"--require {', '.join(sorted(unknown))}: unknown channel; use vision or asr")
-    cfg = dataclasses.replace(cfg, source=src, vision=vis, audio=aud, require=required)
+        raise InputError(f"--require {', '.join(sorted(unknown))}: unknown channel; use vision, asr or entities")
+    ent = cfg.entities if entities else dataclasses.replace(cfg.entities, enabled=False)
+    cfg = dataclasses.replace(cfg, source=src, vision=vis, audio=aud, entities=ent, require=required)
     validate(cfg)
     check_device_name(cfg.vision.device)
 
@@ -90,14 +92,17 @@ def ingest(
 
         vision = build_vision(cfg.vision, required="vision" in cfg.require)
         hearing = build_hearing(cfg.audio, cfg.vision.device, require_asr="asr" in cfg.require)
+        from mmem.perceive.people_channel import build_people
+
+        people = build_people(cfg.entities, cfg.vision.device, required="entities" in cfg.require)
     memory = Memory.open(db_path(db), create=True)
     if vision.skipped:
         err.print(f"[yellow]warning:[/] vision channel skipped: {escape(vision.skipped)}")
-    for why in hearing.skipped:
+    for why in hearing.skipped + people.skipped:
         name, _, reason = why.partition(": ")
         err.print(f"[yellow]warning:[/] {name} channel skipped: {escape(reason)}")
 
-    reports = _run(files, memory, cfg, vision, hearing, force, json_out)
+    reports = _run(files, memory, cfg, vision, hearing, people, force, json_out)
     memory.compact()
     if json_out:
         print_json({"db": str(memory.root), "sources": [_report_json(r) for r in reports]})
@@ -105,7 +110,7 @@ def ingest(
         _print_summary(reports, memory.root)
 
 
-def _run(files, memory, cfg, vision, hearing, force: bool, quiet: bool):
+def _run(files, memory, cfg, vision, hearing, people, force: bool, quiet: bool):
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from mmem.pipeline import ingest_file
@@ -123,7 +128,7 @@ def _run(files, memory, cfg, vision, hearing, force: bool, quiet: bool):
                 progress.update(task, completed=done, total=total or None)
 
             try:
-                report = ingest_file(f, memory, cfg, vision, hearing, force=force, progress=update)
+                report = ingest_file(f, memory, cfg, vision, hearing, people, force=force, progress=update)
             except KeyboardInterrupt:
                 progress.stop()
                 err.print(
@@ -141,7 +146,7 @@ def _run(files, memory, cfg, vision, hearing, force: bool, quiet: bool):
 def _report_json(r) -> dict:
     return {
         "source_id": r.source_id, "uri": r.uri, "status": r.status, "events": r.events,
-        "utterances": r.utterances,
+        "utterances": r.utterances, "appearances": r.appearances,
         "frames": r.frames, "duration": round(r.duration, 3), "wall": round(r.wall, 3),
         "speed": round(r.speed, 2), "channels": r.channels, "skipped": r.skipped, "warnings": r.warnings,
     }

@@ -17,6 +17,8 @@ import numpy as np
 from mmem.perceive.asr import Transcriber
 from mmem.perceive.audio_features import HOP, describe, shape_vector
 from mmem.perceive.vad import VoiceActivity
+from mmem.perceive.voices import VoiceBackend, VoiceTurn
+from mmem.perceive.voices import turns as speaker_turns
 from mmem.sources.audio import SAMPLE_RATE, AudioChunk
 from mmem.types import Utterance
 
@@ -33,8 +35,10 @@ class AudioTrack:
     loudness: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # dB per HOP
     mel: np.ndarray = field(default_factory=lambda: np.zeros((0, 24), np.float32))  # per HOP
     duration: float = 0.0
+    turns: list[VoiceTurn] = field(default_factory=list)  # speaker turns with voice embeddings
     asr_seconds: float = 0.0  # wall time spent in ASR
     vad_seconds: float = 0.0
+    voice_seconds: float = 0.0
 
     # -- queries used by segmentation -------------------------------------------------------
     def _span(self, t0: float, t1: float) -> slice:
@@ -85,6 +89,7 @@ def hear(
     vad: VoiceActivity,
     asr: Transcriber | None,
     progress: Callable[[float], None] | None = None,
+    voices: VoiceBackend | None = None,
 ) -> AudioTrack:
     import time
 
@@ -98,11 +103,15 @@ def hear(
 
     def finish(regions: list[tuple[float, float]]) -> None:
         track.speech.extend(regions)
-        if asr is None:
-            return
         for s, e in _windows(regions):  # Whisper reads better with the context of a window
             s, e = max(buf_t, s - PAD), min(buf_t + buf.size / SAMPLE_RATE, e + PAD)
             a, b = int((s - buf_t) * SAMPLE_RATE), int((e - buf_t) * SAMPLE_RATE)
+            if voices is not None:
+                t0 = time.perf_counter()
+                track.turns.extend(speaker_turns(voices, buf[a:b], offset=s))
+                track.voice_seconds += time.perf_counter() - t0
+            if asr is None:
+                continue
             t0 = time.perf_counter()
             track.utterances.extend(asr.transcribe(buf[a:b], offset=s))
             track.asr_seconds += time.perf_counter() - t0
@@ -147,6 +156,7 @@ def hear(
     track.duration = end_t
     track.speech.sort()
     track.utterances.sort(key=lambda u: u.start)
+    track.turns.sort(key=lambda v: v.start)
     return track
 
 

@@ -114,9 +114,12 @@ def ask(
     rankings: dict[str, list[str]] = {}
     quotes: dict[str, str] = {}
     rows: dict[str, dict] = {}
+    people = _people(memory)
+    who = _mentioned_events(memory, people, question)  # None: nobody known is named
 
     def keep(row: dict) -> bool:
-        return source_ids is None or row["source_id"] in source_ids
+        event_id = row.get("event_id", row.get("id"))
+        return (source_ids is None or row["source_id"] in source_ids) and (who is None or event_id in who)
 
     speech = [h for h in memory.search_text(normalize(question), depth) if keep(h[0])]
     semantic = []
@@ -137,6 +140,10 @@ def ask(
         rows.update({row["id"]: row for row, _ in visual})
     available = int(recall.vision is not None) + int(memory.has_transcripts()) * (
         1 + int(recall.text is not None))
+    if who is not None:  # the person named is itself evidence: their events rank by presence
+        rankings["entity"] = [e for e, _ in sorted(who.items(), key=lambda p: -p[1])
+                              if source_ids is None or e.split("-")[0] in source_ids][:depth]
+        available += 1
     scores = rrf(rankings, channels=max(1, available))
     missing = [eid for eid in scores if eid not in rows]
     rows.update(memory.events_by_id(missing))
@@ -150,4 +157,42 @@ def ask(
         if quote is None:
             quote = next((rows[e].get("transcript") for e in m.event_ids if rows[e].get("transcript")), None)
         m.transcript = quote
+        m.entities = _entities_of(memory, people, m.event_ids)
     return Answer(question=question, answer=summarise(moments), moments=moments, channels=sorted(rankings))
+
+
+def _people(memory: Memory):
+    from mmem.consolidate.people import load_index
+
+    return load_index(memory) if memory.entity_rows() else None
+
+
+def _mentioned_events(memory: Memory, people, question: str) -> dict[str, float] | None:
+    """Events where a person named (or an entity id given) in the question appears, with the
+    seconds they are present; None when the question names nobody memory knows."""
+    if people is None:
+        return None
+    from mmem.consolidate.people import mentioned
+
+    persons = mentioned(people, question)
+    if not persons:
+        return None
+    ids = [e.id for p in persons for e in people.members(p)]
+    out: dict[str, float] = {}
+    for a in memory.appearances(ids):
+        out[a["event_id"]] = out.get(a["event_id"], 0.0) + float(a["end"] - a["start"])
+    return out
+
+
+def _entities_of(memory: Memory, people, event_ids: list[str]) -> list[dict]:
+    if people is None:
+        return []
+    seen: dict[str, dict] = {}
+    for a in memory.appearances(event_ids=event_ids):
+        ent = people.entities.get(a["entity_id"])
+        if ent is None:
+            continue
+        group = people.members(ent.person)
+        kind = "person" if len({g.kind for g in group}) > 1 else ent.kind
+        seen.setdefault(ent.person, {"id": ent.person, "name": ent.name, "kind": kind})
+    return sorted(seen.values(), key=lambda d: d["id"])

@@ -71,3 +71,45 @@ def transcripts_schema(dim: int) -> pa.Schema:
             pa.field("vector", pa.list_(pa.float32(), dim), nullable=True),  # sentence embedding
         ]
     )
+
+
+def entities_schema() -> pa.Schema:
+    vec = pa.list_(pa.float32())  # faces (128-d) and voices (256-d) share the table
+    return pa.schema(
+        [
+            pa.field("id", pa.string(), nullable=False),  # E1, E2, ...
+            pa.field("kind", pa.string()),  # face | voice
+            pa.field("name", pa.string()),
+            pa.field("person", pa.string()),  # linked group (union-find root id)
+            pa.field("centre", vec),
+            pa.field("exemplars", pa.list_(vec)),  # bounded: <= 10 faces, <= 20 voices
+            pa.field("links", pa.string()),  # JSON {entity id: seconds seen/heard together}
+            pa.field("created_at", pa.string()),
+            pa.field("updated_at", pa.string()),
+            pa.field("first_seen", pa.string()),
+            pa.field("last_seen", pa.string()),
+            pa.field("thumbnail", pa.string()),  # relative to the memory directory
+            pa.field("history", pa.string()),  # JSON: merges into this entity, with the rows before
+        ]
+    )
+
+
+def appearances_schema() -> pa.Schema:
+    return pa.schema(
+        [
+            pa.field("id", pa.string(), nullable=False),
+            pa.field("entity_id", pa.string()),
+            pa.field("origin_entity", pa.string()),  # the entity it first joined (for split)
+            pa.field("source_id", pa.string()),
+            pa.field("run", pa.string()),
+            pa.field("event_id", pa.string()),
+            pa.field("kind", pa.string()),
+            pa.field("start", pa.float64()),
+            pa.field("end", pa.float64()),
+            pa.field("box", pa.list_(pa.int32())),  # faces: left, top, right, bottom
+            pa.field("utterance", pa.string()),  # voices: the transcript row spoken, if any
+            pa.field("score", pa.float32()),
+            pa.field("embedding", pa.list_(pa.float32())),
+            pa.field("thumbnail", pa.string()),
+        ]
+    )

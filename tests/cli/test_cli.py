@@ -79,10 +79,12 @@ def test_ask_json_matches_the_contract(db):
         assert set(m) == {"event_id", "source", "start", "end", "started_at", "score",
                           "transcript", "entities", "keyframe"}
         assert isinstance(m["start"], float) and m["end"] > m["start"]
-        assert m["entities"] == [] and m["started_at"] is None
+        assert m["started_at"] is None
+        assert all(set(e) == {"id", "name", "kind"} for e in m["entities"])
         assert m["keyframe"].endswith(".jpg")
         said = m["transcript"]
         assert (said is not None) == m["source"].endswith("bbaf2n.mpg")  # the only clip with speech
+        assert bool(m["entities"]) == m["source"].endswith("bbaf2n.mpg")  # ... and with a face
     table = run("ask", "a rabbit", "--db", db)
     assert table.exit_code == 0 and "Best evidence" in table.stdout
 

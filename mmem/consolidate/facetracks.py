@@ -1,0 +1,115 @@
+"""Follow faces across consecutive sampled frames, so one appearance is one vote, not thirty.
+
+Detections link to the track they overlap most in the previous frames (IoU). A track is
+embedded on its first frame, then every few frames or when a clearly better view turns up:
+embedding is the expensive part, detection is cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mmem.consolidate.entities import Appearance
+from mmem.perceive.faces import FaceBackend, FaceDet, FaceGate, crop
+
+IOU_LINK = 0.3
+GAP = 2  # frames a track may miss (a blink of the detector) and continue
+EMBED_EVERY = 5  # frames between embeddings of one track
+
+
+def iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    x0, y0, x1, y1 = max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])
+    inter = max(0, x1 - x0) * max(0, y1 - y0)
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+@dataclass
+class FaceObs:
+    index: int
+    t: float
+    det: FaceDet
+    track: int
+    embedding: np.ndarray | None
+
+
+@dataclass
+class _Track:
+    id: int
+    last_index: int
+    box: tuple[int, int, int, int]
+    since_embed: int = 0
+    best_quality: float = 0.0
+    best_thumb: np.ndarray | None = None  # crop of the best view so far
+    embeddings: list[tuple[float, np.ndarray]] = field(default_factory=list)  # (quality, emb)
+
+
+class FaceTracker:
+    def __init__(self, backend: FaceBackend, gate: FaceGate | None = None) -> None:
+        self.backend, self.gate = backend, gate or FaceGate()
+        self._tracks: dict[int, _Track] = {}
+        self._next = 0
+        self._obs: list[FaceObs] = []  # until their event closes
+        self._ended: dict[int, _Track] = {}  # tracks that stopped but may still close an event
+        self.embedded = 0
+
+    def observe(self, index: int, t: float, image: np.ndarray) -> None:
+        dets = self.gate.keep(self.backend.detect(image))
+        live = [tr for tr in self._tracks.values() if index - tr.last_index <= GAP]
+        taken: set[int] = set()
+        for det in dets:
+            match = max(((iou(det.box, tr.box), tr) for tr in live if tr.id not in taken),
+                        key=lambda p: p[0], default=(0.0, None))
+            tr = match[1] if match[0] >= IOU_LINK else None
+            if tr is None:
+                tr = _Track(self._next, index, det.box)
+                self._tracks[tr.id] = tr
+                self._next += 1
+                tr.since_embed = EMBED_EVERY
+            taken.add(tr.id)
+            tr.last_index, tr.box = index, det.box
+            better = det.quality > 1.5 * tr.best_quality
+            emb = None
+            if tr.since_embed >= EMBED_EVERY or better:
+                emb = self.backend.embed(image, det)
+                tr.embeddings.append((det.quality, emb))
+                tr.since_embed = 0
+                self.embedded += 1
+            else:
+                tr.since_embed += 1
+            if det.quality > tr.best_quality:
+                tr.best_quality, tr.best_thumb = det.quality, crop(image, det)
+            self._obs.append(FaceObs(index, t, det, tr.id, emb))
+        self._tracks = {k: v for k, v in self._tracks.items() if index - v.last_index <= GAP}
+        self._ended.update({tr.id: tr for tr in live if tr.id not in self._tracks})
+
+    def close(self, first: int, stop: int, end: float, frame_gap: float) -> list[Appearance]:
+        """Face appearances in sampled frames [first, stop): one per track."""
+        mine = [o for o in self._obs if first <= o.index < stop]
+        self._obs = [o for o in self._obs if o.index >= stop]
+        by_track: dict[int, list[FaceObs]] = {}
+        for o in mine:
+            by_track.setdefault(o.track, []).append(o)
+        out = []
+        for tid, obs in by_track.items():
+            track = self._tracks.get(tid) or self._ended.get(tid)
+            embs = [(o.det.quality, o.embedding) for o in obs if o.embedding is not None]
+            if not embs and track is not None:
+                embs = track.embeddings[-3:]  # seen before this event: its latest look
+            if not embs:
+                continue
+            w = np.array([q for q, _ in embs], np.float64)
+            emb = (np.stack([e for _, e in embs]) * w[:, None]).sum(0) / w.sum()
+            best = max(obs, key=lambda o: o.det.quality)
+            thumb = track.best_thumb if track is not None else None
+            out.append(Appearance(
+                kind="face", embedding=emb.astype(np.float32), start=obs[0].t,
+                end=min(end, obs[-1].t + frame_gap), quality=best.det.quality,
+                frames=frozenset(o.index for o in obs), box=best.det.box, thumbnail=thumb,
+                score=float(np.mean([o.det.score for o in obs])),
+            ))
+        alive = {o.track for o in self._obs} | set(self._tracks)
+        self._ended = {k: v for k, v in self._ended.items() if k in alive}
+        return out

@@ -1,0 +1,223 @@
+"""Entities as the memory keeps them: loading the index, and the operations people run on it
+(name, merge, split, forget).
+
+Each operation touches several tables. It is written to a journal first and carried out in
+idempotent steps, so an interrupted operation is finished by the next command that opens the
+memory (`recover`), and the memory is never left half-merged.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+
+from mmem.consolidate.entities import Entity, EntityIndex, add_exemplar
+from mmem.errors import InputError
+from mmem.store.memory import Memory
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def to_row(e: Entity) -> dict[str, Any]:
+    return {
+        "id": e.id, "kind": e.kind, "name": e.name, "person": e.person,
+        "centre": e.centre.astype(np.float32).tolist(),
+        "exemplars": [x.astype(np.float32).tolist() for x in e.exemplars],
+        "links": json.dumps({k: round(v, 3) for k, v in e.links.items()}),
+        "created_at": e.created_at or now(), "updated_at": now(),
+        "first_seen": e.first_seen, "last_seen": e.last_seen, "thumbnail": e.thumbnail,
+        "history": json.dumps(e.history),
+    }
+
+
+def from_row(r: dict[str, Any]) -> Entity:
+    return Entity(
+        id=r["id"], kind=r["kind"], name=r.get("name"), person=r.get("person") or r["id"],
+        exemplars=[np.asarray(x, np.float32) for x in r["exemplars"] or []],
+        links={k: float(v) for k, v in json.loads(r.get("links") or "{}").items()},
+        thumbnail=r.get("thumbnail"), created_at=r.get("created_at") or "",
+        updated_at=r.get("updated_at") or "", first_seen=r.get("first_seen"), last_seen=r.get("last_seen"),
+        history=json.loads(r.get("history") or "[]"),
+    )
+
+
+def load_index(memory: Memory) -> EntityIndex:
+    recover(memory)
+    return EntityIndex([from_row(r) for r in memory.entity_rows()], memory.new_entity_id)
+
+
+def save(memory: Memory, entities: list[Entity]) -> None:
+    memory.put_entities([to_row(e) for e in entities])
+
+
+# -- finding entities ------------------------------------------------------------------------
+_ID = re.compile(r"^[eE](\d+)$")
+
+
+def resolve(index: EntityIndex, ref: str) -> Entity:
+    """An entity by id (E12, e12) or by name (case-insensitive)."""
+    ref = ref.strip()
+    m = _ID.match(ref)
+    if m and f"E{m.group(1)}" in index.entities:
+        return index.entities[f"E{m.group(1)}"]
+    named = sorted((e for e in index.entities.values() if e.name and e.name.lower() == ref.lower()),
+                   key=lambda e: (e.kind != "face", e.id))
+    if named:
+        return named[0]
+    raise InputError(f"no entity {ref!r}: see `mmem entities` for ids and names")
+
+
+def mentioned(index: EntityIndex, question: str) -> set[str]:
+    """Person ids whose name or an entity id of theirs appears in the question."""
+    q = f" {re.sub(r'[^a-z0-9 ]', ' ', question.lower())} "
+    out = set()
+    for e in index.entities.values():
+        if e.name and f" {re.sub(r'[^a-z0-9 ]', ' ', e.name.lower()).strip()} " in q:
+            out.add(e.person)
+        if f" {e.id.lower()} " in q:
+            out.add(e.person)
+    return out
+
+
+# -- operations ------------------------------------------------------------------------------
+def name(memory: Memory, ref: str, new_name: str) -> list[Entity]:
+    """Name an entity and everyone linked to it (the face names the voice)."""
+    new_name = new_name.strip()
+    if not new_name:
+        raise InputError("the name is empty: pass a name, e.g. mmem entities name E12 \"Alice\"")
+    index = load_index(memory)
+    members = index.members(resolve(index, ref).person)
+    for e in members:
+        e.name = new_name
+    _run(memory, {"op": "name", "rows": [to_row(e) for e in members]})
+    return members
+
+
+def merge(memory: Memory, keep_ref: str, drop_ref: str) -> Entity:
+    """Two clusters were one person. Same kind: one entity absorbs the other's appearances and
+    exemplars. Face and voice: they are linked into one person. Either way the rows as they
+    were are kept in the survivor's history, so `split` can undo it exactly."""
+    index = load_index(memory)
+    keep, drop = resolve(index, keep_ref), resolve(index, drop_ref)
+    if keep.id == drop.id:
+        raise InputError(f"{keep_ref} and {drop_ref} are the same entity: nothing to merge")
+    if keep.kind != drop.kind and keep.person == drop.person:
+        raise InputError(f"{keep.id} and {drop.id} are already one person")
+    touched = {e.id: e for e in index.members(keep.person) + index.members(drop.person)}
+    before = [to_row(e) for e in touched.values()]
+    if keep.kind != drop.kind:
+        index.union(keep.person, drop.person)
+        keep.history.append({"op": "link", "other": drop.id, "before": before})
+        _run(memory, {"op": "name", "rows": [to_row(e) for e in index.members(keep.person)]})
+        return keep
+    for x in drop.exemplars:
+        add_exemplar(keep, x)
+    for other, secs in drop.links.items():
+        keep.links[other] = keep.links.get(other, 0.0) + secs
+    keep.name = keep.name or drop.name
+    if drop.person != keep.person:
+        index.union(keep.person, drop.person)
+    del index.entities[drop.id]
+    keep.history.append({"op": "merge", "other": drop.id, "before": before})
+    rows = [to_row(e) for e in index.members(keep.person)]
+    _run(memory, {"op": "merge", "keep": keep.id, "drop": drop.id, "rows": rows})
+    return keep
+
+
+def split(memory: Memory, ref: str) -> list[Entity]:
+    """Undo the last merge or link into an entity: every row it touched goes back to how it
+    was, and the merged entity's appearances go back to it. An entity never merged but linked
+    to others is unlinked from them (and will not be linked to them again)."""
+    index = load_index(memory)
+    ent = resolve(index, ref)
+    if ent.history:
+        last = ent.history.pop()
+        restored = [from_row(r) for r in last["before"]]
+        mine = next(r for r in restored if r.id == ent.id)
+        mine.history = ent.history
+        # appearances that joined after the merge stay with it: rebuild from its own
+        own = [np.asarray(a["embedding"], np.float32)
+               for a in memory.appearances([ent.id], with_embeddings=True) if a["origin_entity"] == ent.id]
+        for x in own[len(mine.exemplars):]:
+            add_exemplar(mine, x)
+        moves = [last["other"]] if last["op"] == "merge" else []
+        _run(memory, {"op": "split", "entity": ent.id, "moves": moves, "rows": [to_row(e) for e in restored]})
+        return restored
+    group = index.members(ent.person)
+    if len(group) == 1:
+        raise InputError(f"{ent.id} was never merged or linked: nothing to split")
+    for e in group:  # unlink; remember the links as rejected so they stay undone
+        e.person = e.id
+        for other in [o for o in e.links if o in {g.id for g in group}]:
+            e.links[other] = float("-inf")
+    _run(memory, {"op": "split", "entity": ent.id, "moves": [], "rows": [to_row(e) for e in group]})
+    return group
+
+
+def forget(memory: Memory, ref: str) -> Entity:
+    """Delete an entity, its appearances and embeddings, and its face crops (privacy)."""
+    index = load_index(memory)
+    ent = resolve(index, ref)
+    thumbs = [a["thumbnail"] for a in memory.appearances([ent.id]) if a.get("thumbnail")]
+    others = []
+    for e in index.entities.values():
+        if ent.id in e.links or (e.person == ent.person and e.id != ent.id):
+            e.links.pop(ent.id, None)
+            if e.person == ent.person:
+                e.person = min((m.id for m in index.members(ent.person) if m.id != ent.id), key=_num)
+            others.append(e)
+    if ent.thumbnail:
+        thumbs.append(ent.thumbnail)
+    _run(memory, {"op": "forget", "entity": ent.id, "thumbs": thumbs,
+                  "rows": [to_row(e) for e in others]})
+    return ent
+
+
+def _num(entity_id: str) -> int:
+    return int(entity_id[1:]) if entity_id[1:].isdigit() else 0
+
+
+# -- journal ---------------------------------------------------------------------------------
+def _run(memory: Memory, op: dict[str, Any]) -> None:
+    memory.begin(op)
+    _apply(memory, op)
+    memory.commit()
+
+
+def _apply(memory: Memory, op: dict[str, Any]) -> None:
+    """Every step is idempotent: running an operation twice equals running it once."""
+    kind = op["op"]
+    if kind == "merge":
+        memory.put_entities(op["rows"])
+        memory.reassign_appearances([op["drop"]], op["keep"])
+        memory.delete_entities([op["drop"]])
+    elif kind == "split":
+        memory.put_entities(op["rows"])
+        for origin in op["moves"]:
+            memory.reassign_appearances([op["entity"]], origin, origin=origin)
+    elif kind == "forget":
+        memory.delete_appearances([op["entity"]])
+        memory.delete_entities([op["entity"]])
+        memory.put_entities(op["rows"])
+        for rel in op["thumbs"]:
+            (memory.root / rel).unlink(missing_ok=True)
+        shutil.rmtree(memory.root / "entities" / op["entity"], ignore_errors=True)
+    else:  # name, link
+        memory.put_entities(op["rows"])
+
+
+def recover(memory: Memory) -> bool:
+    """Finish an operation that was interrupted. True if there was one."""
+    op = memory.pending_operation
+    if op is None:
+        return False
+    _apply(memory, op)
+    memory.commit()
+    return True

@@ -1,0 +1,93 @@
+"""Faces: detect in sampled frames, gate on quality, align and embed (dlib, 128-d).
+
+The backend is behind a small interface so a stronger detector/embedder can replace dlib's
+HOG + ResNet. Distances are Euclidean between 128-d descriptors; dlib's published threshold
+(0.6, 99.38% on LFW) decides "same person".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+from mmem.weights import FaceWeights
+
+
+@dataclass(frozen=True, slots=True)
+class FaceDet:
+    box: tuple[int, int, int, int]  # left, top, right, bottom in the frame's pixels
+    score: float  # detector confidence
+    sharpness: float  # variance of the Laplacian of the face crop
+
+    @property
+    def area(self) -> int:
+        return max(0, self.box[2] - self.box[0]) * max(0, self.box[3] - self.box[1])
+
+    @property
+    def quality(self) -> float:
+        """Frigate-style vote weight: bigger, surer faces count more."""
+        return float(self.area) * max(self.score, 0.05)
+
+
+class FaceBackend(Protocol):
+    model_id: str
+
+    def detect(self, image: np.ndarray) -> list[FaceDet]: ...
+
+    def embed(self, image: np.ndarray, det: FaceDet) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class FaceGate:
+    min_size: int = 40  # pixels (shorter side of the box) at the working resolution
+    min_score: float = 0.3  # HOG detector score (frontal faces score ~1-3)
+    min_sharpness: float = 20.0  # Laplacian variance; motion-blurred faces fall below
+    max_faces: int = 8  # per frame, largest first: a crowd in the background is not memory
+
+    def keep(self, dets: list[FaceDet]) -> list[FaceDet]:
+        good = [d for d in dets if min(d.box[2] - d.box[0], d.box[3] - d.box[1]) >= self.min_size
+                and d.score >= self.min_score and d.sharpness >= self.min_sharpness]
+        return sorted(good, key=lambda d: -d.area)[: self.max_faces]
+
+
+class DlibFaces:
+    """HOG frontal detector + 5-point alignment + ResNet descriptor."""
+
+    def __init__(self, weights: FaceWeights) -> None:
+        import dlib
+
+        self._detector = dlib.get_frontal_face_detector()
+        self._landmarks = dlib.shape_predictor(str(weights.landmarks))
+        self._encoder = dlib.face_recognition_model_v1(str(weights.embedder))
+        self._dlib = dlib
+        self.model_id = weights.model_id
+
+    def detect(self, image: np.ndarray) -> list[FaceDet]:
+        rects, scores, _ = self._detector.run(image, 0, 0.0)
+        h, w = image.shape[:2]
+        gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+        out = []
+        for r, s in zip(rects, scores, strict=True):
+            box = (max(0, r.left()), max(0, r.top()), min(w, r.right()), min(h, r.bottom()))
+            crop = gray[box[1]:box[3], box[0]:box[2]]
+            sharp = float(cv2.Laplacian(crop, cv2.CV_64F).var()) if crop.size else 0.0
+            out.append(FaceDet(box, float(s), sharp))
+        return out
+
+    def embed(self, image: np.ndarray, det: FaceDet) -> np.ndarray:
+        rect = self._dlib.rectangle(*det.box)
+        shape = self._landmarks(image, rect)
+        return np.asarray(self._encoder.compute_face_descriptor(image, shape, 1), np.float32)
+
+
+def crop(image: np.ndarray, det: FaceDet, size: int = 96) -> np.ndarray:
+    """A square thumbnail around the face, with some margin."""
+    left, top, right, bottom = det.box
+    cx, cy, half = (left + right) / 2, (top + bottom) / 2, max(right - left, bottom - top) * 0.8
+    h, w = image.shape[:2]
+    x0, y0 = int(max(0, cx - half)), int(max(0, cy - half))
+    x1, y1 = int(min(w, cx + half)), int(min(h, cy + half))
+    return cv2.resize(image[y0:y1, x0:x1], (size, size), interpolation=cv2.INTER_AREA)
