@@ -11,6 +11,7 @@ import numpy as np
 
 
 def _frames(path: Path, size: tuple[int, int]) -> Iterator[tuple[float, np.ndarray]]:
+    """Frames scaled to fit `size` with their aspect kept (black bars), as packed yuv420p."""
     with av.open(str(path)) as c:
         s = c.streams.video[0]
         s.thread_type = "AUTO"
@@ -19,9 +20,13 @@ def _frames(path: Path, size: tuple[int, int]) -> Iterator[tuple[float, np.ndarr
             if f.pts is None:
                 continue
             origin = f.pts if origin is None else origin
-            yield float((f.pts - origin) * s.time_base), f.reformat(
-                width=size[0], height=size[1], format="yuv420p"
-            ).to_ndarray()
+            scale = min(size[0] / f.width, size[1] / f.height)
+            w, h = int(f.width * scale) // 2 * 2, int(f.height * scale) // 2 * 2
+            rgb = np.zeros((size[1], size[0], 3), np.uint8)
+            x, y = (size[0] - w) // 2 // 2 * 2, (size[1] - h) // 2 // 2 * 2
+            rgb[y:y + h, x:x + w] = f.reformat(width=w, height=h, format="rgb24").to_ndarray()
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+            yield float((f.pts - origin) * s.time_base), frame.reformat(format="yuv420p").to_ndarray()
 
 
 def _audio(path: Path, seconds: float, rate: int = 16000) -> np.ndarray:

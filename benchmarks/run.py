@@ -51,12 +51,14 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def one_mmem(path: Path, model: str, pretrained: str, device: str, fps: float, audio: bool) -> dict:
+def one_mmem(path: Path, model: str, pretrained: str, device: str, fps: float, audio: bool,
+             entities: bool = False) -> dict:
     """Ingest one file into a fresh memory; runs inside the child process."""
     import dataclasses
 
-    from mmem.config import AudioConfig, IngestConfig, VisionConfig
+    from mmem.config import AudioConfig, EntityConfig, IngestConfig, VisionConfig
     from mmem.perceive.audio_channel import build_hearing
+    from mmem.perceive.people_channel import build_people
     from mmem.perceive.vision import Vision, build_vision
     from mmem.pipeline import ingest_file
     from mmem.store.memory import Memory
@@ -69,14 +71,17 @@ def one_mmem(path: Path, model: str, pretrained: str, device: str, fps: float, a
     else:
         vision = build_vision(VisionConfig(clip_model=model, clip_pretrained=pretrained, device=device))
     hearing = build_hearing(AudioConfig(enabled=audio), device, require_asr=audio)
+    people = build_people(EntityConfig(enabled=entities), device, required=entities)
     load = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp:
         memory = Memory.open(Path(tmp) / "db", create=True)
-        r = ingest_file(path, memory, cfg, vision, hearing)
+        r = ingest_file(path, memory, cfg, vision, hearing, people)
+        n_entities = len(memory.entity_rows())
         bounds = [e["start"] for e in memory.events()][1:]
     device_name = str(getattr(vision.embedder, "device", "cpu")) if vision.embedder else "cpu"
     return {"duration": r.duration, "wall": r.wall, "speed": r.speed, "frames": r.frames,
             "events": r.events, "utterances": r.utterances, "stages": r.stage_seconds,
+            "appearances": r.appearances, "entities": n_entities,
             "boundaries": bounds, "load": load, "device": device_name, "peak_rss_mb": rss_mb(),
             "working_mb": r.peak_working_bytes / 1e6}
 
@@ -142,6 +147,66 @@ def one_wer() -> dict:
     return {"wer": jiwer.wer(refs, hyps), "files": per}
 
 
+def one_people() -> dict:
+    """Face and voice throughput on this machine, and cluster purity on the shared media."""
+    from collections import Counter
+
+    from mmem.config import EntityConfig, IngestConfig
+    from mmem.consolidate.entities import Appearance, EntityIndex
+    from mmem.perceive.audio_channel import Hearing
+    from mmem.perceive.people_channel import build_people
+    from mmem.perceive.vad import build_vad
+    from mmem.perceive.vision import Vision
+    from mmem.perceive.voices import turns
+    from mmem.pipeline import ingest_file
+    from mmem.sources.audio import iter_audio
+    from mmem.sources.file import iter_frames
+    from mmem.store.memory import Memory
+
+    people = build_people(EntityConfig(), "cpu", required=True)
+    assert people.faces is not None and people.voices is not None
+    clips = [p for clip in GRID for p in (SAMPLES / f"{clip}.mpg", DATA / f"{clip}.mpg") if p.exists()]
+    frames = [f.image for p in clips for f in iter_frames(p, 5.0)]
+    t0 = time.perf_counter()
+    dets = [(img, d) for img in frames for d in people.gate.keep(people.faces.detect(img))]
+    detect_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for img, d in dets:
+        people.faces.embed(img, d)
+    embed_s = time.perf_counter() - t0
+    wavs = [__import__("numpy").concatenate([c.samples for c in iter_audio(f)])
+            for f in sorted((DATA / "voices").glob("*/*.flac"))]
+    t0 = time.perf_counter()
+    n_turns = sum(len(turns(people.voices, w, 0.0)) for w in wavs)
+    voice_s = time.perf_counter() - t0
+    speech = sum(w.size for w in wavs) / 16000
+    # purity: LibriSpeech voices (12 utterances, 3 speakers) and the three photos
+    with tempfile.TemporaryDirectory() as tmp:
+        memory = Memory.open(Path(tmp) / "db", create=True)
+        for f in sorted((DATA / "voices").glob("*/*.flac")):
+            listen = Hearing(build_vad(), None, None)
+            ingest_file(f, memory, IngestConfig(), Vision(None, None, 64), listen, people)
+        uris = {s["id"]: Path(s["uri"]).parent.name for s in memory.sources()}
+        by_entity: dict[str, Counter] = {}
+        for a in memory.appearances():
+            by_entity.setdefault(a["entity_id"], Counter())[uris[a["source_id"]]] += 1
+    total = sum(sum(c.values()) for c in by_entity.values())
+    import cv2
+
+    index = EntityIndex([], iter(f"E{i}" for i in range(1, 99)).__next__)
+    photo = {}
+    for name in ("obama", "obama2", "biden"):
+        img = cv2.cvtColor(cv2.imread(str(DATA / "faces" / f"{name}.jpg")), cv2.COLOR_BGR2RGB)
+        img = cv2.resize(img, None, fx=256 / min(img.shape[:2]), fy=256 / min(img.shape[:2]))
+        [d] = people.gate.keep(people.faces.detect(img))
+        photo[name] = index.assign([Appearance("face", people.faces.embed(img, d), 0, 1, d.quality)])[0].id
+    return {"frames": len(frames), "detect_fps": len(frames) / detect_s, "faces": len(dets),
+            "embed_fps": len(dets) / embed_s, "voice_turns": n_turns, "voice_x": speech / voice_s,
+            "voice_entities": len(by_entity),
+            "voice_purity": sum(c.most_common(1)[0][1] for c in by_entity.values()) / total,
+            "photo_entities": len(set(photo.values())), "obama_same": photo["obama"] == photo["obama2"]}
+
+
 def one_scenedetect(path: Path) -> dict:
     from scenedetect import AdaptiveDetector, SceneManager, open_video
 
@@ -179,8 +244,10 @@ def matched(reference: list[float], found: list[float], tol: float = 1.0) -> int
 
 def run_child(kind: str, rest: list[str]) -> dict:
     if kind == "mmem":
-        path, model, pretrained, device, fps, audio = rest
-        return one_mmem(Path(path), model, pretrained, device, float(fps), audio == "1")
+        path, model, pretrained, device, fps, audio, entities = rest
+        return one_mmem(Path(path), model, pretrained, device, float(fps), audio == "1", entities == "1")
+    if kind == "people":
+        return one_people()
     if kind == "audio":
         path, backend, model, device = rest
         return one_audio(Path(path), backend, model, device)
@@ -209,11 +276,13 @@ def main() -> None:
     rows = []
     for label, path, truth in files:
         runs = {
+            f"mmem {args.model} + tiny.en + who": child("mmem", str(path), args.model, "random", args.device,
+                                                        fps, "1", "1"),
             f"mmem {args.model} + tiny.en": child("mmem", str(path), args.model, "random", args.device,
-                                                  fps, "1"),
+                                                  fps, "1", "0"),
             f"mmem {args.model}, no audio": child("mmem", str(path), args.model, "random", args.device,
-                                                  fps, "0"),
-            "mmem pixel only": child("mmem", str(path), "none", "-", "cpu", fps, "0"),
+                                                  fps, "0", "0"),
+            "mmem pixel only": child("mmem", str(path), "none", "-", "cpu", fps, "0", "0"),
             "PySceneDetect adaptive": child("scenedetect", str(path)),
         }
         rows.append((label, truth, runs))
@@ -223,8 +292,9 @@ def main() -> None:
                                                       "tiny-random", "cpu"),
     }
     wer = child("wer")
+    who = child("people")
 
-    full_key = f"mmem {args.model} + tiny.en"
+    full_key = f"mmem {args.model} + tiny.en + who"
     device = rows[0][2][full_key]["device"]
     print(f"\nmmem ingest benchmark - {os.cpu_count()} cores ({platform.machine()}), --fps {args.fps}, "
           f"CLIP {args.model} (random weights, same compute), device {device}\n")
@@ -249,6 +319,18 @@ def main() -> None:
     each = ", ".join(f"{k} {v['wer']:.0%}" for k, v in wer["files"].items())
     print(f"\nword error rate, faster-whisper tiny.en: {wer['wer']:.1%} over {len(wer['files'])} files "
           f"({each})")
+    print("\nentities (faces: dlib HOG + ResNet; voices: Resemblyzer)")
+    print(f"  face detection {who['detect_fps']:.0f} frames/s, "
+          f"face embedding {who['embed_fps']:.1f} faces/s, "
+          f"voices {who['voice_x']:.0f}x real time ({who['voice_turns']} turns)")
+    for label, _, runs in rows:
+        full = runs[full_key]
+        ratio = full["stages"]["entities"] / max(full["stages"]["embed"], 1e-9)
+        print(f"  {label:<36} entities stage {ratio:.0%} of the vision embed time, "
+              f"{full['appearances']} appearances -> {full['entities']} entities")
+    print(f"  LibriSpeech 3 speakers x 4 utterances: {who['voice_entities']} voice entities, purity "
+          f"{who['voice_purity']:.2f}; photos: {who['photo_entities']} face entities "
+          f"(Obama x2 {'together' if who['obama_same'] else 'apart'})")
     print("\nboundaries (matched within 1 s)")
     for label, truth, runs in rows:
         full, pixel, sd = runs[full_key], runs["mmem pixel only"], runs["PySceneDetect adaptive"]
@@ -262,7 +344,8 @@ def main() -> None:
     print(f"\nworking memory peak {worst:.1f} MB (bounded by consolidate.capacity, not by length)")
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(
-        {"rows": [{"file": lab, "truth": t, "runs": r} for lab, t, r in rows], "audio": audio, "wer": wer},
+        {"rows": [{"file": lab, "truth": t, "runs": r} for lab, t, r in rows], "audio": audio, "wer": wer,
+         "people": who},
         indent=2))
 
 

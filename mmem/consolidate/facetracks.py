@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mmem.consolidate.entities import Appearance
+from mmem.consolidate.entities import FACE_DISTANCE, Appearance
 from mmem.perceive.faces import FaceBackend, FaceDet, FaceGate, crop
 
 IOU_LINK = 0.3
+LOOK_CHANGE = 0.85  # grey-crop correlation below which a tracked face is embedded again, to check
+#                     it is still the same person (a cut to another face in the same spot is not)
 GAP = 2  # frames a track may miss (a blink of the detector) and continue
 EMBED_EVERY = 5  # frames between embeddings of one track
 
@@ -24,6 +26,18 @@ def iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
     inter = max(0, x1 - x0) * max(0, y1 - y0)
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return inter / union if union > 0 else 0.0
+
+
+def _look(image: np.ndarray, det: FaceDet) -> np.ndarray:
+    """A 16x16 grey thumbnail of the face, mean-centred and unit-norm: cheap continuity check."""
+    import cv2
+
+    left, top, right, bottom = det.box
+    g = cv2.cvtColor(image[top:bottom, left:right], cv2.COLOR_RGB2GRAY)
+    v = cv2.resize(g, (16, 16), interpolation=cv2.INTER_AREA).astype(np.float32).ravel()
+    v -= v.mean()
+    n = float(np.linalg.norm(v))
+    return v / n if n > 0 else v
 
 
 @dataclass
@@ -40,6 +54,7 @@ class _Track:
     id: int
     last_index: int
     box: tuple[int, int, int, int]
+    look: np.ndarray | None = None  # tiny normalised grey crop at the last embedding
     since_embed: int = 0
     best_quality: float = 0.0
     best_thumb: np.ndarray | None = None  # crop of the best view so far
@@ -60,23 +75,30 @@ class FaceTracker:
         live = [tr for tr in self._tracks.values() if index - tr.last_index <= GAP]
         taken: set[int] = set()
         for det in dets:
+            look = _look(image, det)
             match = max(((iou(det.box, tr.box), tr) for tr in live if tr.id not in taken),
                         key=lambda p: p[0], default=(0.0, None))
             tr = match[1] if match[0] >= IOU_LINK else None
+            emb = None
+            if tr is not None and (tr.since_embed >= EMBED_EVERY or det.quality > 1.5 * tr.best_quality
+                                   or tr.look is None or float(tr.look @ look) < LOOK_CHANGE):
+                emb = self.backend.embed(image, det)
+                self.embedded += 1
+                last = tr.embeddings[-1][1] if tr.embeddings else None
+                if last is not None and float(np.linalg.norm(emb - last)) >= FACE_DISTANCE:
+                    tr = None  # someone else now stands where the tracked face was
             if tr is None:
                 tr = _Track(self._next, index, det.box)
                 self._tracks[tr.id] = tr
                 self._next += 1
-                tr.since_embed = EMBED_EVERY
+                if emb is None:
+                    emb = self.backend.embed(image, det)
+                    self.embedded += 1
             taken.add(tr.id)
             tr.last_index, tr.box = index, det.box
-            better = det.quality > 1.5 * tr.best_quality
-            emb = None
-            if tr.since_embed >= EMBED_EVERY or better:
-                emb = self.backend.embed(image, det)
+            if emb is not None:
                 tr.embeddings.append((det.quality, emb))
-                tr.since_embed = 0
-                self.embedded += 1
+                tr.since_embed, tr.look = 0, look
             else:
                 tr.since_embed += 1
             if det.quality > tr.best_quality:

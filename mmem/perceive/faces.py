@@ -66,6 +66,7 @@ class DlibFaces:
         self.model_id = weights.model_id
 
     def detect(self, image: np.ndarray) -> list[FaceDet]:
+        image = np.ascontiguousarray(image)
         rects, scores, _ = self._detector.run(image, 0, 0.0)
         h, w = image.shape[:2]
         gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
@@ -78,6 +79,7 @@ class DlibFaces:
         return out
 
     def embed(self, image: np.ndarray, det: FaceDet) -> np.ndarray:
+        image = np.ascontiguousarray(image)
         rect = self._dlib.rectangle(*det.box)
         shape = self._landmarks(image, rect)
         return np.asarray(self._encoder.compute_face_descriptor(image, shape, 1), np.float32)

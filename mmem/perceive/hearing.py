@@ -103,15 +103,19 @@ def hear(
 
     def finish(regions: list[tuple[float, float]]) -> None:
         track.speech.extend(regions)
-        for s, e in _windows(regions):  # Whisper reads better with the context of a window
-            s, e = max(buf_t, s - PAD), min(buf_t + buf.size / SAMPLE_RATE, e + PAD)
-            a, b = int((s - buf_t) * SAMPLE_RATE), int((e - buf_t) * SAMPLE_RATE)
-            if voices is not None:
-                t0 = time.perf_counter()
+        end = buf_t + buf.size / SAMPLE_RATE
+        if voices is not None:  # a pause between regions is where speakers usually change
+            t0 = time.perf_counter()
+            for s, e in regions:
+                s, e = max(buf_t, s - PAD), min(end, e + PAD)
+                a, b = int((s - buf_t) * SAMPLE_RATE), int((e - buf_t) * SAMPLE_RATE)
                 track.turns.extend(speaker_turns(voices, buf[a:b], offset=s))
-                track.voice_seconds += time.perf_counter() - t0
-            if asr is None:
-                continue
+            track.voice_seconds += time.perf_counter() - t0
+        if asr is None:
+            return
+        for s, e in _windows(regions):  # Whisper reads better with the context of a window
+            s, e = max(buf_t, s - PAD), min(end, e + PAD)
+            a, b = int((s - buf_t) * SAMPLE_RATE), int((e - buf_t) * SAMPLE_RATE)
             t0 = time.perf_counter()
             track.utterances.extend(asr.transcribe(buf[a:b], offset=s))
             track.asr_seconds += time.perf_counter() - t0

@@ -181,8 +181,8 @@ def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256) -> Iterator
                     fw, fh = frame.width, frame.height
                     size = _working_size(fw, fh, short_side)
                 image = frame.reformat(width=size[0], height=size[1], format="rgb24").to_ndarray()
-                if rotation:
-                    image = np.ascontiguousarray(np.rot90(image, k=rotation))
+                # rows may be padded to an alignment: consumers (dlib, torch) want packed pixels
+                image = np.ascontiguousarray(np.rot90(image, k=rotation) if rotation else image)
                 yield Frame(index=index, t=t, image=image)
                 index += 1
                 last_t = t

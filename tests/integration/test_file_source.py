@@ -119,3 +119,9 @@ def test_common_containers_sample_the_same_timeline(tmp_path, suffix, codec):
     frames = list(iter_frames(path, fps=1.0))
     assert [round(f.t, 1) for f in frames] == [0.0, 1.0, 2.0, 3.0]
     assert abs(int(frames[2].image[10, 10].mean()) - 140) < 12  # the frame shown at t=2 s
+
+
+def test_frames_are_packed_arrays(samples):
+    # 456 px rows are padded by the decoder; dlib and torch need packed pixels
+    frame = next(iter_frames(samples / "bigbuckbunny.mp4", fps=1.0))
+    assert frame.image.shape == (256, 456, 3) and frame.image.flags["C_CONTIGUOUS"]
