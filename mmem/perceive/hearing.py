@@ -32,13 +32,37 @@ PAD = 0.3  # seconds of audio either side of a window
 class AudioTrack:
     speech: list[tuple[float, float]] = field(default_factory=list)  # VAD regions, absolute s
     utterances: list[Utterance] = field(default_factory=list)
-    loudness: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # dB per HOP
-    mel: np.ndarray = field(default_factory=lambda: np.zeros((0, 24), np.float32))  # per HOP
-    duration: float = 0.0
     turns: list[VoiceTurn] = field(default_factory=list)  # speaker turns with voice embeddings
+    duration: float = 0.0  # seconds of audio heard so far
     asr_seconds: float = 0.0  # wall time spent in ASR
     vad_seconds: float = 0.0
     voice_seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        self._loud = np.zeros(0, np.float32)
+        self._mel = np.zeros((0, 24), np.float32)
+        self._n = 0
+
+    @property
+    def loudness(self) -> np.ndarray:
+        """dB per HOP, from t=0."""
+        return self._loud[: self._n]
+
+    @property
+    def mel(self) -> np.ndarray:
+        """log-mel per HOP, from t=0."""
+        return self._mel[: self._n]
+
+    def extend(self, loud: np.ndarray, mel: np.ndarray) -> None:
+        """Append descriptors (amortised: a live track grows for hours)."""
+        need = self._n + len(loud)
+        if need > len(self._loud):
+            cap = max(need, 2 * len(self._loud), 256)
+            self._loud = np.resize(self._loud, cap)
+            self._mel = np.resize(self._mel, (cap, mel.shape[1] if mel.ndim == 2 else 24))
+        self._loud[self._n:need] = loud
+        self._mel[self._n:need] = mel
+        self._n = need
 
     # -- queries used by segmentation -------------------------------------------------------
     def _span(self, t0: float, t1: float) -> slice:
@@ -84,56 +108,35 @@ class AudioTrack:
         return False
 
 
-def hear(
-    chunks: Iterator[AudioChunk],
-    vad: VoiceActivity,
-    asr: Transcriber | None,
-    progress: Callable[[float], None] | None = None,
-    voices: VoiceBackend | None = None,
-) -> AudioTrack:
-    import time
+class Listener:
+    """The audio pass, one chunk at a time (a file's track, or a live microphone/stream).
 
-    track = AudioTrack()
-    vad.reset()
-    loud: list[np.ndarray] = []
-    mels: list[np.ndarray] = []
-    buf = np.zeros(0, np.float32)
-    buf_t = 0.0  # absolute time of buf[0]
-    end_t = 0.0
+    Everything it learns is appended to `track` in time order, so another thread may read the
+    track while it grows (the live segmenter does)."""
 
-    def finish(regions: list[tuple[float, float]]) -> None:
-        track.speech.extend(regions)
-        end = buf_t + buf.size / SAMPLE_RATE
-        if voices is not None:  # a pause between regions is where speakers usually change
-            t0 = time.perf_counter()
-            for s, e in regions:
-                s, e = max(buf_t, s - PAD), min(end, e + PAD)
-                a, b = int((s - buf_t) * SAMPLE_RATE), int((e - buf_t) * SAMPLE_RATE)
-                track.turns.extend(speaker_turns(voices, buf[a:b], offset=s))
-            track.voice_seconds += time.perf_counter() - t0
-        if asr is None:
-            return
-        for s, e in _windows(regions):  # Whisper reads better with the context of a window
-            s, e = max(buf_t, s - PAD), min(end, e + PAD)
-            a, b = int((s - buf_t) * SAMPLE_RATE), int((e - buf_t) * SAMPLE_RATE)
-            t0 = time.perf_counter()
-            track.utterances.extend(asr.transcribe(buf[a:b], offset=s))
-            track.asr_seconds += time.perf_counter() - t0
+    def __init__(self, vad: VoiceActivity, asr: Transcriber | None,
+                 voices: VoiceBackend | None = None) -> None:
+        self.vad, self.asr, self.voices = vad, asr, voices
+        self.track = AudioTrack()
+        vad.reset()
+        self._buf = np.zeros(0, np.float32)
+        self._buf_t = 0.0  # absolute time of buf[0]
+        self.watermark = 0.0  # audio before this time is fully processed (speech final, ASR done)
 
-    for chunk in chunks:
-        if not loud and chunk.t > 0:  # keep descriptor hops aligned with the source clock
-            pad = int(round(chunk.t / HOP))
-            loud.append(np.full(pad, -100.0, np.float32))
-            mels.append(np.zeros((pad, 24), np.float32))
-        db, mel = describe(chunk.samples)
-        loud.append(db)
-        mels.append(mel)
-        if buf.size == 0:
-            buf_t = chunk.t
-        buf = np.concatenate([buf, chunk.samples])
-        end_t = buf_t + buf.size / SAMPLE_RATE
+    def feed(self, chunk: AudioChunk) -> None:
+        import time
+
+        track = self.track
+        if track.duration == 0 and len(track.loudness) == 0 and chunk.t > 0:
+            pad = int(round(chunk.t / HOP))  # keep descriptor hops aligned with the source clock
+            track.extend(np.full(pad, -100.0, np.float32), np.zeros((pad, 24), np.float32))
+        track.extend(*describe(chunk.samples))
+        if self._buf.size == 0:
+            self._buf_t = chunk.t
+        self._buf = np.concatenate([self._buf, chunk.samples])
+        end_t = self._buf_t + self._buf.size / SAMPLE_RATE
         t0 = time.perf_counter()
-        regions = [(buf_t + s, buf_t + e) for s, e in vad.regions(buf)]
+        regions = [(self._buf_t + s, self._buf_t + e) for s, e in self.vad.regions(self._buf)]
         track.vad_seconds += time.perf_counter() - t0
         final = [r for r in regions if r[1] < end_t - SETTLE]
         open_ = [r for r in regions if r[1] >= end_t - SETTLE]
@@ -144,24 +147,60 @@ def hear(
             cut = s + MAX_REGION
         else:
             cut = open_[0][0] if open_ else max((e for _, e in final), default=end_t - SETTLE)
-            cut = max(buf_t, min(cut, end_t - SETTLE)) if not open_ else cut
-        finish(_split_long(final))
-        drop = int((cut - buf_t) * SAMPLE_RATE)
+            cut = max(self._buf_t, min(cut, end_t - SETTLE)) if not open_ else cut
+        self._finish(_split_long(final))
+        drop = int((cut - self._buf_t) * SAMPLE_RATE)
         if drop > 0:
-            buf = buf[drop:]
-            buf_t += drop / SAMPLE_RATE  # by whole samples: the clock must not drift
+            self._buf = self._buf[drop:]
+            self._buf_t += drop / SAMPLE_RATE  # by whole samples: the clock must not drift
+        track.duration = end_t
+        self.watermark = max(self.watermark, self._buf_t)
+
+    def finish(self) -> AudioTrack:
+        if self._buf.size:
+            regions = [(self._buf_t + s, self._buf_t + e) for s, e in self.vad.regions(self._buf)]
+            self._finish(_split_long(regions))
+            self._buf = np.zeros(0, np.float32)
+        self.watermark = self.track.duration
+        return self.track
+
+    def _finish(self, regions: list[tuple[float, float]]) -> None:
+        import time
+
+        track, buf, buf_t = self.track, self._buf, self._buf_t
+        track.speech.extend(regions)
+        end = buf_t + buf.size / SAMPLE_RATE
+        if self.voices is not None:  # a pause between regions is where speakers usually change
+            t0 = time.perf_counter()
+            for s, e in regions:
+                s, e = max(buf_t, s - PAD), min(end, e + PAD)
+                a, b = int((s - buf_t) * SAMPLE_RATE), int((e - buf_t) * SAMPLE_RATE)
+                track.turns.extend(speaker_turns(self.voices, buf[a:b], offset=s))
+            track.voice_seconds += time.perf_counter() - t0
+        if self.asr is None:
+            return
+        for s, e in _windows(regions):  # Whisper reads better with the context of a window
+            s, e = max(buf_t, s - PAD), min(end, e + PAD)
+            a, b = int((s - buf_t) * SAMPLE_RATE), int((e - buf_t) * SAMPLE_RATE)
+            t0 = time.perf_counter()
+            track.utterances.extend(self.asr.transcribe(buf[a:b], offset=s))
+            track.asr_seconds += time.perf_counter() - t0
+
+
+def hear(
+    chunks: Iterator[AudioChunk],
+    vad: VoiceActivity,
+    asr: Transcriber | None,
+    progress: Callable[[float], None] | None = None,
+    voices: VoiceBackend | None = None,
+) -> AudioTrack:
+    """The whole audio pass over a finite track."""
+    listener = Listener(vad, asr, voices)
+    for chunk in chunks:
+        listener.feed(chunk)
         if progress is not None:
-            progress(end_t)
-    if buf.size:
-        regions = [(buf_t + s, buf_t + e) for s, e in vad.regions(buf)]
-        finish(_split_long(regions))
-    track.loudness = np.concatenate(loud) if loud else track.loudness
-    track.mel = np.concatenate(mels) if mels else track.mel
-    track.duration = end_t
-    track.speech.sort()
-    track.utterances.sort(key=lambda u: u.start)
-    track.turns.sort(key=lambda v: v.start)
-    return track
+            progress(listener.track.duration)
+    return listener.finish()
 
 
 def _windows(regions: list[tuple[float, float]]) -> list[tuple[float, float]]:
