@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -208,6 +209,12 @@ class _Run:
         self.tracker = (FaceTracker(people.faces, people.gate)  # type: ignore[union-attr]
                         if self.people is not None and people.faces is not None and info.has_video else None)
         self.turn_cursor = 0
+        # live sessions: wall-clock origin, media seconds per wall second, and what was closed
+        self.wall0: datetime | None = None
+        self.time_scale = 1.0
+        self.write_every = _WRITE_EVERY
+        self.closed: deque[list[Any]] = deque(maxlen=512)  # [start, end, event id, faces, texts]
+        self.late_texts: dict[str, str] = {}
         self.seq = 0
         self.wm = None
         passes = int(info.has_video) + int(info.has_audio and hearing is not None and hearing.vad is not None)
@@ -244,8 +251,6 @@ class _Run:
 
     # -- the main pass ----------------------------------------------------------------------
     def go(self, frames: Iterator[Frame] | None) -> None:
-        from mmem.consolidate.transcripts import TranscriptAssigner
-
         track = self.listen()
         if frames is None:
             if track is None or track.duration <= 0:
@@ -254,42 +259,51 @@ class _Run:
             frames = _ticks(track.duration, self.cfg.source.fps)
         else:
             frames = prefetch(frames, depth=2 * self.cfg.vision.batch_size)
+        self.begin(track)
+        for batch in _batches(frames, self.cfg.vision.batch_size, self.timer):
+            self.process(batch)
+        self.finish()
+
+    def begin(self, track: AudioTrack | None) -> None:
+        """Set up segmentation against a speech timeline (complete for a file, growing live)."""
+        from mmem.consolidate.transcripts import TranscriptAssigner
+
         self.track = track
         self.assigner = TranscriptAssigner(track.utterances if track else [])
         self.segmenter = Segmenter(self.cfg.segment, speech=track)
-        fps = self.cfg.source.fps
-        prev_t: float | None = None
+        self.prev_t: float | None = None
+
+    def process(self, batch: list[Frame]) -> None:
+        """Perceive, segment and consolidate one batch of sampled frames."""
+        track, fps = self.track, self.cfg.source.fps
         embedder = self.vision.embedder if self.info.has_video else None
-        for batch in _batches(frames, self.cfg.vision.batch_size, self.timer):
+        t0 = time.perf_counter()
+        images = [f.image for f in batch] if self.info.has_video else []
+        clip = embedder.embed_images(images) if embedder is not None else None
+        pixel = [pixel_feature(im) for im in images]
+        self.timer["embed"] += time.perf_counter() - t0
+        if self.tracker is not None:
             t0 = time.perf_counter()
-            images = [f.image for f in batch] if self.info.has_video else []
-            clip = embedder.embed_images(images) if embedder is not None else None
-            pixel = [pixel_feature(im) for im in images]
-            self.timer["embed"] += time.perf_counter() - t0
-            if self.tracker is not None:
-                t0 = time.perf_counter()
-                for f in batch:
-                    self.tracker.observe(f.index, f.t, f.image)
-                self.timer["entities"] += time.perf_counter() - t0
-            for i, frame in enumerate(batch):
-                feats: dict[str, np.ndarray] = {}
-                if pixel:
-                    feats["pixel"] = pixel[i]
-                if clip is not None:
-                    feats["clip"] = clip[i]
-                if track is not None:
-                    a = track.feature(frame.t - 1 / fps if prev_t is None else prev_t, frame.t + 1e-6)
-                    if a is not None:
-                        feats["audio"] = a
-                prev_t = frame.t
-                if not feats:
-                    feats["audio"] = np.zeros(24, np.float32)
-                vec = feats.get("clip", feats.get("pixel", feats.get("audio")))
-                self.push(frame, feats, vec)
-            self.report.peak_working_bytes = max(self.report.peak_working_bytes,
-                                                 self.wm.nbytes if self.wm else 0)
-            self.tick(batch[-1].t)
-        self.finish()
+            for f in batch:
+                self.tracker.observe(f.index, f.t, f.image)
+            self.timer["entities"] += time.perf_counter() - t0
+        for i, frame in enumerate(batch):
+            feats: dict[str, np.ndarray] = {}
+            if pixel:
+                feats["pixel"] = pixel[i]
+            if clip is not None:
+                feats["clip"] = clip[i]
+            if track is not None:
+                a = track.feature(frame.t - 1 / fps if self.prev_t is None else self.prev_t, frame.t + 1e-6)
+                if a is not None:
+                    feats["audio"] = a
+            self.prev_t = frame.t
+            if not feats:
+                feats["audio"] = np.zeros(24, np.float32)
+            vec = feats.get("clip", feats.get("pixel", feats.get("audio")))
+            self.push(frame, feats, vec)
+        self.report.peak_working_bytes = max(self.report.peak_working_bytes, self.wm.nbytes if self.wm else 0)
+        self.tick(batch[-1].t)
 
     def push(self, frame: Frame, feats: dict[str, np.ndarray], vec: np.ndarray) -> None:
         from mmem.consolidate.working import WorkingMemory
@@ -313,39 +327,54 @@ class _Run:
             slots = self.wm.pop_before(s.stop)
             utts = self.assigner.take(s.end, last=last and n == len(segments) - 1)
             rec = self.consolidator.close(s, slots, source_id=self.report.source_id, run=self.run,
-                                          seq=self.seq, transcript=transcript_text(utts))
+                                          seq=self.seq, transcript=transcript_text(utts),
+                                          started_at=self.wall0, time_scale=self.time_scale)
             self.pending.append(rec)
             utt_rows = transcript_rows(rec.id, self.report.source_id, utts)
             self.pending_utts.extend(utt_rows)
+            faces: list = []
             if self.index is not None:
                 t1 = time.perf_counter()
-                self.meet(s, rec.id, utt_rows)
+                faces = self.meet(s, rec.id, utt_rows)
                 self.timer["entities"] += time.perf_counter() - t1
+            self.closed.append([s.start, s.end, rec.id, faces, [u.text for u in utts]])
             self.seq += 1
         self.timer["compress"] += time.perf_counter() - t0
-        if len(self.pending) >= _WRITE_EVERY:
+        if len(self.pending) >= self.write_every:
             self.flush()
 
-    def meet(self, seg, event_id: str, utt_rows: list[dict[str, Any]]) -> None:
-        """Who was in this event: face tracks and voice turns become entity appearances."""
+    def _voices_before(self, end: float) -> list:
         from mmem.consolidate.entities import Appearance
 
-        assert self.index is not None
-        gap = 1 / self.cfg.source.fps
-        faces = self.tracker.close(seg.first, seg.stop, seg.end, gap) if self.tracker else []
         voices = []
         turns = self.track.turns if self.track is not None else []
         while self.turn_cursor < len(turns) and (
-                (turns[self.turn_cursor].start + turns[self.turn_cursor].end) / 2 < seg.end):
+                (turns[self.turn_cursor].start + turns[self.turn_cursor].end) / 2 < end):
             v = turns[self.turn_cursor]
             voices.append(Appearance("voice", v.embedding, v.start, v.end, quality=v.end - v.start,
                                      score=1.0))
             self.turn_cursor += 1
-        face_ents = self.index.assign(faces) if faces else []
-        voice_ents = self.index.assign(voices) if voices else []
-        self.index.link(list(zip(faces, face_ents)), list(zip(voices, voice_ents)))
+        return voices
+
+    def meet(self, seg, event_id: str, utt_rows: list[dict[str, Any]]) -> list:
+        """Who was in this event: face tracks and voice turns become entity appearances.
+        Returns the event's (face appearance, entity) pairs."""
+        assert self.index is not None
+        gap = 1 / self.cfg.source.fps
+        faces = self.tracker.close(seg.first, seg.stop, seg.end, gap) if self.tracker else []
+        voices = self._voices_before(seg.end)
+        face_pairs = list(zip(faces, self.index.assign(faces) if faces else []))
+        self._appear(event_id, face_pairs, voices, utt_rows)
+        return face_pairs
+
+    def _appear(self, event_id: str, face_pairs: list, voices: list, utt_rows: list[dict[str, Any]],
+                first: int = 0) -> None:
+        assert self.index is not None
+        voice_pairs = list(zip(voices, self.index.assign(voices) if voices else []))
+        self.index.link(face_pairs, voice_pairs)
         seen = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        for j, (app, ent) in enumerate(list(zip(faces, face_ents)) + list(zip(voices, voice_ents))):
+        pairs = (face_pairs if not first else []) + voice_pairs
+        for j, (app, ent) in enumerate(pairs, start=first):
             aid = f"{event_id}-a{j:02d}"
             thumb = self._save_thumb(ent.id, aid, app.thumbnail) if app.thumbnail is not None else None
             if thumb and app.quality > ent.thumb_quality:
@@ -361,7 +390,35 @@ class _Run:
                 "score": app.score, "embedding": app.embedding.astype(np.float32).tolist(),
                 "thumbnail": thumb,
             })
-        self.report.appearances += len(faces) + len(voices)
+        self.report.appearances += len(pairs)
+
+    def catch_up(self) -> None:
+        """Live: speech transcribed after its event was written goes to that event now."""
+        from mmem.consolidate.transcripts import event_at, transcript_rows
+
+        if not self.closed or self.track is None:
+            return
+        last_end = self.closed[-1][1]
+        late = self.assigner.take(last_end)
+        for u in late:
+            i = event_at([(c[0], c[1], c[2]) for c in self.closed], (u.start + u.end) / 2)
+            if i is None:
+                continue
+            entry = self.closed[i]
+            rows = transcript_rows(entry[2], self.report.source_id, [u], first=len(entry[4]))
+            self.pending_utts.extend(rows)
+            entry[4].append(u.text)
+            self.late_texts[entry[2]] = " ".join(entry[4])
+        voices = self._voices_before(last_end) if self.index is not None else []
+        for v in voices:
+            i = event_at([(c[0], c[1], c[2]) for c in self.closed], (v.start + v.end) / 2)
+            if i is None:
+                continue
+            entry = self.closed[i]
+            entry.append(None)  # one more appearance in this event: keeps appearance ids unique
+            self._appear(entry[2], entry[3], [v], [], first=100 + len(entry))
+        if late or voices:
+            self.flush()
 
     def _save_thumb(self, entity_id: str, appearance_id: str, image: np.ndarray) -> str | None:
         import cv2
@@ -377,6 +434,9 @@ class _Run:
     def flush(self) -> None:
         t0 = time.perf_counter()
         self.memory.add_events(self.pending, self.run)
+        for event_id, text in self.late_texts.items():
+            self.memory.set_event_transcript(event_id, text)
+        self.late_texts.clear()
         if self.pending_utts:
             text = self.hearing.text if self.hearing is not None else None
             dim = text.dim if text is not None else 384

@@ -35,6 +35,7 @@ class Consolidator:
         seq: int,
         started_at: datetime | None = None,
         transcript: str | None = None,
+        time_scale: float = 1.0,
     ) -> EventRecord:
         eid = event_id(source_id, run, seq)
         comp = weighted_kmeans(slots.vectors, slots.weights, slots.times, self.cfg.k, self.cfg.kmeans_iters)
@@ -51,7 +52,7 @@ class Consolidator:
             seq=seq,
             start=float(segment.start),
             end=float(segment.end),
-            started_at=(started_at + timedelta(seconds=segment.start)).isoformat()
+            started_at=(started_at + timedelta(seconds=segment.start / time_scale)).isoformat()
             if started_at
             else None,
             vector=vector,

@@ -11,10 +11,11 @@ from mmem.types import Utterance
 
 
 class TranscriptAssigner:
-    """Hands out utterances to events in time order (by each utterance's midpoint)."""
+    """Hands out utterances to events in time order (by each utterance's midpoint). The list is
+    read, not copied: a live listener may still be appending to it (in time order)."""
 
     def __init__(self, utterances: Sequence[Utterance]) -> None:
-        self._utts = sorted(utterances, key=lambda u: u.start)
+        self._utts = utterances
         self._next = 0
 
     def take(self, end: float, last: bool = False) -> list[Utterance]:
@@ -34,10 +35,11 @@ def transcript_text(utterances: Sequence[Utterance]) -> str | None:
     return text or None
 
 
-def transcript_rows(event_id: str, source_id: str, utterances: Sequence[Utterance]) -> list[dict[str, Any]]:
+def transcript_rows(event_id: str, source_id: str, utterances: Sequence[Utterance],
+                    first: int = 0) -> list[dict[str, Any]]:
     return [
         {
-            "id": f"{event_id}-u{i:03d}",
+            "id": f"{event_id}-u{first + i:03d}",
             "source_id": source_id,
             "event_id": event_id,
             "start": u.start,
@@ -52,3 +54,11 @@ def transcript_rows(event_id: str, source_id: str, utterances: Sequence[Utteranc
         }
         for i, u in enumerate(utterances)
     ]
+
+
+def event_at(closed: Sequence[tuple[float, float, str]], t: float) -> int | None:
+    """Index of the closed event (start, end, id) that contains time t (the last one if past)."""
+    for i in range(len(closed) - 1, -1, -1):
+        if closed[i][0] <= t:
+            return i
+    return None

@@ -248,6 +248,11 @@ class Memory:
         runs = self.visible_runs()
         return [r for r in rows if r["source_id"] in runs and runs[r["source_id"]]["run"] == r["run"]]
 
+    def set_event_transcript(self, event_id: str, text: str) -> None:
+        t = self._table(EVENTS)
+        if t is not None:
+            t.update(where=f"id = {_q(event_id)}", values={"transcript": text})
+
     def has_transcripts(self) -> bool:
         t = self._table(TRANSCRIPTS)
         return t is not None and t.count_rows() > 0

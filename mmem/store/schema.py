@@ -27,6 +27,8 @@ def sources_schema() -> pa.Schema:
             pa.field("channels", pa.list_(pa.string())),  # channels that ran: vision, pixel
             pa.field("skipped", pa.list_(pa.string())),  # "vision: <why>" for skipped channels
             pa.field("n_events", pa.int32()),
+            pa.field("started_at", pa.string()),  # live sessions: wall-clock start (ISO)
+            pa.field("gaps", pa.string()),  # live sessions: JSON [[from_s, to_s], ...] with no signal
         ]
     )
 
