@@ -456,6 +456,13 @@ class _Run:
         self.pending_utts.clear()
         self.timer["store"] += time.perf_counter() - t0
 
+    def finish_live(self, end: float) -> None:
+        """Close the open event at the end of a live session and write everything."""
+        self.close(self.segmenter.flush(end if end > (self.segmenter.last_time or 0) else None), last=True)
+        self.catch_up()
+        self.flush()
+        self.report.events = self.seq
+
     def finish(self) -> None:
         seg = self.segmenter
         last_t = seg.last_time

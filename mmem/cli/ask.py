@@ -18,6 +18,8 @@ def ask(
     k: Annotated[int, typer.Option("-k", "--top", help="How many moments to return.")] = 5,
     source: Annotated[str | None, typer.Option(help="Only search this source: path, file name or id.")] = None,
     min_score: Annotated[float | None, typer.Option(help="Drop moments scoring below this.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only moments after this: a duration ago (10m, 2h) or a time (ISO).")] = None,
+    until: Annotated[str | None, typer.Option(help="Only moments before this: a duration ago or a time.")] = None,
     device: Annotated[str, typer.Option(envvar="MMEM_DEVICE", help="auto | cpu | cuda | cuda:N.")] = "auto",
     db: DbOption = None,
     json_out: JsonOption = False,
@@ -31,6 +33,10 @@ def ask(
     if k < 1:
         raise InputError("-k must be at least 1")
     check_device_name(device)
+    from mmem.timeutil import parse_when
+
+    since_t = parse_when(since, "--since") if since else None
+    until_t = parse_when(until, "--until") if until else None
     memory = Memory.open(db_path(db))
     ids = source_ids(memory, source)
 
@@ -41,7 +47,8 @@ def ask(
     if recall.vision is None and not memory.has_transcripts():
         result = Answer(question, "No index in this memory can answer this: " + " ".join(recall.notes))
     else:
-        result = run_ask(memory, recall, question, k=k, source_ids=ids, min_score=min_score)
+        result = run_ask(memory, recall, question, k=k, source_ids=ids, min_score=min_score,
+                         since=since_t, until=until_t)
         if recall.notes and not result.moments:
             result.answer += " (" + " ".join(recall.notes) + ")"
 

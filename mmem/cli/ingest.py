@@ -40,7 +40,7 @@ def _expand(paths: list[Path], recursive: bool) -> list[Path]:
 
 @handles_errors
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Video files (or folders with --recursive).")],
+    paths: Annotated[list[str], typer.Argument(help="Media files, folders (with --recursive), webcam[:N], or a stream URL (rtsp://, http://).")],
     fps: Annotated[float | None, typer.Option(help="Frames sampled per second of media [default 1.0].")] = None,
     device: Annotated[str | None, typer.Option(envvar="MMEM_DEVICE", help="auto | cpu | cuda | cuda:N [default auto].")] = None,
     clip_model: Annotated[str | None, typer.Option(envvar="MMEM_CLIP_MODEL", help="open_clip model name or model-config JSON [default ViT-B-32].")] = None,
@@ -53,6 +53,9 @@ def ingest(
     require: Annotated[list[str] | None, typer.Option(help="Fail instead of skipping this channel when it cannot run (vision, asr, entities).")] = None,
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Ingest the media files inside folders.")] = False,
     force: Annotated[bool, typer.Option(help="Re-ingest files already in memory.")] = False,
+    as_live: Annotated[bool, typer.Option("--as-live", help="Replay a file as a live source (tests, benchmarks).")] = False,
+    speed: Annotated[float, typer.Option(help="With --as-live: media seconds per wall second.")] = 1.0,
+    duration: Annotated[str | None, typer.Option(help="Stop a live source after this long (90s, 10m, 1h30m).")] = None,
     recipe: Annotated[Path | None, typer.Option(help="TOML recipe with [source]/[vision]/[segment]/[consolidate] settings.")] = None,
     db: DbOption = None,
     json_out: JsonOption = False,
@@ -79,7 +82,20 @@ def ingest(
     validate(cfg)
     check_device_name(cfg.vision.device)
 
-    files = _expand(paths, recursive)
+    from mmem.sources.live import parse_live
+    from mmem.timeutil import parse_duration
+
+    live = [spec for p in paths if (spec := parse_live(p, as_live=as_live, speed=speed)) is not None]
+    if live and len(paths) > 1:
+        raise InputError("a live source (webcam, stream URL or --as-live) is ingested on its own: pass one")
+    limit = parse_duration(duration, "--duration") if duration is not None else None
+    if limit is not None and not live:
+        raise InputError("--duration applies to live sources (webcam, stream URL, --as-live)")
+    if live:
+        from mmem.sources.live import Capture
+
+        Capture(live[0], cfg.source.fps, audio=False).check()  # a bad camera/URL fails before models load
+    files = [] if live else _expand([Path(p) for p in paths], recursive)
     for f in files:
         probe(f)  # every input is checked before anything is written
 
@@ -102,6 +118,11 @@ def ingest(
         name, _, reason = why.partition(": ")
         err.print(f"[yellow]warning:[/] {name} channel skipped: {escape(reason)}")
 
+    if live:
+        from mmem.cli.live import run_session
+
+        run_session(live[0], memory, cfg, vision, hearing, people, limit, json_out)
+        return
     reports = _run(files, memory, cfg, vision, hearing, people, force, json_out)
     memory.compact()
     if json_out:

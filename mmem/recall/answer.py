@@ -4,6 +4,7 @@ context, summarise the best evidence with its time and words. An LLM is never ne
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from mmem.perceive.base import TextEmbedder
@@ -109,6 +110,8 @@ def ask(
     k: int = 5,
     source_ids: list[str] | None = None,
     min_score: float | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> Answer:
     depth = max(k * 4, 20)
     rankings: dict[str, list[str]] = {}
@@ -150,6 +153,8 @@ def ask(
     hits = [(rows[eid], s) for eid, s in scores.items() if eid in rows]
     if min_score is not None:
         hits = [h for h in hits if h[1] >= min_score]
+    if since is not None or until is not None:  # wall-clock window: live sessions' events
+        hits = [h for h in hits if _within(h[0].get("started_at"), since, until)]
     uris = {sid: row["uri"] for sid, row in memory.visible_runs().items()}
     moments = merge_adjacent(hits, uris, memory.root, k=k)
     for m in moments:
@@ -196,3 +201,10 @@ def _entities_of(memory: Memory, people, event_ids: list[str]) -> list[dict]:
         kind = "person" if len({g.kind for g in group}) > 1 else ent.kind
         seen.setdefault(ent.person, {"id": ent.person, "name": ent.name, "kind": kind})
     return sorted(seen.values(), key=lambda d: d["id"])
+
+
+def _within(started_at: str | None, since: datetime | None, until: datetime | None) -> bool:
+    if not started_at:
+        return False  # a recorded file has no wall-clock time
+    t = datetime.fromisoformat(started_at)
+    return (since is None or t >= since) and (until is None or t <= until)

@@ -114,6 +114,11 @@ class Segmenter:
         return s > mu + cfg.gamma * sigma, False
 
     @property
+    def event_start(self) -> float:
+        """When the open event began (seconds)."""
+        return self._event_start
+
+    @property
     def last_time(self) -> float | None:
         """Timestamp of the newest frame pushed, if any."""
         return self._last.t if self._last is not None else None
