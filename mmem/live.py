@@ -39,7 +39,8 @@ class LiveReport:
     dropped: int = 0
     reconnects: int = 0
     gaps: list[tuple[float, float]] = field(default_factory=list)
-    lags: list[float] = field(default_factory=list)  # event close -> committed, seconds
+    lags: list[float] = field(default_factory=list)  # event closed -> committed (queryable), s
+    capture_lags: list[float] = field(default_factory=list)  # its end captured -> committed, s
     ended_by: str = "stop"  # stop | duration | source | error
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
@@ -122,11 +123,8 @@ def run_live(
                 capture.stop.set()
             batch = _take(capture, cfg.vision.batch_size)
             if batch:
-                before = job.seq
                 job.process(batch)
                 job.catch_up()
-                if job.seq > before:  # events closed and committed in this step
-                    report.lags.append(max(0.0, capture.elapsed() / spec.speed - batch[-1].t / spec.speed))
             elif capture.done.is_set() and capture.frames.empty():
                 break
             if status is not None and time.monotonic() - last_status >= 1.0:
@@ -152,6 +150,7 @@ def run_live(
         report.seconds, report.events, report.frames = seconds, job.seq, ingest.frames
         report.utterances = len(job.track.utterances) if job.track else 0
         report.dropped, report.reconnects, report.gaps = stats.dropped, stats.reconnects, stats.gaps
+        report.lags, report.capture_lags = job.commit_lags, job.capture_lags
         if capture.error is not None and not isinstance(capture.error, KeyboardInterrupt):
             report.ended_by, report.error = "error", str(capture.error)
         elif duration is not None and seconds >= duration - 1e-6:

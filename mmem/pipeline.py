@@ -215,6 +215,9 @@ class _Run:
         self.write_every = _WRITE_EVERY
         self.closed: deque[list[Any]] = deque(maxlen=512)  # [start, end, event id, faces, texts]
         self.late_texts: dict[str, str] = {}
+        self.decided: dict[str, tuple[float, float]] = {}  # event id -> (monotonic at close, end)
+        self.commit_lags: list[float] = []  # close -> committed, seconds
+        self.capture_lags: list[float] = []  # boundary captured (wall) -> committed, seconds
         self.seq = 0
         self.wm = None
         passes = int(info.has_video) + int(info.has_audio and hearing is not None and hearing.vad is not None)
@@ -338,6 +341,8 @@ class _Run:
                 faces = self.meet(s, rec.id, utt_rows)
                 self.timer["entities"] += time.perf_counter() - t1
             self.closed.append([s.start, s.end, rec.id, faces, [u.text for u in utts]])
+            if self.wall0 is not None:
+                self.decided[rec.id] = (time.monotonic(), s.end)
             self.seq += 1
         self.timer["compress"] += time.perf_counter() - t0
         if len(self.pending) >= self.write_every:
@@ -434,6 +439,13 @@ class _Run:
     def flush(self) -> None:
         t0 = time.perf_counter()
         self.memory.add_events(self.pending, self.run)
+        if self.wall0 is not None:  # live: how long after closing is an event queryable
+            now, wall = time.monotonic(), datetime.now(timezone.utc)
+            for rec in self.pending:
+                closed_at, end = self.decided.pop(rec.id, (now, 0.0))
+                self.commit_lags.append(now - closed_at)
+                captured = self.wall0.timestamp() + end / self.time_scale
+                self.capture_lags.append(max(0.0, wall.timestamp() - captured))
         for event_id, text in self.late_texts.items():
             self.memory.set_event_transcript(event_id, text)
         self.late_texts.clear()

@@ -29,23 +29,25 @@ class AudioSpool:
         self._r = self.path.open("rb")
         self._lock = threading.Condition()
         self._written = self._read = 0  # bytes
-        self.max_bytes = int(max_seconds * SAMPLE_RATE * 4)
+        self._backlog = 0  # samples written and not yet read
+        self.max_samples = int(max_seconds * SAMPLE_RATE)
         self.dropped_seconds = 0.0
         self.closed = False
 
     @property
     def backlog_seconds(self) -> float:
-        return (self._written - self._read) / (SAMPLE_RATE * 4)
+        return self._backlog / SAMPLE_RATE
 
     def write(self, chunk: AudioChunk) -> bool:
         data = np.ascontiguousarray(chunk.samples, np.float32).tobytes()
         with self._lock:
-            if self._written - self._read + len(data) > self.max_bytes:
+            if self._backlog + chunk.samples.size > self.max_samples:
                 self.dropped_seconds += chunk.samples.size / SAMPLE_RATE
                 return False
             self._w.write(_HEAD.pack(chunk.t, chunk.samples.size) + data)
             self._w.flush()
             self._written += _HEAD.size + len(data)
+            self._backlog += chunk.samples.size
             self._lock.notify_all()
         return True
 
@@ -62,6 +64,7 @@ class AudioSpool:
             t, n = _HEAD.unpack(self._r.read(_HEAD.size))
             samples = np.frombuffer(self._r.read(n * 4), np.float32).copy()
             self._read += _HEAD.size + n * 4
+            self._backlog -= n
             if self._read == self._written:  # caught up: start the file over
                 self._w.truncate(0)
                 self._w.seek(0)

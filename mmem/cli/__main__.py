@@ -1,0 +1,3 @@
+from mmem.cli import main
+
+main()
