@@ -35,9 +35,11 @@ demo: venv
 	$(BIN)/mmem ask "what can you do for your country" -k 3 --db $(DEMO_DB)
 	$(BIN)/mmem ask "a rabbit in a meadow" -k 3 --db $(DEMO_DB)
 
-## make bench: speed and memory table on real media (not a test)
+## make bench: speed and memory tables on real media (not a test); LIVE_MINUTES=2 for a shorter live run
+LIVE_MINUTES ?= 10
 bench: $(VENV)/.bench
 	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.live --minutes $(LIVE_MINUTES)
 
 clean:
 	rm -rf .mmem-demo bench-out .pytest_cache

@@ -157,6 +157,7 @@ def run_live(
             report.ended_by = "duration"
         elif source_ended:
             report.ended_by = "source"
+        report.warnings.extend(capture.warnings)
         if capture.spool is not None:
             if capture.spool.dropped_seconds:
                 report.warnings.append(f"{capture.spool.dropped_seconds:.1f}s of audio did not fit the spool")

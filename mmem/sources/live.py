@@ -109,6 +109,7 @@ class Capture:
         self._sampler = _Sampler(fps)
         self._threads: list[threading.Thread] = []
         self.media_duration = 0.0  # replay: the file's length
+        self.warnings: list[str] = []
 
     # -- lifecycle --------------------------------------------------------------------------
     def check(self) -> None:
@@ -128,6 +129,8 @@ class Capture:
         if self.spec.kind == "camera":
             self._cam = self._open_camera()
             target = self._camera
+            if self.spool is not None:
+                self._mic = self._open_microphone()
         elif self.spec.kind == "stream":
             self._container = self._open_stream()
             target = self._stream
@@ -194,6 +197,28 @@ class Capture:
                               "plugged in and not used by another program, or try webcam:0 / webcam:1")
         return cap
 
+    def _open_microphone(self):
+        """The default microphone into the spool; None (with a warning) when it cannot be had."""
+        try:
+            import sounddevice as sd  # optional: pip install 'mmem[mic]'
+        except (ImportError, OSError) as exc:
+            self.warnings.append(f"microphone skipped ({exc.__class__.__name__}): pip install 'mmem[mic]' "
+                                 "and PortAudio (apt install libportaudio2), or pass --no-audio")
+            return None
+
+        def on_audio(data, frames, when, status) -> None:  # PortAudio's thread
+            t = self.elapsed() - frames / SAMPLE_RATE
+            self.spool.write(AudioChunk(max(0.0, t), data[:, 0].astype(np.float32).copy()))  # type: ignore[union-attr]
+
+        try:
+            stream = sd.InputStream(samplerate=SAMPLE_RATE, channels=1, dtype="float32", callback=on_audio)
+            stream.start()
+        except Exception as exc:  # no input device, device busy, ...
+            self.warnings.append(f"microphone skipped: {exc}; pass --no-audio to silence this")
+            return None
+        self.stats.has_audio = True
+        return stream
+
     def _camera(self) -> None:
         import cv2
 
@@ -218,6 +243,10 @@ class Capture:
                         self._emit(t, cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
         finally:
             cap.release()
+            mic = getattr(self, "_mic", None)
+            if mic is not None:
+                mic.stop()
+                mic.close()
 
     # -- network streams ------------------------------------------------------------------------
     def _open_stream(self):

@@ -191,3 +191,16 @@ def test_sigkill_leaves_a_readable_memory(tmp_path, mjpeg):
         proc.wait()
     memory = Memory.open(db)
     assert memory.events() and memory.sources()[0]["status"] == "live"  # killed mid-session
+
+
+def test_a_missing_microphone_is_a_warning_that_names_the_fix():
+    pytest.importorskip("cv2")
+    try:
+        import sounddevice  # noqa: F401
+        pytest.skip("sounddevice is installed here")
+    except (ImportError, OSError):
+        pass
+    cap = Capture(parse_live("webcam:0"), fps=1.0, audio=True)
+    assert cap._open_microphone() is None
+    assert "mmem[mic]" in cap.warnings[0] and "--no-audio" in cap.warnings[0]
+    cap.spool.remove()
