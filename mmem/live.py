@@ -20,7 +20,8 @@ from mmem.config import IngestConfig
 from mmem.perceive.audio_channel import Hearing
 from mmem.perceive.people_channel import People
 from mmem.perceive.vision import Vision
-from mmem.pipeline import IngestReport, _Run, planned_channels
+from mmem.pipeline import planned_channels
+from mmem.session import IngestReport, Session
 from mmem.sources.file import MediaInfo
 from mmem.sources.live import Capture, LiveSpec
 from mmem.store.memory import Memory
@@ -109,7 +110,7 @@ def run_live(
         memory.bind_vector_model(vision.spec, vision.dim)
     memory.put_source(row)
 
-    job = _Run(Path(spec.uri), info, memory, cfg, vision, hearing, people, ingest, run, None)
+    job = Session(Path(spec.uri), info, memory, cfg, vision, hearing, people, ingest, run, None)
     job.wall0, job.time_scale, job.write_every = capture.wall0, spec.speed, 1
     listening = _Listening(capture, hearing, people) if audio else None  # type: ignore[arg-type]
     job.begin(listening.listener.track if listening else None)
@@ -180,7 +181,7 @@ def _take(capture: Capture, size: int) -> list:
     return batch
 
 
-def _status(capture: Capture, job: _Run, report: LiveReport, batch: list) -> dict[str, Any]:
+def _status(capture: Capture, job: Session, report: LiveReport, batch: list) -> dict[str, Any]:
     now = capture.elapsed()
     last = job.segmenter.last_time
     seg = job.segmenter

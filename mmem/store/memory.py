@@ -11,18 +11,19 @@ import json
 import os
 import shutil
 from dataclasses import asdict
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from mmem.errors import ModelMismatch, StoreError
+from mmem.store._util import now as _now
+from mmem.store._util import quote as _q
+from mmem.store._util import write_json as _write_json
+from mmem.store.entity_tables import EntityTables
 from mmem.store.schema import (
     MARKER,
     SCHEMA_VERSION,
-    appearances_schema,
-    entities_schema,
     events_schema,
     sources_schema,
     transcripts_schema,
@@ -31,7 +32,6 @@ from mmem.types import EventRecord
 
 SOURCES, EVENTS, TRANSCRIPTS = "sources", "events", "transcripts"
 ENTITIES, APPEARANCES = "entities", "appearances"
-JOURNAL = "journal.json"
 
 
 def default_db() -> Path:
@@ -43,11 +43,7 @@ def default_db() -> Path:
     return Path(user_data_dir("mmem")) / "memory"
 
 
-def _q(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-class Memory:
+class Memory(EntityTables):
     def __init__(self, root: Path, meta: dict[str, Any]) -> None:
         import lancedb
 
@@ -295,92 +291,6 @@ class Memory:
         cols = ["id", "source_id", "run", "seq", "start", "end", "started_at", "keyframes", "transcript"]
         return {r["id"]: r for r in t.search().where(cond).select(cols).limit(None).to_list()}
 
-    # -- entities -------------------------------------------------------------------------
-    def new_entity_id(self) -> str:
-        n = int(self.meta.get("next_entity", 1))
-        self.meta["next_entity"] = n + 1
-        _write_json(self.root / MARKER, self.meta)
-        return f"E{n}"
-
-    def entity_rows(self) -> list[dict[str, Any]]:
-        t = self._table(ENTITIES)
-        return t.search().limit(None).to_list() if t is not None else []
-
-    def put_entities(self, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        t = self._table(ENTITIES)
-        if t is None:
-            t = self._db.create_table(ENTITIES, schema=entities_schema())
-        full = [{f.name: r.get(f.name) for f in entities_schema()} for r in rows]
-        t.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(full)
-
-    def delete_entities(self, ids: list[str]) -> None:
-        t = self._table(ENTITIES)
-        if t is not None and ids:
-            t.delete("id IN (" + ", ".join(_q(i) for i in ids) + ")")
-
-    def add_appearances(self, rows: list[dict[str, Any]], run: str) -> None:
-        if not rows:
-            return
-        t = self._table(APPEARANCES)
-        if t is None:
-            t = self._db.create_table(APPEARANCES, schema=appearances_schema())
-        t.add([{**{f.name: r.get(f.name) for f in appearances_schema()}, "run": run} for r in rows])
-
-    def appearances(self, entity_ids: list[str] | None = None, event_ids: list[str] | None = None,
-                    with_embeddings: bool = False) -> list[dict[str, Any]]:
-        """Visible appearances (of current runs), in time order within each source."""
-        t = self._table(APPEARANCES)
-        if t is None:
-            return []
-        conds = []
-        if entity_ids is not None:
-            if not entity_ids:
-                return []
-            conds.append("entity_id IN (" + ", ".join(_q(i) for i in entity_ids) + ")")
-        if event_ids is not None:
-            if not event_ids:
-                return []
-            conds.append("event_id IN (" + ", ".join(_q(i) for i in event_ids) + ")")
-        q = t.search()
-        if conds:
-            q = q.where(" AND ".join(conds))
-        if not with_embeddings:
-            q = q.select([f.name for f in appearances_schema() if f.name != "embedding"])
-        rows = self._visible(q.limit(None).to_list())
-        return sorted(rows, key=lambda r: (r["source_id"], r["start"]))
-
-    def reassign_appearances(self, from_ids: list[str], to_id: str, origin: str | None = None) -> None:
-        t = self._table(APPEARANCES)
-        if t is None or not from_ids:
-            return
-        cond = "entity_id IN (" + ", ".join(_q(i) for i in from_ids) + ")"
-        if origin is not None:
-            cond += f" AND origin_entity = {_q(origin)}"
-        t.update(where=cond, values={"entity_id": to_id})
-
-    def delete_appearances(self, entity_ids: list[str]) -> None:
-        t = self._table(APPEARANCES)
-        if t is not None and entity_ids:
-            t.delete("entity_id IN (" + ", ".join(_q(i) for i in entity_ids) + ")")
-
-    # -- multi-table operations -------------------------------------------------------------
-    @property
-    def pending_operation(self) -> dict[str, Any] | None:
-        """An entity operation that was interrupted (written before, removed after)."""
-        path = self.root / JOURNAL
-        try:
-            return json.loads(path.read_text()) if path.exists() else None
-        except (OSError, ValueError):
-            return None
-
-    def begin(self, op: dict[str, Any]) -> None:
-        _write_json(self.root / JOURNAL, op)
-
-    def commit(self) -> None:
-        (self.root / JOURNAL).unlink(missing_ok=True)
-
     def visible_runs(self) -> dict[str, dict[str, Any]]:
         return {s["id"]: s for s in self.sources() if s.get("run")}
 
@@ -446,13 +356,3 @@ class Memory:
                     t.optimize()
                 except Exception:  # compaction is an optimisation; never fail an ingest on it
                     pass
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2))
-    os.replace(tmp, path)

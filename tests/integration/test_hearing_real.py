@@ -89,13 +89,13 @@ def test_spoken_letters_and_numbers_are_found_either_way(speech_memory, question
 
 
 def test_broken_audio_track_keeps_the_video_events(tmp_path, hearing, tiny_vision, monkeypatch, samples):
-    from mmem import pipeline
+    from mmem import session
     from mmem.sources.audio import AudioDecodeError
 
     def broken(*args, **kwargs):
         raise AudioDecodeError("bbaf2n.mpg: no audio packet could be decoded (corrupt track)")
 
-    monkeypatch.setattr(pipeline, "iter_audio", broken)
+    monkeypatch.setattr(session, "iter_audio", broken)
     memory = Memory.open(tmp_path / "db", create=True)
     report = ingest_file(samples / "bbaf2n.mpg", memory, IngestConfig(), tiny_vision, hearing)
     assert report.events == 1 and "audio" not in report.channels
