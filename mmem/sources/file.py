@@ -67,11 +67,7 @@ def probe(path: Path) -> MediaInfo:
                 raise MediaOpenError(f"{path} has neither video nor audio: pass a media file")
             return _probe_audio_only(path, container)
         stream = container.streams.video[0]
-        duration = 0.0
-        if stream.duration is not None and stream.time_base is not None:
-            duration = float(stream.duration * stream.time_base)
-        if duration <= 0 and container.duration:
-            duration = container.duration / 1_000_000
+        duration = _duration(stream, container)
         fps = float(stream.average_rate) if stream.average_rate else 0.0
         ctx = stream.codec_context
         first = _first_frame(container, stream)
@@ -86,7 +82,7 @@ def probe(path: Path) -> MediaInfo:
             w, h = h, w
         return MediaInfo(
             path=path,
-            duration=max(duration, 0.0),
+            duration=duration,
             fps=fps,
             width=w,
             height=h,
@@ -99,15 +95,21 @@ def probe(path: Path) -> MediaInfo:
         container.close()
 
 
-def _probe_audio_only(path: Path, container) -> MediaInfo:
-    stream = container.streams.audio[0]
+def _duration(stream, container) -> float:
+    """The stream's own duration, else the container's (seconds, never negative)."""
     duration = 0.0
     if stream.duration is not None and stream.time_base is not None:
         duration = float(stream.duration * stream.time_base)
     if duration <= 0 and container.duration:
         duration = container.duration / 1_000_000
+    return max(duration, 0.0)
+
+
+def _probe_audio_only(path: Path, container) -> MediaInfo:
+    stream = container.streams.audio[0]
+    duration = _duration(stream, container)
     start = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
-    return MediaInfo(path=path, duration=max(duration, 0.0), fps=0.0, width=0, height=0,
+    return MediaInfo(path=path, duration=duration, fps=0.0, width=0, height=0,
                      rotation=0, codec=stream.codec_context.name, has_audio=True,
                      has_video=False, start=start)
 

@@ -16,6 +16,23 @@ from mmem.sources.file import iter_frames, probe
 pytestmark = pytest.mark.integration
 
 
+def write_video(path, codec: str, rate: int, images: list, rotation: int | None = None) -> None:
+    """Encode RGB images at a constant rate (optionally with a display rotation)."""
+    h, w = images[0].shape[:2]
+    with av.open(str(path), "w") as c:
+        st = c.add_stream(codec, rate=rate)
+        st.width, st.height, st.pix_fmt = w, h, "yuv420p"
+        if rotation is not None:
+            st.set_display_rotation(rotation)
+        for i, img in enumerate(images):
+            f = av.VideoFrame.from_ndarray(img, format="rgb24")
+            f.pts, f.time_base = i, Fraction(1, rate)
+            for p in st.encode(f):
+                c.mux(p)
+        for p in st.encode():
+            c.mux(p)
+
+
 def test_samples_at_fps_on_the_pts_clock(samples):
     info = probe(samples / "bigbuckbunny.mp4")
     assert (info.width, info.height, info.codec) == (1280, 720, "h264")
@@ -40,19 +57,9 @@ def test_variable_frame_rate_uses_real_timestamps(tmp_path):
 
 def test_rotated_video_comes_out_upright_like_opencv(tmp_path):
     path = tmp_path / "phone.mp4"
-    with av.open(str(path), "w") as c:
-        st = c.add_stream("libx264", rate=10)
-        st.width, st.height, st.pix_fmt = 128, 64, "yuv420p"
-        st.set_display_rotation(90)
-        for i in range(10):
-            img = np.zeros((64, 128, 3), np.uint8)
-            img[:, :32] = 255  # a white band on the left of the stored frame
-            f = av.VideoFrame.from_ndarray(img, format="rgb24")
-            f.pts, f.time_base = i, Fraction(1, 10)
-            for p in st.encode(f):
-                c.mux(p)
-        for p in st.encode():
-            c.mux(p)
+    band = np.zeros((64, 128, 3), np.uint8)
+    band[:, :32] = 255  # a white band on the left of the stored frame
+    write_video(path, "libx264", 10, [band] * 10, rotation=90)
     info = probe(path)
     frame = next(iter_frames(path, fps=1.0))
     cap = cv2.VideoCapture(str(path))  # OpenCV applies the display matrix by default
@@ -103,17 +110,7 @@ def test_a_truncated_stream_yields_what_decodes(tmp_path, samples):
 )
 def test_common_containers_sample_the_same_timeline(tmp_path, suffix, codec):
     path = tmp_path / f"clip{suffix}"
-    with av.open(str(path), "w") as c:
-        st = c.add_stream(codec, rate=10)
-        st.width, st.height, st.pix_fmt = 96, 64, "yuv420p"
-        for i in range(35):  # 3.5 s
-            img = np.full((64, 96, 3), i * 7, np.uint8)
-            f = av.VideoFrame.from_ndarray(img, format="rgb24")
-            f.pts, f.time_base = i, Fraction(1, 10)
-            for p in st.encode(f):
-                c.mux(p)
-        for p in st.encode():
-            c.mux(p)
+    write_video(path, codec, 10, [np.full((64, 96, 3), i * 7, np.uint8) for i in range(35)])  # 3.5 s
     info = probe(path)
     assert (info.width, info.height) == (96, 64)
     frames = list(iter_frames(path, fps=1.0))
