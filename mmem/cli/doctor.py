@@ -64,6 +64,15 @@ def doctor(
     except MmemError as exc:
         text = {"model": aud.text_model, "found": False, "path": None, "error": str(exc)}
     vad = build_vad(aud.vad).name
+    from mmem.weights import resolve_face_models, resolve_voice_model
+
+    people = {}
+    for key, resolve in (("faces", resolve_face_models), ("voices", resolve_voice_model)):
+        try:
+            resolve()
+            people[key] = {"active": True, "why": None}
+        except MmemError as exc:
+            people[key] = {"active": False, "why": str(exc)}
     root = db_path(db)
     report = {
         "device": device,
@@ -77,6 +86,8 @@ def doctor(
             "audio": {"active": True, "why": f"voice activity: {vad}"},
             "asr": {"active": asr["found"], "why": None if asr["found"] else asr["error"]},
             "text": {"active": text["found"], "why": None if text["found"] else text["error"]},
+            "faces": people["faces"],
+            "voices": people["voices"],
         },
         "db": {"path": str(root), "exists": (root / MARKER).exists()},
     }
