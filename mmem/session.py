@@ -81,6 +81,18 @@ def _spoken(turn, utterances) -> float:
     return sum(max(0.0, min(turn.end, u.end) - max(turn.start, u.start)) for u in utterances)
 
 
+@dataclass
+class _Closed:
+    """An event already written, kept for a while so late speech can still join it."""
+
+    start: float
+    end: float
+    event_id: str
+    faces: list  # (face appearance, entity) pairs
+    texts: list[str]  # its utterances so far
+    appearances: int  # appearance rows it has (their ids are numbered)
+
+
 class Session:
     """The state of one ingest (a file or a live session): stages, buffers, counters."""
 
@@ -107,11 +119,12 @@ class Session:
         self.tracker = (FaceTracker(people.faces, people.gate)  # type: ignore[union-attr]
                         if self.people is not None and people.faces is not None and info.has_video else None)
         self.turn_cursor = 0
+        self._last_appearances = 0
         # live sessions: wall-clock origin, media seconds per wall second, and what was closed
         self.wall0: datetime | None = None
         self.time_scale = 1.0
         self.write_every = _WRITE_EVERY
-        self.closed: deque[list[Any]] = deque(maxlen=512)  # [start, end, event id, faces, texts]
+        self.closed: deque[_Closed] = deque(maxlen=512)  # recent events, for late speech
         self.late_texts: dict[str, str] = {}
         self.decided: dict[str, tuple[float, float]] = {}  # event id -> (monotonic at close, end)
         self.commit_lags: list[float] = []  # close -> committed, seconds
@@ -238,7 +251,8 @@ class Session:
                 t1 = time.perf_counter()
                 faces = self.meet(s, rec.id, utt_rows)
                 self.timer["entities"] += time.perf_counter() - t1
-            self.closed.append([s.start, s.end, rec.id, faces, [u.text for u in utts]])
+            self.closed.append(_Closed(s.start, s.end, rec.id, faces, [u.text for u in utts],
+                                       self._last_appearances))
             if self.wall0 is not None:
                 self.decided[rec.id] = (time.monotonic(), s.end)
             self.seq += 1
@@ -267,11 +281,14 @@ class Session:
         faces = self.tracker.close(seg.first, seg.stop, seg.end, gap) if self.tracker else []
         voices = self._voices_before(seg.end)
         face_pairs = list(zip(faces, self.index.assign(faces) if faces else []))
-        self._appear(event_id, face_pairs, voices, utt_rows)
+        self._last_appearances = self._appear(event_id, face_pairs, voices, utt_rows)
         return face_pairs
 
     def _appear(self, event_id: str, face_pairs: list, voices: list, utt_rows: list[dict[str, Any]],
-                first: int = 0) -> None:
+                first: int = 0) -> int:
+        """Assign the voices, link them with the faces, and write appearance rows numbered from
+        `first` (faces only when first == 0: later calls add voices heard late). Returns the
+        number of appearances the event now has."""
         assert self.index is not None
         voice_pairs = list(zip(voices, self.index.assign(voices) if voices else []))
         self.index.link(face_pairs, voice_pairs)
@@ -294,6 +311,7 @@ class Session:
                 "thumbnail": thumb,
             })
         self.report.appearances += len(pairs)
+        return first + len(pairs)
 
     def catch_up(self) -> None:
         """Live: speech transcribed after its event was written goes to that event now."""
@@ -301,25 +319,24 @@ class Session:
 
         if not self.closed or self.track is None:
             return
-        last_end = self.closed[-1][1]
-        late = self.assigner.take(last_end)
+        spans = [(c.start, c.end, c.event_id) for c in self.closed]
+        late = self.assigner.take(spans[-1][1])
         for u in late:
-            i = event_at([(c[0], c[1], c[2]) for c in self.closed], (u.start + u.end) / 2)
+            i = event_at(spans, (u.start + u.end) / 2)
             if i is None:
                 continue
-            entry = self.closed[i]
-            rows = transcript_rows(entry[2], self.report.source_id, [u], first=len(entry[4]))
+            c = self.closed[i]
+            rows = transcript_rows(c.event_id, self.report.source_id, [u], first=len(c.texts))
             self.pending_utts.extend(rows)
-            entry[4].append(u.text)
-            self.late_texts[entry[2]] = " ".join(entry[4])
-        voices = self._voices_before(last_end) if self.index is not None else []
+            c.texts.append(u.text)
+            self.late_texts[c.event_id] = " ".join(c.texts)
+        voices = self._voices_before(spans[-1][1]) if self.index is not None else []
         for v in voices:
-            i = event_at([(c[0], c[1], c[2]) for c in self.closed], (v.start + v.end) / 2)
+            i = event_at(spans, (v.start + v.end) / 2)
             if i is None:
                 continue
-            entry = self.closed[i]
-            entry.append(None)  # one more appearance in this event: keeps appearance ids unique
-            self._appear(entry[2], entry[3], [v], [], first=100 + len(entry))
+            c = self.closed[i]
+            c.appearances = self._appear(c.event_id, c.faces, [v], [], first=max(1, c.appearances))
         if late or voices:
             self.flush()
 
