@@ -1,4 +1,4 @@
-"""`mmem ingest`: remember recorded video files."""
+"""`mmem ingest`: remember recorded media (video or audio files, folders) or a live source."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def ingest(
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Ingest recorded video: sample frames, cut events by surprise, store them in memory."""
+    """Remember media: sample frames, hear speech, meet people, cut events by surprise, store them."""
     from mmem.config import IngestConfig, load_recipe, validate
     from mmem.perceive.device import check_device_name
     from mmem.sources.file import probe
