@@ -15,21 +15,19 @@ from mmem.cli.common import DbOption, JsonOption, db_path, err, handles_errors, 
 from mmem.errors import InputError
 
 
-def _expand(paths: list[Path], recursive: bool) -> list[Path]:
-    from mmem.sources.file import AUDIO_SUFFIXES, MEDIA_SUFFIXES
+def _expand(paths: list[Path], recursive: bool, include: list[str], exclude: list[str]) -> list[Path]:
+    from mmem.sources.discover import SUFFIXES, discover
 
-    suffixes = MEDIA_SUFFIXES | AUDIO_SUFFIXES
     files: list[Path] = []
     for p in paths:
         p = p.expanduser()
         if p.is_dir():
             if not recursive:
                 raise InputError(f"{p} is a directory: add --recursive to ingest the media files in it")
-            found = sorted(
-                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in suffixes
-            )
+            found = discover(p, include, exclude)
             if not found:
-                raise InputError(f"{p} holds no media files ({', '.join(sorted(suffixes))})")
+                raise InputError(f"{p} holds no media files ({', '.join(sorted(SUFFIXES))}"
+                                 + (", after --include/--exclude" if include or exclude else "") + ")")
             files.extend(found)
         elif not p.exists():
             raise InputError(f"no such file: {p}: check the path")
@@ -52,6 +50,8 @@ def ingest(
     entities: Annotated[bool, typer.Option("--entities/--no-entities", help="Recognise faces and voices as people.")] = True,
     require: Annotated[list[str] | None, typer.Option(help="Fail instead of skipping this channel when it cannot run (vision, asr, entities).")] = None,
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Ingest the media files inside folders.")] = False,
+    include: Annotated[list[str] | None, typer.Option(help="With -r: only files matching this glob (*.mp4, day1/*).")] = None,
+    exclude: Annotated[list[str] | None, typer.Option(help="With -r: skip files matching this glob (tmp/*).")] = None,
     force: Annotated[bool, typer.Option(help="Re-ingest files already in memory.")] = False,
     as_live: Annotated[bool, typer.Option("--as-live", help="Replay a file as a live source (tests, benchmarks).")] = False,
     speed: Annotated[float, typer.Option(help="With --as-live: media seconds per wall second.")] = 1.0,
@@ -95,7 +95,7 @@ def ingest(
         from mmem.sources.live import Capture
 
         Capture(live[0], cfg.source.fps, audio=False).check()  # a bad camera/URL fails before models load
-    files = [] if live else _expand([Path(p) for p in paths], recursive)
+    files = [] if live else _expand([Path(p) for p in paths], recursive, include or [], exclude or [])
     for f in files:
         probe(f)  # every input is checked before anything is written
 

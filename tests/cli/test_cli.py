@@ -269,3 +269,15 @@ def test_a_missing_asr_model_skips_speech_but_keeps_the_video(tmp_path, samples)
     src = json.loads(result.stdout)["sources"][0]
     assert src["events"] == 1 and src["utterances"] == 0 and "asr" not in src["channels"]
     assert any(s.startswith("asr: ") for s in src["skipped"])
+
+
+def test_recursive_ingest_with_globs_and_an_extensionless_recording(tmp_path, samples):
+    folder = tmp_path / "cams"
+    (folder / "tmp").mkdir(parents=True)
+    shutil.copy(samples / "bbaf2n.mpg", folder / "front_door")  # a camera dump with no extension
+    shutil.copy(samples / "bikes.mp4", folder / "tmp" / "partial.mp4")
+    result = run("ingest", folder, "-r", "--exclude", "tmp/*", *TINY, "--db", tmp_path / "db", "--json")
+    assert result.exit_code == 0, result.output
+    assert [s["uri"].rsplit("/", 1)[-1] for s in json.loads(result.stdout)["sources"]] == ["front_door"]
+    none = run("ingest", folder, "-r", "--include", "*.mkv", *TINY, "--db", tmp_path / "db")
+    assert none.exit_code == 2 and "--include/--exclude" in none.stderr
