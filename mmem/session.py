@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from mmem.config import IngestConfig
+from mmem.consolidate.people import appearance_row, save_crop
 from mmem.errors import MediaOpenError
 from mmem.perceive.audio_channel import Hearing
 from mmem.perceive.hearing import AudioTrack, hear
@@ -296,20 +297,17 @@ class Session:
         pairs = (face_pairs if not first else []) + voice_pairs
         for j, (app, ent) in enumerate(pairs, start=first):
             aid = f"{event_id}-a{j:02d}"
-            thumb = self._save_thumb(ent.id, aid, app.thumbnail) if app.thumbnail is not None else None
+            thumb = None
+            if app.thumbnail is not None:
+                thumb = save_crop(self.memory.root, ent.id, aid, app.thumbnail)
             if thumb and app.quality > ent.thumb_quality:
                 ent.thumbnail, ent.thumb_quality = thumb, app.quality
             ent.first_seen = ent.first_seen or seen
             ent.last_seen = seen
             utt = max(utt_rows, key=lambda u: min(u["end"], app.end) - max(u["start"], app.start),
                       default=None) if app.kind == "voice" else None
-            self.pending_apps.append({
-                "id": aid, "entity_id": ent.id, "origin_entity": ent.id, "source_id": self.report.source_id,
-                "event_id": event_id, "kind": app.kind, "start": app.start, "end": app.end,
-                "box": list(app.box) if app.box else None, "utterance": utt["id"] if utt else None,
-                "score": app.score, "embedding": app.embedding.astype(np.float32).tolist(),
-                "thumbnail": thumb,
-            })
+            self.pending_apps.append(appearance_row(aid, app, ent, self.report.source_id, event_id,
+                                                    utt["id"] if utt else None, thumb))
         self.report.appearances += len(pairs)
         return first + len(pairs)
 
@@ -339,17 +337,6 @@ class Session:
             c.appearances = self._appear(c.event_id, c.faces, [v], [], first=max(1, c.appearances))
         if late or voices:
             self.flush()
-
-    def _save_thumb(self, entity_id: str, appearance_id: str, image: np.ndarray) -> str | None:
-        import cv2
-
-        rel = Path("entities") / entity_id / f"{appearance_id}.jpg"
-        (self.memory.root / rel).parent.mkdir(parents=True, exist_ok=True)
-        ok, buf = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
-        if not ok:
-            return None
-        (self.memory.root / rel).write_bytes(buf.tobytes())
-        return rel.as_posix()
 
     def flush(self) -> None:
         t0 = time.perf_counter()

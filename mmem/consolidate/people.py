@@ -12,6 +12,7 @@ import json
 import re
 import shutil
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -55,6 +56,30 @@ def load_index(memory: Memory) -> EntityIndex:
 
 def save(memory: Memory, entities: list[Entity]) -> None:
     memory.put_entities([to_row(e) for e in entities])
+
+
+def appearance_row(aid: str, app, ent: Entity, source_id: str, event_id: str, utterance: str | None,
+                   thumbnail: str | None) -> dict[str, Any]:
+    """The `appearances` row of one face track or voice turn joining an entity."""
+    return {
+        "id": aid, "entity_id": ent.id, "origin_entity": ent.id, "source_id": source_id,
+        "event_id": event_id, "kind": app.kind, "start": app.start, "end": app.end,
+        "box": list(app.box) if app.box else None, "utterance": utterance, "score": app.score,
+        "embedding": app.embedding.astype(np.float32).tolist(), "thumbnail": thumbnail,
+    }
+
+
+def save_crop(root: Path, entity_id: str, appearance_id: str, image: np.ndarray) -> str | None:
+    """A face crop as JPEG under entities/<id>/ (forget deletes it); its path relative to root."""
+    import cv2
+
+    rel = Path("entities") / entity_id / f"{appearance_id}.jpg"
+    (root / rel).parent.mkdir(parents=True, exist_ok=True)
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
+    if not ok:
+        return None
+    (root / rel).write_bytes(buf.tobytes())
+    return rel.as_posix()
 
 
 # -- finding entities ------------------------------------------------------------------------

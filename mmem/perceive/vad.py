@@ -83,7 +83,7 @@ class SileroVad:
                                    speech_pad_ms=int(pad * 1000))
 
     def reset(self) -> None:
-        pass  # stateless: each call sees only its samples
+        """Nothing to forget: each call sees only its samples."""
 
     def regions(self, samples: np.ndarray) -> list[tuple[float, float]]:
         from faster_whisper.vad import get_speech_timestamps

@@ -67,6 +67,7 @@ class CaptureStats:
     reconnects: int = 0
     gaps: list[tuple[float, float]] = field(default_factory=list)  # no signal from..to (s)
     has_audio: bool = False
+    last_error: str | None = None  # why the stream last dropped
 
 
 class _Sampler:
@@ -284,8 +285,8 @@ class Capture:
                 backoff = 0.5
             try:
                 self._read_stream(container)
-            except (av.error.FFmpegError, OSError):
-                pass  # the connection dropped: reconnect with backoff
+            except (av.error.FFmpegError, OSError) as exc:  # dropped: reconnect with backoff
+                self.stats.last_error = f"{exc.__class__.__name__}: {exc}"
             finally:
                 container.close()
                 container = None
