@@ -27,6 +27,7 @@ from mmem.sources.live import Capture, LiveSpec
 from mmem.store.memory import Memory
 
 Status = Callable[[dict[str, Any]], None]
+COMPACT_EVERY = 600.0  # seconds between compactions of a long session's tables
 
 
 @dataclass
@@ -118,6 +119,7 @@ def run_live(
         listening.start()
     stop = stop or threading.Event()
     last_status = 0.0
+    last_compact = time.monotonic()
     try:
         while True:
             if stop.is_set():
@@ -128,6 +130,9 @@ def run_live(
                 job.catch_up()
             elif capture.done.is_set() and capture.frames.empty():
                 break
+            if time.monotonic() - last_compact >= COMPACT_EVERY:
+                memory.compact()  # one commit per event makes many small fragments: merge them
+                last_compact = time.monotonic()
             if status is not None and time.monotonic() - last_status >= 1.0:
                 last_status = time.monotonic()
                 status(_status(capture, job, report, batch))
@@ -167,6 +172,7 @@ def run_live(
                    gaps=json.dumps([[round(a, 2), round(b, 2)] for a, b in stats.gaps]),
                    ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
         memory.put_source(row)
+        memory.compact()
     return report
 
 
