@@ -77,11 +77,6 @@ def _ticks(duration: float, fps: float) -> Iterator[Frame]:
         yield Frame(index=i, t=i / fps, image=None)  # type: ignore[arg-type]
 
 
-def _spoken(turn, utterances) -> float:
-    """Seconds of a voice turn during which the ASR heard words."""
-    return sum(max(0.0, min(turn.end, u.end) - max(turn.start, u.start)) for u in utterances)
-
-
 @dataclass
 class _Closed:
     """An event already written, kept for a while so late speech can still join it."""
@@ -158,8 +153,6 @@ class Session:
         self.done += self.info.duration
         if track is not None:
             self.report.utterances = len(track.utterances)
-            if h.asr is not None:  # a voice is someone saying words: music and noise are no one
-                track.turns = [v for v in track.turns if _spoken(v, track.utterances) >= 0.5]
             if track.loudness.size and float(track.loudness.max()) < -60:
                 self.report.warnings.append("the audio track is silent")
         return track

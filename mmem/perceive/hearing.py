@@ -170,21 +170,26 @@ class Listener:
         track, buf, buf_t = self.track, self._buf, self._buf_t
         track.speech.extend(regions)
         end = buf_t + buf.size / SAMPLE_RATE
+        turns: list[VoiceTurn] = []
         if self.voices is not None:  # a pause between regions is where speakers usually change
             t0 = time.perf_counter()
             for s, e in regions:
                 s, e = max(buf_t, s - PAD), min(end, e + PAD)
                 a, b = int((s - buf_t) * SAMPLE_RATE), int((e - buf_t) * SAMPLE_RATE)
-                track.turns.extend(speaker_turns(self.voices, buf[a:b], offset=s))
+                turns.extend(speaker_turns(self.voices, buf[a:b], offset=s))
             track.voice_seconds += time.perf_counter() - t0
-        if self.asr is None:
-            return
-        for s, e in _windows(regions):  # Whisper reads better with the context of a window
-            s, e = max(buf_t, s - PAD), min(end, e + PAD)
-            a, b = int((s - buf_t) * SAMPLE_RATE), int((e - buf_t) * SAMPLE_RATE)
-            t0 = time.perf_counter()
-            track.utterances.extend(self.asr.transcribe(buf[a:b], offset=s))
-            track.asr_seconds += time.perf_counter() - t0
+        if self.asr is not None:
+            heard: list[Utterance] = []
+            for s, e in _windows(regions):  # Whisper reads better with the context of a window
+                s, e = max(buf_t, s - PAD), min(end, e + PAD)
+                a, b = int((s - buf_t) * SAMPLE_RATE), int((e - buf_t) * SAMPLE_RATE)
+                t0 = time.perf_counter()
+                heard.extend(self.asr.transcribe(buf[a:b], offset=s))
+                track.asr_seconds += time.perf_counter() - t0
+            # a voice is someone saying words: music and noise are no one
+            turns = [v for v in turns if _spoken(v, heard) >= 0.5]
+            track.utterances.extend(heard)
+        track.turns.extend(turns)  # once, filtered: a live reader never sees a turn taken back
 
 
 def hear(
@@ -201,6 +206,11 @@ def hear(
         if progress is not None:
             progress(listener.track.duration)
     return listener.finish()
+
+
+def _spoken(turn: VoiceTurn, utterances: list[Utterance]) -> float:
+    """Seconds of a voice turn during which the ASR heard words."""
+    return sum(max(0.0, min(turn.end, u.end) - max(turn.start, u.start)) for u in utterances)
 
 
 def _windows(regions: list[tuple[float, float]]) -> list[tuple[float, float]]:
