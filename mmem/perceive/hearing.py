@@ -236,13 +236,18 @@ def _split_long(regions: list[tuple[float, float]]) -> list[tuple[float, float]]
 
 def quiet_point(speech: list[tuple[float, float]], t0: float, t1: float) -> float | None:
     """The middle of the pause in [t0, t1] nearest its midpoint (the midpoint itself when no
-    one speaks there); None when speech fills the whole interval."""
+    one speaks there); None when speech fills the whole interval.
+
+    `speech` is in time order without overlaps (as a track keeps it): only the regions that
+    reach into [t0, t1] are visited, found by bisection."""
     mid = (t0 + t1) / 2
     pauses: list[tuple[float, float]] = []
     cursor = t0
-    for s, e in sorted(speech):
-        if e <= t0 or s >= t1:
-            continue
+    first = bisect.bisect_right(speech, t0, key=lambda r: r[1])  # first region ending after t0
+    for i in range(first, len(speech)):
+        s, e = speech[i]
+        if s >= t1:
+            break
         if s > cursor:
             pauses.append((cursor, s))
         cursor = max(cursor, e)
