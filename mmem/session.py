@@ -147,7 +147,7 @@ class Session:
             track = hear(chunks, h.vad, h.asr, progress=self.tick, voices=voices)
         except AudioDecodeError as exc:
             self.report.warnings.append(f"audio track skipped: {exc}")
-            self.report.channels = [c for c in self.report.channels if c not in ("audio", "asr")]
+            self.report.channels = [c for c in self.report.channels if c not in ("audio", "asr", "voices")]
             track = None
         self.timer["audio"] += time.perf_counter() - t0
         self.done += self.info.duration

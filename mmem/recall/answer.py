@@ -169,7 +169,8 @@ def ask(
 def _people(memory: Memory):
     from mmem.consolidate.people import load_index
 
-    return load_index(memory) if memory.entity_rows() else None
+    index = load_index(memory)
+    return index if index.entities else None
 
 
 def _mentioned_events(memory: Memory, people, question: str) -> dict[str, float] | None:

@@ -96,9 +96,13 @@ def test_broken_audio_track_keeps_the_video_events(tmp_path, hearing, tiny_visio
         raise AudioDecodeError("bbaf2n.mpg: no audio packet could be decoded (corrupt track)")
 
     monkeypatch.setattr(session, "iter_audio", broken)
+    from mmem.config import EntityConfig
+    from mmem.perceive.people_channel import build_people
+
     memory = Memory.open(tmp_path / "db", create=True)
-    report = ingest_file(samples / "bbaf2n.mpg", memory, IngestConfig(), tiny_vision, hearing)
-    assert report.events == 1 and "audio" not in report.channels
+    people = build_people(EntityConfig(), "cpu")
+    report = ingest_file(samples / "bbaf2n.mpg", memory, IngestConfig(), tiny_vision, hearing, people)
+    assert report.events == 1 and not {"audio", "asr", "voices"} & set(report.channels)
     assert any("audio track skipped" in w for w in report.warnings)
     assert memory.sources()[0]["status"] == "complete"
 
