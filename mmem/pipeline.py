@@ -77,7 +77,9 @@ def ingest_file(
         frames = itertools.chain([first], frames)
 
     keep = existing["run"] if existing and existing["status"] == "complete" else None
-    run = uuid.uuid4().hex[:8]
+    run = run_id(digest, cfg, channels)
+    if run == keep:  # --force with the same settings: a new run replaces the old one
+        run = uuid.uuid4().hex[:8]
     report.channels = channels
     report.skipped = ([f"vision: {vision.skipped}"] if vision.skipped and info.has_video else []) + (
         list(hearing.skipped) if hearing is not None and info.has_audio else []) + (
@@ -114,6 +116,21 @@ def ingest_file(
         raise
     report.wall = time.perf_counter() - started
     return report
+
+
+def run_id(digest: str, cfg: IngestConfig, channels: list[str]) -> str:
+    """The run an ingest writes: the same file with the same settings always gets the same run,
+    so event ids are stable and an interrupted ingest redone gives the same memory."""
+    import dataclasses
+    import hashlib
+    import json
+
+    settings = dataclasses.asdict(cfg)
+    settings["vision"].pop("device", None)  # where it ran does not change what it remembers
+    settings["vision"].pop("batch_size", None)
+    settings["require"] = sorted(cfg.require)
+    blob = json.dumps([digest, settings, sorted(channels)], sort_keys=True, default=str)
+    return hashlib.blake2b(blob.encode(), digest_size=4).hexdigest()
 
 
 def _model_ids(vision: Vision, hearing: Hearing | None, channels: list[str]) -> list[str]:

@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 
 from mmem.config import IngestConfig
-from mmem.consolidate.people import appearance_row, save_crop
 from mmem.errors import MediaOpenError
 from mmem.perceive.audio_channel import Hearing
 from mmem.perceive.hearing import AudioTrack, hear
@@ -78,6 +77,16 @@ def _ticks(duration: float, fps: float) -> Iterator[Frame]:
 
 
 @dataclass
+class Meeting:
+    """Who was seen and heard in one event, before they are matched to entities."""
+
+    event_id: str
+    faces: list  # face-track Appearances (embedding, box, thumbnail)
+    voices: list  # voice-turn Appearances
+    utterances: list[dict[str, Any]]  # the event's transcript rows (voices point at one)
+
+
+@dataclass
 class _Closed:
     """An event already written, kept for a while so late speech can still join it."""
 
@@ -94,7 +103,7 @@ class Session:
 
     def __init__(self, path: Path, info: MediaInfo, memory: Memory, cfg: IngestConfig, vision: Vision,
                  hearing: Hearing | None, people: People | None, report: IngestReport, run: str,
-                 progress: Progress | None) -> None:
+                 progress: Progress | None, defer_people: bool = False) -> None:
         from mmem.consolidate.event import Consolidator
         from mmem.consolidate.facetracks import FaceTracker
         from mmem.consolidate.people import load_index
@@ -111,7 +120,8 @@ class Session:
         self.pending_utts: list[dict[str, Any]] = []
         self.pending_apps: list[dict[str, Any]] = []
         self.people = people if people is not None and people.active else None
-        self.index = load_index(memory) if self.people is not None else None
+        self.meetings: list[Meeting] | None = [] if defer_people and self.people is not None else None
+        self.index = load_index(memory) if self.people is not None and self.meetings is None else None
         self.tracker = (FaceTracker(people.faces, people.gate)  # type: ignore[union-attr]
                         if self.people is not None and people.faces is not None and info.has_video else None)
         self.turn_cursor = 0
@@ -241,7 +251,7 @@ class Session:
             utt_rows = transcript_rows(rec.id, self.report.source_id, utts)
             self.pending_utts.extend(utt_rows)
             faces: list = []
-            if self.index is not None:
+            if self.index is not None or self.meetings is not None:
                 t1 = time.perf_counter()
                 faces = self.meet(s, rec.id, utt_rows)
                 self.timer["entities"] += time.perf_counter() - t1
@@ -269,40 +279,30 @@ class Session:
 
     def meet(self, seg, event_id: str, utt_rows: list[dict[str, Any]]) -> list:
         """Who was in this event: face tracks and voice turns become entity appearances.
-        Returns the event's (face appearance, entity) pairs."""
-        assert self.index is not None
+        Returns the event's (face appearance, entity) pairs. With `defer_people`, the tracks and
+        turns are kept in `meetings` for a single writer to assign later (batch workers)."""
         gap = 1 / self.cfg.source.fps
         faces = self.tracker.close(seg.first, seg.stop, seg.end, gap) if self.tracker else []
         voices = self._voices_before(seg.end)
+        if self.meetings is not None:
+            self.meetings.append(Meeting(event_id, faces, voices, utt_rows))
+            return []
+        assert self.index is not None
         face_pairs = list(zip(faces, self.index.assign(faces) if faces else []))
         self._last_appearances = self._appear(event_id, face_pairs, voices, utt_rows)
         return face_pairs
 
     def _appear(self, event_id: str, face_pairs: list, voices: list, utt_rows: list[dict[str, Any]],
                 first: int = 0) -> int:
-        """Assign the voices, link them with the faces, and write appearance rows numbered from
-        `first` (faces only when first == 0: later calls add voices heard late). Returns the
-        number of appearances the event now has."""
+        """Write the event's appearance rows (see `people.appear`); returns how many it now has."""
+        from mmem.consolidate.people import appear
+
         assert self.index is not None
-        voice_pairs = list(zip(voices, self.index.assign(voices) if voices else []))
-        self.index.link(face_pairs, voice_pairs)
-        seen = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        pairs = (face_pairs if not first else []) + voice_pairs
-        for j, (app, ent) in enumerate(pairs, start=first):
-            aid = f"{event_id}-a{j:02d}"
-            thumb = None
-            if app.thumbnail is not None:
-                thumb = save_crop(self.memory.root, ent.id, aid, app.thumbnail)
-            if thumb and app.quality > ent.thumb_quality:
-                ent.thumbnail, ent.thumb_quality = thumb, app.quality
-            ent.first_seen = ent.first_seen or seen
-            ent.last_seen = seen
-            utt = max(utt_rows, key=lambda u: min(u["end"], app.end) - max(u["start"], app.start),
-                      default=None) if app.kind == "voice" else None
-            self.pending_apps.append(appearance_row(aid, app, ent, self.report.source_id, event_id,
-                                                    utt["id"] if utt else None, thumb))
-        self.report.appearances += len(pairs)
-        return first + len(pairs)
+        rows, n = appear(self.index, self.memory.root, self.report.source_id, event_id, face_pairs,
+                         voices, utt_rows, first)
+        self.pending_apps.extend(rows)
+        self.report.appearances += len(rows)
+        return n
 
     def catch_up(self) -> None:
         """Live: speech transcribed after its event was written goes to that event now."""

@@ -22,16 +22,20 @@ out = Console(highlight=False, soft_wrap=True, emoji=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", envvar="MMEM_DB", help="Memory directory [env MMEM_DB; default: user data dir]."),
+    str | None,
+    typer.Option("--db", envvar="MMEM_DB", help="Memory directory or object-store URI (s3://bucket/memory) [env MMEM_DB; default: user data dir]."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
-def db_path(db: Path | None) -> Path:
+def db_path(db: str | Path | None) -> Path | str:
+    """--db as given: a local path, or an object-store URI kept as a string."""
+    from mmem.store.location import is_uri
     from mmem.store.memory import default_db
 
-    return db if db is not None else default_db()
+    if db is None:
+        return default_db()
+    return str(db) if is_uri(db) else Path(db)
 
 
 def source_ids(memory: Any, source: str | None) -> list[str] | None:

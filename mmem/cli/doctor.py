@@ -73,7 +73,9 @@ def doctor(
             people[key] = {"active": True, "why": None}
         except MmemError as exc:
             people[key] = {"active": False, "why": str(exc)}
-    root = db_path(db)
+    from mmem.store.location import as_location
+
+    root = as_location(db_path(db))
     report = {
         "device": device,
         "versions": {p: _version(p) for p in ("mmem", "torch", "open_clip_torch", "lancedb", "av",
@@ -89,7 +91,7 @@ def doctor(
             "faces": people["faces"],
             "voices": people["voices"],
         },
-        "db": {"path": str(root), "exists": (root / MARKER).exists()},
+        "db": {"path": str(root), "exists": _exists(root / MARKER)},
     }
     if json_out:
         print_json(report)
@@ -109,3 +111,10 @@ def doctor(
         state = "active" if ch["active"] else "skipped"
         out.print(f"  {name:<7} {state}" + (f": {ch['why']}" if ch["why"] and not ch["active"] else ""))
     out.print(f"memory    {root}" + ("" if report["db"]["exists"] else " (not created yet)"))
+
+
+def _exists(path) -> bool:
+    try:
+        return bool(path.exists())
+    except MmemError:
+        return False

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import numpy as np
 
 from mmem.consolidate.entities import Entity, EntityIndex, add_exemplar
 from mmem.errors import InputError
+from mmem.store.location import rmtree
 from mmem.store.memory import Memory
 
 
@@ -67,6 +67,41 @@ def appearance_row(aid: str, app, ent: Entity, source_id: str, event_id: str, ut
         "box": list(app.box) if app.box else None, "utterance": utterance, "score": app.score,
         "embedding": app.embedding.astype(np.float32).tolist(), "thumbnail": thumbnail,
     }
+
+
+def appear(index: EntityIndex, root: Any, source_id: str, event_id: str, face_pairs: list, voices: list,
+           utt_rows: list[dict[str, Any]], first: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """Assign an event's voice turns, link them with its (already assigned) faces, and make the
+    appearance rows, numbered from `first` (faces only when first == 0: later calls add voices
+    heard late). Returns the rows and the number of appearances the event now has."""
+    voice_pairs = list(zip(voices, index.assign(voices) if voices else []))
+    index.link(face_pairs, voice_pairs)
+    seen = now()
+    pairs = (face_pairs if not first else []) + voice_pairs
+    rows = []
+    for j, (app, ent) in enumerate(pairs, start=first):
+        aid = f"{event_id}-a{j:02d}"
+        thumb = None
+        if app.thumbnail is not None:
+            thumb = save_crop(root, ent.id, aid, app.thumbnail)
+        if thumb and app.quality > ent.thumb_quality:
+            ent.thumbnail, ent.thumb_quality = thumb, app.quality
+        ent.first_seen = ent.first_seen or seen
+        ent.last_seen = seen
+        utt = max(utt_rows, key=lambda u: min(u["end"], app.end) - max(u["start"], app.start),
+                  default=None) if app.kind == "voice" else None
+        rows.append(appearance_row(aid, app, ent, source_id, event_id, utt["id"] if utt else None, thumb))
+    return rows, first + len(pairs)
+
+
+def meet_all(index: EntityIndex, root: Any, source_id: str, meetings: list) -> list[dict[str, Any]]:
+    """A file's deferred meetings (see Session.meetings), matched in order: the same entities
+    and appearance rows the file would have had if it were ingested on its own."""
+    rows: list[dict[str, Any]] = []
+    for m in meetings:
+        face_pairs = list(zip(m.faces, index.assign(m.faces) if m.faces else []))
+        rows.extend(appear(index, root, source_id, m.event_id, face_pairs, m.voices, m.utterances)[0])
+    return rows
 
 
 def save_crop(root: Path, entity_id: str, appearance_id: str, image: np.ndarray) -> str | None:
@@ -233,7 +268,7 @@ def _apply(memory: Memory, op: dict[str, Any]) -> None:
         memory.put_entities(op["rows"])
         for rel in op["thumbs"]:
             (memory.root / rel).unlink(missing_ok=True)
-        shutil.rmtree(memory.root / "entities" / op["entity"], ignore_errors=True)
+        rmtree(memory.root / "entities" / op["entity"])
     else:  # name, link
         memory.put_entities(op["rows"])
 

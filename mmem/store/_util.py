@@ -18,8 +18,12 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Atomically: write a sibling file, then rename it over the target."""
+def write_json(path: Any, data: dict[str, Any]) -> None:
+    """Atomically: write a sibling file, then rename it over the target (an object-store PUT
+    is atomic by itself)."""
+    if not isinstance(path, Path):
+        path.write_text(json.dumps(data, indent=2))
+        return
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, indent=2))
     os.replace(tmp, path)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from mmem.store._util import now as _now
 from mmem.store._util import quote as _q
 from mmem.store._util import write_json as _write_json
 from mmem.store.entity_tables import EntityTables
+from mmem.store.location import ObjectPath, as_location, rmtree, storage_options
 from mmem.store.schema import (
     MARKER,
     SCHEMA_VERSION,
@@ -44,18 +44,27 @@ def default_db() -> Path:
 
 
 class Memory(EntityTables):
-    def __init__(self, root: Path, meta: dict[str, Any]) -> None:
+    def __init__(self, root: Path | ObjectPath, meta: dict[str, Any]) -> None:
         import lancedb
 
-        self.root = root
+        self.root = root  # a local folder, or an object-store prefix (s3://bucket/memory)
         self.meta = meta
-        self._db = lancedb.connect(str(root / "lance"))
+        options = storage_options() if isinstance(root, ObjectPath) else {}
+        self._db = lancedb.connect(str(root / "lance"), storage_options=options or None)
+
+    @property
+    def uri(self) -> str:
+        return str(self.root)
+
+    def url(self, rel: str) -> str:
+        """Where a stored file (keyframe, face crop) is, for people and scripts."""
+        return str(self.root / rel)
 
     # -- opening ----------------------------------------------------------------------------
     @staticmethod
-    def check_location(path: Path) -> None:
+    def check_location(path: Path | str) -> None:
         """Raise StoreError if `path` could not hold a memory (a file, a foreign folder)."""
-        root = Path(path).expanduser()
+        root = as_location(path)
         if root.exists() and not root.is_dir():
             raise StoreError(f"--db {root} is a file, not a memory directory: pass a directory")
         if root.is_dir() and not (root / MARKER).exists() and any(root.iterdir()):
@@ -65,8 +74,8 @@ class Memory(EntityTables):
             )
 
     @classmethod
-    def open(cls, path: Path, *, create: bool = False) -> Memory:
-        root = Path(path).expanduser().resolve()
+    def open(cls, path: Path | str, *, create: bool = False) -> Memory:
+        root = as_location(path)
         marker = root / MARKER
         if root.exists() and not root.is_dir():
             raise StoreError(f"--db {root} is a file, not a memory directory: pass a directory")
@@ -219,7 +228,7 @@ class Memory(EntityTables):
         kdir = self.root / "keyframes" / source_id
         if kdir.is_dir():
             if keep_run is None:
-                shutil.rmtree(kdir, ignore_errors=True)
+                rmtree(kdir)
             else:
                 for f in kdir.iterdir():
                     if f"-{keep_run}-" not in f.name:
