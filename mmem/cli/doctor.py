@@ -114,6 +114,8 @@ def doctor(
 
 
 def _exists(path) -> bool:
+    from mmem.errors import MmemError
+
     try:
         return bool(path.exists())
     except MmemError:
