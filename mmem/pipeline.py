@@ -44,6 +44,65 @@ def planned_channels(info: MediaInfo, vision: Vision, hearing: Hearing | None,
     return out
 
 
+class FileJob:
+    """One recorded file about to be remembered: probed, hashed, its run chosen. `ingest_file`
+    runs it against the memory directly; batch workers run it with entity matching deferred."""
+
+    def __init__(self, path: Path, memory: Memory, cfg: IngestConfig, vision: Vision,
+                 hearing: Hearing | None, people: People | None, *, force: bool = False,
+                 uri: str | None = None) -> None:
+        self.started = time.perf_counter()
+        self.path = Path(path).expanduser().resolve()
+        self.memory, self.cfg, self.vision, self.hearing, self.people = memory, cfg, vision, hearing, people
+        self.info = info = probe(self.path)
+        self.digest = digest = content_hash(self.path)
+        self.sid = sid = digest[:16]
+        self.uri = uri or str(self.path)
+        self.report = IngestReport(source_id=sid, uri=self.uri, status="ingested", duration=info.duration)
+        channels = planned_channels(info, vision, hearing, people)
+        existing = memory.source_by_hash(digest)
+        upgrade = existing is not None and not set(channels) <= set(existing.get("channels") or [])
+        self.skipped = bool(existing and existing["status"] == "complete" and not force and not upgrade)
+        if self.skipped:
+            self.report.status = "skipped"
+            self.report.events = int(existing.get("n_events") or 0)  # type: ignore[union-attr]
+            self.report.uri = existing["uri"]  # type: ignore[index]
+            return
+        self.frames: Iterator[Frame] | None = None
+        if info.has_video:
+            frames = iter_frames(self.path, cfg.source.fps, cfg.source.short_side)
+            first = next(frames)  # fails here, before anything is written, if nothing decodes
+            self.frames = itertools.chain([first], frames)
+        self.keep = existing["run"] if existing and existing["status"] == "complete" else None
+        self.run = run_id(digest, cfg, channels)
+        if self.run == self.keep:  # --force with the same settings: a new run replaces the old one
+            self.run = uuid.uuid4().hex[:8]
+        self.report.channels = channels
+        self.report.skipped = ([f"vision: {vision.skipped}"] if vision.skipped and info.has_video else []) + (
+            list(hearing.skipped) if hearing is not None and info.has_audio else []) + (
+            list(people.skipped) if people is not None else [])
+        self.row: dict[str, Any] = {
+            "id": sid, "uri": self.uri, "kind": "file", "duration": info.duration, "fps": info.fps,
+            "sample_fps": cfg.source.fps, "width": info.width, "height": info.height,
+            "content_hash": digest, "status": "ingesting" if self.keep is None else "complete",
+            "run": self.run if self.keep is None else self.keep,
+            "ingested_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "model_ids": _model_ids(vision, hearing, channels),
+            "channels": channels, "skipped": self.report.skipped,
+            "n_events": 0 if self.keep is None else existing["n_events"],  # type: ignore[index]
+        }
+
+    def run_session(self, progress: Progress | None = None, defer_people: bool = False) -> Session:
+        session = Session(self.path, self.info, self.memory, self.cfg, self.vision, self.hearing,
+                          self.people, self.report, self.run, progress, defer_people=defer_people)
+        session.go(self.frames)
+        self.row.update(status="complete", run=self.run, n_events=self.report.events,
+                        skipped=self.report.skipped, channels=self.report.channels,
+                        ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        self.report.wall = time.perf_counter() - self.started
+        return session
+
+
 def ingest_file(
     path: Path,
     memory: Memory,
@@ -55,67 +114,30 @@ def ingest_file(
     force: bool = False,
     progress: Progress | None = None,
 ) -> IngestReport:
-    started = time.perf_counter()
-    path = Path(path).expanduser().resolve()
-    info = probe(path)
-    digest = content_hash(path)
-    sid = digest[:16]
-    report = IngestReport(source_id=sid, uri=str(path), status="ingested", duration=info.duration)
-    channels = planned_channels(info, vision, hearing, people)
-    existing = memory.source_by_hash(digest)
-    upgrade = existing is not None and not set(channels) <= set(existing.get("channels") or [])
-    if existing and existing["status"] == "complete" and not force and not upgrade:
-        report.status = "skipped"
-        report.events = int(existing.get("n_events") or 0)
-        report.uri = existing["uri"]
-        return report
-
-    frames: Iterator[Frame] | None = None
-    if info.has_video:
-        frames = iter_frames(path, cfg.source.fps, cfg.source.short_side)
-        first = next(frames)  # fails here, before anything is written, if nothing decodes
-        frames = itertools.chain([first], frames)
-
-    keep = existing["run"] if existing and existing["status"] == "complete" else None
-    run = run_id(digest, cfg, channels)
-    if run == keep:  # --force with the same settings: a new run replaces the old one
-        run = uuid.uuid4().hex[:8]
-    report.channels = channels
-    report.skipped = ([f"vision: {vision.skipped}"] if vision.skipped and info.has_video else []) + (
-        list(hearing.skipped) if hearing is not None and info.has_audio else []) + (
-        list(people.skipped) if people is not None else [])
-    row: dict[str, Any] = {
-        "id": sid, "uri": str(path), "kind": "file", "duration": info.duration, "fps": info.fps,
-        "sample_fps": cfg.source.fps, "width": info.width, "height": info.height,
-        "content_hash": digest, "status": "ingesting" if keep is None else "complete",
-        "run": run if keep is None else keep,
-        "ingested_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "model_ids": _model_ids(vision, hearing, channels),
-        "channels": channels, "skipped": report.skipped,
-        "n_events": 0 if keep is None else existing["n_events"],  # type: ignore[index]
-    }
-    memory.drop_runs(sid, keep)
+    job = FileJob(path, memory, cfg, vision, hearing, people, force=force)
+    if job.skipped:
+        return job.report
+    sid = job.sid
+    memory.drop_runs(sid, job.keep)
     memory.ensure_dim(vision.dim)
-    if vision.embedder is not None and vision.spec is not None and info.has_video:
+    if vision.embedder is not None and vision.spec is not None and job.info.has_video:
         memory.bind_vector_model(vision.spec, vision.dim)
-    memory.put_source(row)
+    memory.put_source(job.row)
     try:
-        Session(path, info, memory, cfg, vision, hearing, people, report, run, progress).go(frames)
-        row.update(status="complete", run=run, n_events=report.events, skipped=report.skipped,
-                   channels=report.channels)
+        job.run_session(progress)
         t0 = time.perf_counter()
-        memory.put_source(row)
-        memory.drop_runs(sid, run)  # the run this one replaces, if any
-        report.stage_seconds["store"] += time.perf_counter() - t0
+        memory.put_source(job.row)
+        memory.drop_runs(sid, job.run)  # the run this one replaces, if any
+        job.report.stage_seconds["store"] += time.perf_counter() - t0
     except BaseException:
-        if keep is None:
+        if job.keep is None:
             try:
                 memory.update_source(sid, status="incomplete")
             except Exception:
                 pass  # the row still says "ingesting": the next run redoes it all the same
         raise
-    report.wall = time.perf_counter() - started
-    return report
+    job.report.wall = time.perf_counter() - job.started
+    return job.report
 
 
 def run_id(digest: str, cfg: IngestConfig, channels: list[str]) -> str:
