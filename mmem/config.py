@@ -93,6 +93,20 @@ class IngestConfig:
     require: frozenset[str] = frozenset()  # channels whose absence is an error (vision, asr)
 
 
+@dataclass(frozen=True)
+class BatchConfig:
+    """`mmem batch` settings (the [batch] section of a recipe; other commands ignore it)."""
+
+    workers: int | None = None  # files at once (each worker loads the models once); None: 1 here, on Ray
+    # one per cpus_per_worker CPUs of the cluster
+    include: tuple[str, ...] = ()  # globs on the path below the folder, or the file name
+    exclude: tuple[str, ...] = ()
+    ray: str | None = None  # None: local; "auto", "local", or a cluster address (ray://head:10001)
+    cpus_per_worker: float = 1.0  # Ray: CPUs each worker reserves (its torch threads)
+    gpus_per_worker: float = 0.0  # Ray: GPU share per worker (0.5: two workers per GPU)
+    retries: int = 1  # Ray: a worker that dies (node lost, OOM) is restarted and its file redone
+
+
 _SECTIONS = {
     "source": SourceConfig,
     "vision": VisionConfig,
@@ -117,6 +131,8 @@ def load_recipe(path: Path, base: IngestConfig | None = None) -> IngestConfig:
         if section == "require":
             updates["require"] = frozenset(values)
             continue
+        if section == "batch":
+            continue  # read by load_batch_recipe
         cls = _SECTIONS.get(section)
         if cls is None or not isinstance(values, dict):
             raise InputError(
@@ -131,6 +147,27 @@ def load_recipe(path: Path, base: IngestConfig | None = None) -> IngestConfig:
             )
         updates[section] = dataclasses.replace(getattr(base, section), **values)
     return dataclasses.replace(base, **updates)
+
+
+def load_batch_recipe(path: Path, base: BatchConfig | None = None) -> BatchConfig:
+    """The [batch] section of a recipe (missing: the defaults)."""
+    base = base or BatchConfig()
+    try:
+        data = tomllib.loads(Path(path).read_text()).get("batch", {})
+    except (FileNotFoundError, tomllib.TOMLDecodeError):
+        return base  # load_recipe reports these
+    if not isinstance(data, dict):
+        raise InputError(f"recipe {path}: [batch] must be a table")
+    known = {f.name for f in dataclasses.fields(BatchConfig)}
+    unknown = set(data) - known
+    if unknown:
+        raise InputError(f"recipe {path}: unknown key(s) {sorted(unknown)} in [batch]: "
+                         f"known keys are {sorted(known)}")
+    for key in ("include", "exclude"):
+        if key in data:
+            value = data[key]
+            data[key] = (value,) if isinstance(value, str) else tuple(value)
+    return dataclasses.replace(base, **data)
 
 
 def validate(cfg: IngestConfig) -> None:

@@ -92,9 +92,9 @@ class FileJob:
             "n_events": 0 if self.keep is None else existing["n_events"],  # type: ignore[index]
         }
 
-    def run_session(self, progress: Progress | None = None, defer_people: bool = False) -> Session:
+    def run_session(self, progress: Progress | None = None, batch: bool = False) -> Session:
         session = Session(self.path, self.info, self.memory, self.cfg, self.vision, self.hearing,
-                          self.people, self.report, self.run, progress, defer_people=defer_people)
+                          self.people, self.report, self.run, progress, batch=batch)
         session.go(self.frames)
         self.row.update(status="complete", run=self.run, n_events=self.report.events,
                         skipped=self.report.skipped, channels=self.report.channels,

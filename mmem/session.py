@@ -103,7 +103,7 @@ class Session:
 
     def __init__(self, path: Path, info: MediaInfo, memory: Memory, cfg: IngestConfig, vision: Vision,
                  hearing: Hearing | None, people: People | None, report: IngestReport, run: str,
-                 progress: Progress | None, defer_people: bool = False) -> None:
+                 progress: Progress | None, batch: bool = False) -> None:
         from mmem.consolidate.event import Consolidator
         from mmem.consolidate.facetracks import FaceTracker
         from mmem.consolidate.people import load_index
@@ -120,7 +120,9 @@ class Session:
         self.pending_utts: list[dict[str, Any]] = []
         self.pending_apps: list[dict[str, Any]] = []
         self.people = people if people is not None and people.active else None
-        self.meetings: list[Meeting] | None = [] if defer_people and self.people is not None else None
+        # batch: one of several concurrent writers; the batch writer matches entities, builds the index
+        self.batch = batch
+        self.meetings: list[Meeting] | None = [] if batch and self.people is not None else None
         self.index = load_index(memory) if self.people is not None and self.meetings is None else None
         self.tracker = (FaceTracker(people.faces, people.gate)  # type: ignore[union-attr]
                         if self.people is not None and people.faces is not None and info.has_video else None)
@@ -279,8 +281,8 @@ class Session:
 
     def meet(self, seg, event_id: str, utt_rows: list[dict[str, Any]]) -> list:
         """Who was in this event: face tracks and voice turns become entity appearances.
-        Returns the event's (face appearance, entity) pairs. With `defer_people`, the tracks and
-        turns are kept in `meetings` for a single writer to assign later (batch workers)."""
+        Returns the event's (face appearance, entity) pairs. In a batch, the tracks and
+        turns are kept in `meetings` for the batch writer to assign later."""
         gap = 1 / self.cfg.source.fps
         faces = self.tracker.close(seg.first, seg.stop, seg.end, gap) if self.tracker else []
         voices = self._voices_before(seg.end)
@@ -351,7 +353,7 @@ class Session:
                 vecs = text.embed_texts([u["text"] for u in self.pending_utts])
                 for u, v in zip(self.pending_utts, vecs, strict=True):
                     u["vector"] = v.tolist()
-            self.memory.add_transcripts(self.pending_utts, self.run, dim)
+            self.memory.add_transcripts(self.pending_utts, self.run, dim, index=not self.batch)
         if self.index is not None:
             from mmem.consolidate.people import save
 

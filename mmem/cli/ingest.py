@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from contextlib import nullcontext
 from pathlib import Path
@@ -12,6 +11,22 @@ import typer
 from rich.markup import escape
 
 from mmem.cli.common import DbOption, JsonOption, db_path, err, handles_errors, out, print_json
+from mmem.cli.options import (
+    AsrBackend,
+    AsrModel,
+    Audio,
+    ClipModel,
+    ClipPretrained,
+    Device,
+    Entities,
+    Force,
+    Fps,
+    Language,
+    Recipe,
+    Require,
+    ingest_config,
+    warn_skipped,
+)
 from mmem.errors import InputError
 
 
@@ -39,48 +54,33 @@ def _expand(paths: list[Path], recursive: bool, include: list[str], exclude: lis
 @handles_errors
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="Media files, folders (with --recursive), webcam[:N], or a stream URL (rtsp://, http://).")],
-    fps: Annotated[float | None, typer.Option(help="Frames sampled per second of media [default 1.0].")] = None,
-    device: Annotated[str | None, typer.Option(envvar="MMEM_DEVICE", help="auto | cpu | cuda | cuda:N [default auto].")] = None,
-    clip_model: Annotated[str | None, typer.Option(envvar="MMEM_CLIP_MODEL", help="open_clip model name or model-config JSON [default ViT-B-32].")] = None,
-    clip_pretrained: Annotated[str | None, typer.Option(envvar="MMEM_CLIP_PRETRAINED", help="Pretrained tag, checkpoint path, or 'random' [default laion2b_s34b_b79k].")] = None,
-    audio: Annotated[bool, typer.Option("--audio/--no-audio", help="Use the audio track (speech, sound).")] = True,
-    asr_model: Annotated[str | None, typer.Option(envvar="MMEM_ASR_MODEL", help="Whisper model name or local path [default tiny.en].")] = None,
-    asr_backend: Annotated[str | None, typer.Option(help="faster-whisper | openai-whisper [default faster-whisper].")] = None,
-    language: Annotated[str | None, typer.Option(help="Spoken language code (en, de, ...) [default: detect].")] = None,
-    entities: Annotated[bool, typer.Option("--entities/--no-entities", help="Recognise faces and voices as people.")] = True,
-    require: Annotated[list[str] | None, typer.Option(help="Fail instead of skipping this channel when it cannot run (vision, asr, entities).")] = None,
+    fps: Fps = None,
+    device: Device = None,
+    clip_model: ClipModel = None,
+    clip_pretrained: ClipPretrained = None,
+    audio: Audio = True,
+    asr_model: AsrModel = None,
+    asr_backend: AsrBackend = None,
+    language: Language = None,
+    entities: Entities = True,
+    require: Require = None,
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Ingest the media files inside folders.")] = False,
     include: Annotated[list[str] | None, typer.Option(help="With -r: only files matching this glob (*.mp4, day1/*).")] = None,
     exclude: Annotated[list[str] | None, typer.Option(help="With -r: skip files matching this glob (tmp/*).")] = None,
-    force: Annotated[bool, typer.Option(help="Re-ingest files already in memory.")] = False,
+    force: Force = False,
     as_live: Annotated[bool, typer.Option("--as-live", help="Replay a file as a live source (tests, benchmarks).")] = False,
     speed: Annotated[float, typer.Option(help="With --as-live: media seconds per wall second.")] = 1.0,
     duration: Annotated[str | None, typer.Option(help="Stop a live source after this long (90s, 10m, 1h30m).")] = None,
-    recipe: Annotated[Path | None, typer.Option(help="TOML recipe with [source]/[vision]/[segment]/[consolidate] settings.")] = None,
+    recipe: Recipe = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Remember media: sample frames, hear speech, meet people, cut events by surprise, store them."""
-    from mmem.config import IngestConfig, load_recipe, validate
-    from mmem.perceive.device import check_device_name
     from mmem.sources.file import probe
 
-    cfg = load_recipe(recipe) if recipe else IngestConfig()
-    src = dataclasses.replace(cfg.source, **({"fps": fps} if fps is not None else {}))
-    vis_updates = {k: v for k, v in (("device", device), ("clip_model", clip_model),
-                                     ("clip_pretrained", clip_pretrained)) if v is not None}
-    vis = dataclasses.replace(cfg.vision, **vis_updates)
-    aud_updates = {k: v for k, v in (("asr_model", asr_model), ("asr_backend", asr_backend),
-                                     ("language", language)) if v is not None}
-    aud = dataclasses.replace(cfg.audio, **aud_updates, **({} if audio else {"enabled": False}))
-    required = frozenset(require) if require else cfg.require
-    unknown = required - {"vision", "asr", "entities"}
-    if unknown:
-        raise InputError(f"--require {', '.join(sorted(unknown))}: unknown channel; use vision, asr or entities")
-    ent = cfg.entities if entities else dataclasses.replace(cfg.entities, enabled=False)
-    cfg = dataclasses.replace(cfg, source=src, vision=vis, audio=aud, entities=ent, require=required)
-    validate(cfg)
-    check_device_name(cfg.vision.device)
+    cfg = ingest_config(recipe, fps=fps, device=device, clip_model=clip_model, clip_pretrained=clip_pretrained,
+                        audio=audio, asr_model=asr_model, asr_backend=asr_backend, language=language,
+                        entities=entities, require=require)
 
     from mmem.sources.live import parse_live
     from mmem.timeutil import parse_duration
@@ -112,11 +112,7 @@ def ingest(
 
         people = build_people(cfg.entities, cfg.vision.device, required="entities" in cfg.require)
     memory = Memory.open(db_path(db), create=True)
-    if vision.skipped:
-        err.print(f"[yellow]warning:[/] vision channel skipped: {escape(vision.skipped)}")
-    for why in hearing.skipped + people.skipped:
-        name, _, reason = why.partition(": ")
-        err.print(f"[yellow]warning:[/] {name} channel skipped: {escape(reason)}")
+    warn_skipped(err, vision, hearing, people)
 
     if live:
         from mmem.cli.live import run_session

@@ -269,6 +269,12 @@ def _apply(memory: Memory, op: dict[str, Any]) -> None:
         for rel in op["thumbs"]:
             (memory.root / rel).unlink(missing_ok=True)
         rmtree(memory.root / "entities" / op["entity"])
+    elif kind == "ingest":  # a batch file's commit: its entities, then the source row that shows it
+        memory.put_entities(op["rows"])
+        if int(memory.meta.get("next_entity", 1)) < op["next_entity"]:
+            memory.set_meta(next_entity=op["next_entity"])
+        memory.put_source(op["source"])
+        memory.drop_runs(op["source"]["id"], op["source"]["run"])
     else:  # name, link
         memory.put_entities(op["rows"])
 

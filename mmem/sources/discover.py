@@ -14,13 +14,18 @@ SUFFIXES = MEDIA_SUFFIXES | AUDIO_SUFFIXES
 
 
 def looks_like_media(path: Path) -> bool:
-    """Container signatures FFmpeg reads: MP4/MOV/M4A, Matroska/WebM, AVI/WAV, MPEG-PS, MPEG-TS,
-    Ogg, FLAC, MP3, FLV, ASF."""
+    """Does the file start like a media container (see `sniff`)?"""
     try:
         with path.open("rb") as f:
             head = f.read(192)
     except OSError:
         return False
+    return sniff(head)
+
+
+def sniff(head: bytes) -> bool:
+    """Container signatures FFmpeg reads, in a file's first 192 bytes: MP4/MOV/M4A,
+    Matroska/WebM, AVI/WAV, MPEG-PS, MPEG-TS, Ogg, FLAC, MP3, FLV, ASF."""
     if len(head) < 12:
         return False
     return (

@@ -29,6 +29,10 @@ class EntityTables:
         _write_json(self.root / MARKER, self.meta)
         return f"E{n}"
 
+    def set_meta(self, **values: Any) -> None:
+        self.meta.update(values)
+        _write_json(self.root / MARKER, self.meta)
+
     def entity_rows(self) -> list[dict[str, Any]]:
         t = self._table(ENTITIES)
         return t.search().limit(None).to_list() if t is not None else []

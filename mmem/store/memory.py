@@ -223,7 +223,7 @@ class Memory(EntityTables):
             cond += f" AND run != {_q(keep_run)}"
         for name in (EVENTS, TRANSCRIPTS, APPEARANCES):
             t = self._table(name)
-            if t is not None:
+            if t is not None and t.count_rows(cond) > 0:  # a delete is a commit: only when needed
                 t.delete(cond)
         kdir = self.root / "keyframes" / source_id
         if kdir.is_dir():
@@ -234,15 +234,33 @@ class Memory(EntityTables):
                     if f"-{keep_run}-" not in f.name:
                         f.unlink(missing_ok=True)
 
-    def add_transcripts(self, rows: list[dict[str, Any]], run: str, dim: int) -> None:
+    def prepare(self, text_dim: int | None) -> None:
+        """Create the tables concurrent writers (batch workers) append to, before they start."""
+        self._events()
+        if text_dim is not None and self._table(TRANSCRIPTS) is None:
+            self._db.create_table(TRANSCRIPTS, schema=transcripts_schema(text_dim), exist_ok=True)
+        if self._table(APPEARANCES) is None:
+            from mmem.store.schema import appearances_schema
+
+            self._db.create_table(APPEARANCES, schema=appearances_schema(), exist_ok=True)
+
+    def add_transcripts(self, rows: list[dict[str, Any]], run: str, dim: int, index: bool = True) -> None:
         """Utterance rows (id, source_id, event_id, start, end, text, norm, words, language,
-        confidence, vector) of one run; the full-text index covers them at once."""
+        confidence, vector) of one run; the full-text index covers them at once (`index=False`
+        for concurrent writers: one writer builds it with `ensure_text_index`)."""
         if not rows:
             return
         t = self._table(TRANSCRIPTS)
         if t is None:
             t = self._db.create_table(TRANSCRIPTS, schema=transcripts_schema(dim))
         t.add([{**r, "run": run} for r in rows])
+        if index:
+            self.ensure_text_index()
+
+    def ensure_text_index(self) -> None:
+        t = self._table(TRANSCRIPTS)
+        if t is None or t.count_rows() == 0:
+            return
         if not any(getattr(i, "index_type", "") == "FTS" for i in t.list_indices()):
             from lancedb.index import FTS
 

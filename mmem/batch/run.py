@@ -1,0 +1,102 @@
+"""Run a batch: open the memory, prepare it for concurrent appends, run the workers where asked,
+commit their results in file order, compact. No printing: each result goes to a callback."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mmem.batch.plan import Item
+from mmem.batch.worker import FileResult, Worker, build_models
+from mmem.batch.writer import Writer, in_order
+from mmem.config import BatchConfig, IngestConfig
+
+
+@dataclass
+class BatchReport:
+    db: str
+    backend: str  # inline | pool | ray ...
+    workers: int
+    results: list[FileResult] = field(default_factory=list)
+    wall: float = 0.0
+    interrupted: bool = False
+    planned: int = 0
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+    @property
+    def media_seconds(self) -> float:
+        return sum(r.duration for r in self.results if r.status == "ingested")
+
+    def summary(self) -> dict[str, Any]:
+        hours = self.wall / 3600
+        done = self.count("ingested")
+        return {
+            "files": self.planned, "ingested": done, "skipped": self.count("skipped"),
+            "duplicate": self.count("duplicate"), "failed": self.count("failed"),
+            "not_reached": self.planned - len(self.results),
+            "events": sum(r.events for r in self.results if r.status == "ingested"),
+            "media_hours": round(self.media_seconds / 3600, 4), "seconds": round(self.wall, 2),
+            "files_per_hour": round(done / hours, 1) if hours > 0 else 0.0,
+            "media_hours_per_hour": round(self.media_seconds / self.wall, 2) if self.wall > 0 else 0.0,
+            "interrupted": self.interrupted,
+        }
+
+
+def run_batch(items: list[Item], db: str, cfg: IngestConfig, bcfg: BatchConfig, *, force: bool = False,
+              on_start: Callable[[str], None] | None = None,
+              on_result: Callable[[FileResult], None] | None = None) -> BatchReport:
+    from mmem.store.memory import Memory
+
+    t0 = time.perf_counter()
+    inline = bcfg.ray is None and (bcfg.workers or 1) <= 1
+    memory = Memory.open(db, create=True)
+    # the models here fix the memory's vector model and widths before any worker writes, and
+    # fail the batch at once (one error) when weights are missing
+    models = build_models(cfg) if inline else build_models(cfg, device="cpu")
+    vision, hearing, people = models
+    memory.ensure_dim(vision.dim)
+    if vision.embedder is not None and vision.spec is not None:
+        memory.bind_vector_model(vision.spec, vision.dim)
+    memory.prepare(hearing.text.dim if hearing is not None and hearing.text is not None else None)
+    writer = Writer(memory, people=people is not None and people.active)
+    db = str(memory.root)
+
+    if inline:
+        from mmem.batch.runners import run_inline
+
+        backend, workers = "inline", 1
+        results = run_inline(items, Worker(db, cfg, force, models=models))
+    elif bcfg.ray is None:
+        from mmem.batch.runners import run_pool
+
+        del models, vision, hearing, people
+        backend, workers = "pool", int(bcfg.workers or 1)
+        results = run_pool(items, db, cfg, force, workers)
+    else:
+        from mmem.batch.runners import connect_ray, planned_workers, run_ray
+
+        del models, vision, hearing, people
+        backend = connect_ray(bcfg.ray)
+        workers = planned_workers(bcfg, len(items))
+        results = run_ray(items, db, cfg, force, bcfg, workers)
+    report = BatchReport(db=db, backend=backend, workers=workers, planned=len(items))
+    if on_start is not None:
+        on_start(backend)
+    try:
+        for res in in_order(results):
+            writer.commit(res)
+            report.results.append(res)
+            if on_result is not None:
+                on_result(res)
+    except KeyboardInterrupt:
+        report.interrupted = True
+    finally:
+        report.wall = time.perf_counter() - t0
+    if not report.interrupted:
+        memory.compact()
+        report.wall = time.perf_counter() - t0
+    return report

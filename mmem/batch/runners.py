@@ -1,0 +1,182 @@
+"""Where the workers run: in this process, in a local process pool, or on a Ray cluster. Each
+runner yields exactly one FileResult per item, in the order they finish."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, wait
+from typing import Any
+
+from mmem.batch.plan import Item
+from mmem.batch.worker import FileResult, Worker
+from mmem.config import BatchConfig, IngestConfig
+from mmem.errors import InputError
+
+
+def run_inline(items: list[Item], worker: Worker) -> Iterator[FileResult]:
+    for item in items:
+        yield worker.process(item)
+
+
+# -- a local process pool --------------------------------------------------------------------
+_WORKER: Worker | None = None
+
+
+def _init(db: str, cfg: IngestConfig, force: bool, threads: int) -> None:
+    import signal
+
+    global _WORKER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _WORKER = Worker(db, cfg, force, threads)
+
+
+def _process(item: Item) -> FileResult:
+    assert _WORKER is not None
+    return _WORKER.process(item)
+
+
+def run_pool(items: list[Item], db: str, cfg: IngestConfig, force: bool, workers: int,
+             rounds: int = 3) -> Iterator[FileResult]:
+    """`workers` processes, each with its own models and torch threads (cores / workers). A
+    process that dies (a crash in native code) breaks the pool: the files still open are tried
+    again in a fresh pool, up to `rounds` times in all."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    todo = list(items)
+    for attempt in range(rounds):
+        pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init,
+                                   initargs=(db, cfg, force, threads))
+        futures = {pool.submit(_process, it): it for it in todo}
+        broken = False
+        try:
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    try:
+                        res = fut.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        continue
+                    todo.remove(futures[fut])
+                    yield res
+        except BaseException:
+            _kill(pool)
+            raise
+        pool.shutdown(wait=True, cancel_futures=True)
+        if not broken or not todo:
+            return
+    for it in todo:
+        yield FileResult(it.index, it.uri, "failed", size=it.size,
+                         error=f"a worker process crashed {rounds} times while this file was open: "
+                               "ingest it alone (mmem ingest) to see why")
+
+
+def _kill(pool: Any) -> None:
+    for proc in list(getattr(pool, "_processes", {}).values()):
+        proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+# -- Ray ---------------------------------------------------------------------------------------
+def connect_ray(address: str) -> str:
+    """Join (or start) a Ray cluster; returns what was joined. `auto`: a running cluster if there
+    is one (RAY_ADDRESS, `ray start`), else a local one; `local`: a new local one."""
+    try:
+        import ray
+    except ImportError:
+        raise InputError("--ray needs Ray: pip install 'mmem[ray]'") from None
+    env = {k: v for k, v in os.environ.items() if k.startswith(("MMEM_", "AWS_", "HF_", "TORCH_"))}
+    kwargs: dict[str, Any] = {"runtime_env": {"env_vars": env}, "log_to_driver": False,
+                              "ignore_reinit_error": True}
+    if address in ("local", "auto"):
+        if address == "auto":
+            try:
+                ray.init(address="auto", **kwargs)
+                return "ray: " + _cluster(ray)
+            except (ConnectionError, RuntimeError, ValueError):
+                pass  # no cluster running: start one here
+        ray.init(include_dashboard=False, **kwargs)
+        return "ray (local): " + _cluster(ray)
+    host, port = _host_port(address)
+    try:
+        socket.create_connection((host, port), timeout=5).close()
+    except OSError as exc:
+        raise InputError(f"the Ray cluster at {address} does not answer ({exc.strerror or exc}): "
+                         "check the address and that the head node runs `ray start --head`") from None
+    try:
+        ray.init(address=address, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - Ray raises many types on a failed connect
+        raise InputError(f"cannot join the Ray cluster at {address} ({str(exc).splitlines()[0][:200]}): "
+                         "check the address and that its Ray version matches this one") from None
+    return "ray: " + _cluster(ray)
+
+
+def _host_port(address: str) -> tuple[str, int]:
+    rest = address.split("://", 1)[-1].rstrip("/")
+    host, _, port = rest.rpartition(":")
+    if not host or not port.isdigit():
+        default = 10001 if address.startswith("ray://") else 6379
+        return rest, default
+    return host, int(port)
+
+
+def _cluster(ray: Any) -> str:
+    res = ray.cluster_resources()
+    gpus = int(res.get("GPU", 0))
+    return f"{int(res.get('CPU', 0))} CPUs" + (f", {gpus} GPUs" if gpus else "") + \
+        f" on {len(ray.nodes())} node(s)"
+
+
+def planned_workers(bcfg: BatchConfig, n_items: int) -> int:
+    """Ray actors for a batch: `workers` if set, else as many as the cluster's CPUs (and GPUs)
+    hold at `cpus_per_worker` (and `gpus_per_worker`) each; never more than files."""
+    import ray
+
+    workers = bcfg.workers
+    if workers is None:
+        res = ray.cluster_resources()
+        by_cpu = int(res.get("CPU", 1) // max(bcfg.cpus_per_worker, 1e-9))
+        by_gpu = int(res.get("GPU", 0) // bcfg.gpus_per_worker) if bcfg.gpus_per_worker > 0 else by_cpu
+        workers = min(by_cpu, by_gpu)
+    return max(1, min(workers, n_items))
+
+
+def run_ray(items: list[Item], db: str, cfg: IngestConfig, force: bool, bcfg: BatchConfig,
+            workers: int) -> Iterator[FileResult]:
+    """The same Worker as a Ray actor: one per `cpus_per_worker` CPUs (and `gpus_per_worker` of a
+    GPU) unless `workers` says how many; each loads its models once. Ray places the actors,
+    restarts one that dies and retries its file (`retries`); ActorPool hands out the files."""
+    import ray
+    from ray.util import ActorPool
+
+    actor = ray.remote(Worker).options(num_cpus=bcfg.cpus_per_worker, num_gpus=bcfg.gpus_per_worker,
+                                       max_restarts=bcfg.retries, max_task_retries=bcfg.retries)
+    threads = max(1, int(bcfg.cpus_per_worker))
+    actors = [actor.remote(db, cfg, force, threads) for _ in range(workers)]
+    pool = ActorPool(actors)
+    for it in items:
+        pool.submit(lambda a, v: a.process.remote(v), it)
+    got: set[int] = set()
+    errors: list[str] = []
+    try:
+        while pool.has_next():
+            try:
+                result = pool.get_next_unordered()
+            except ray.exceptions.RayError as exc:
+                errors.append(str(exc).strip().splitlines()[0][:300])
+                continue
+            got.add(result.index)
+            yield result
+    finally:
+        for a in actors:
+            ray.kill(a)
+    why = errors[0] if errors else "no result came back"
+    for it in items:
+        if it.index not in got:
+            yield FileResult(it.index, it.uri, "failed", size=it.size, error=f"Ray worker lost: {why}")

@@ -1,0 +1,61 @@
+"""Options `mmem ingest` and `mmem batch` share, and the IngestConfig they make."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mmem.config import IngestConfig
+from mmem.errors import InputError
+
+Fps = Annotated[float | None, typer.Option(help="Frames sampled per second of media [default 1.0].")]
+Device = Annotated[str | None, typer.Option(envvar="MMEM_DEVICE", help="auto | cpu | cuda | cuda:N [default auto].")]
+ClipModel = Annotated[str | None, typer.Option(envvar="MMEM_CLIP_MODEL", help="open_clip model name or model-config JSON [default ViT-B-32].")]
+ClipPretrained = Annotated[str | None, typer.Option(envvar="MMEM_CLIP_PRETRAINED", help="Pretrained tag, checkpoint path, or 'random' [default laion2b_s34b_b79k].")]
+Audio = Annotated[bool, typer.Option("--audio/--no-audio", help="Use the audio track (speech, sound).")]
+AsrModel = Annotated[str | None, typer.Option(envvar="MMEM_ASR_MODEL", help="Whisper model name or local path [default tiny.en].")]
+AsrBackend = Annotated[str | None, typer.Option(help="faster-whisper | openai-whisper [default faster-whisper].")]
+Language = Annotated[str | None, typer.Option(help="Spoken language code (en, de, ...) [default: detect].")]
+Entities = Annotated[bool, typer.Option("--entities/--no-entities", help="Recognise faces and voices as people.")]
+Require = Annotated[list[str] | None, typer.Option(help="Fail instead of skipping this channel when it cannot run (vision, asr, entities).")]
+Force = Annotated[bool, typer.Option(help="Re-ingest files already in memory.")]
+Recipe = Annotated[Path | None, typer.Option(help="TOML recipe (pipelines/*.toml): [source]/[vision]/[audio]/[entities]/[segment]/[consolidate] settings; flags override it.")]
+
+
+def ingest_config(recipe: Path | None, *, fps: float | None, device: str | None, clip_model: str | None,
+                  clip_pretrained: str | None, audio: bool, asr_model: str | None, asr_backend: str | None,
+                  language: str | None, entities: bool, require: list[str] | None) -> IngestConfig:
+    """Recipe, then flags over it; validated."""
+    from mmem.config import load_recipe, validate
+    from mmem.perceive.device import check_device_name
+
+    cfg = load_recipe(recipe) if recipe else IngestConfig()
+    src = dataclasses.replace(cfg.source, **({"fps": fps} if fps is not None else {}))
+    vis_updates = {k: v for k, v in (("device", device), ("clip_model", clip_model),
+                                     ("clip_pretrained", clip_pretrained)) if v is not None}
+    vis = dataclasses.replace(cfg.vision, **vis_updates)
+    aud_updates = {k: v for k, v in (("asr_model", asr_model), ("asr_backend", asr_backend),
+                                     ("language", language)) if v is not None}
+    aud = dataclasses.replace(cfg.audio, **aud_updates, **({} if audio else {"enabled": False}))
+    required = frozenset(require) if require else cfg.require
+    unknown = required - {"vision", "asr", "entities"}
+    if unknown:
+        raise InputError(f"--require {', '.join(sorted(unknown))}: unknown channel; use vision, asr or entities")
+    ent = cfg.entities if entities else dataclasses.replace(cfg.entities, enabled=False)
+    cfg = dataclasses.replace(cfg, source=src, vision=vis, audio=aud, entities=ent, require=required)
+    validate(cfg)
+    check_device_name(cfg.vision.device)
+    return cfg
+
+
+def warn_skipped(err, vision, hearing, people) -> None:
+    from rich.markup import escape
+
+    if vision.skipped:
+        err.print(f"[yellow]warning:[/] vision channel skipped: {escape(vision.skipped)}")
+    for why in hearing.skipped + people.skipped:
+        name, _, reason = why.partition(": ")
+        err.print(f"[yellow]warning:[/] {name} channel skipped: {escape(reason)}")
