@@ -92,8 +92,10 @@ def connect_ray(address: str) -> str:
     except ImportError:
         raise InputError("--ray needs Ray: pip install 'mmem[ray]'") from None
     env = {k: v for k, v in os.environ.items() if k.startswith(("MMEM_", "AWS_", "HF_", "TORCH_"))}
+    import logging
+
     kwargs: dict[str, Any] = {"runtime_env": {"env_vars": env}, "log_to_driver": False,
-                              "ignore_reinit_error": True}
+                              "ignore_reinit_error": True, "logging_level": logging.WARNING}
     if address in ("local", "auto"):
         if address == "auto":
             try:

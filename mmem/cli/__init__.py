@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from mmem.cli import ask, doctor, entities, events, ingest, models, transcript
+from mmem.cli import ask, batch, doctor, entities, events, ingest, models, transcript
 
 app = typer.Typer(
     name="mmem",
@@ -15,6 +15,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("ingest")(ingest.ingest)
+app.command("batch")(batch.batch)
 app.command("events")(events.events)
 app.command("ask")(ask.ask)
 app.command("transcript")(transcript.transcript)
