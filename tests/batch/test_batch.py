@@ -1,0 +1,151 @@
+"""`mmem batch` as a user runs it: a folder with good and bad files, two workers, a rerun, a
+kill in the middle, and Ray; every run must leave the same memory."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from tests.batch.conftest import GOOD, MMEM, TINY, env, mmem, snapshot
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.integration
+
+
+def by_name(report: dict) -> dict[str, dict]:
+    return {f["uri"].rsplit("/", 1)[-1]: f for f in report["files"]}
+
+
+def test_two_workers_report_every_file_and_give_the_baseline_memory(folder, baseline, tmp_path):
+    db = tmp_path / "db"
+    proc = mmem("batch", folder, "--workers", "2", "--db", db, *TINY, "--json", check_json=True)
+    assert proc.returncode == 1, proc.stderr  # some files failed
+    report = proc.report
+    files = by_name(report)
+    assert report["backend"] == "pool" and report["workers"] == 2
+    assert set(files) == {p.rsplit("/", 1)[-1] for p in GOOD} | {"broken.mp4", "empty.mkv"}
+    assert "notes.txt" not in files
+    for name in GOOD:
+        f = files[name.rsplit("/", 1)[-1]]
+        assert f["status"] == "ingested" and f["events"] >= 1 and f["duration"] > 0, f
+    assert files["broken.mp4"]["status"] == "failed" and "corrupt" in files["broken.mp4"]["error"]
+    assert files["empty.mkv"]["status"] == "failed" and "0 bytes" in files["empty.mkv"]["error"]
+    assert files["jfk.flac"]["utterances"] >= 1  # speech was heard
+    assert report["summary"]["ingested"] == len(GOOD) and report["summary"]["failed"] == 2
+    assert snapshot(db) == baseline  # same ids, transcripts, entities as one worker
+
+    again = mmem("batch", folder, "--workers", "2", "--db", db, *TINY, "--json", check_json=True)
+    assert again.returncode == 1
+    statuses = {f["status"] for f in again.report["files"] if f["error"] is None}
+    assert statuses == {"skipped"}  # done files are not redone
+    assert snapshot(db) == baseline
+
+
+def test_a_batch_killed_midway_resumes_to_the_same_memory(folder, baseline, tmp_path):
+    db = tmp_path / "db"
+    proc = subprocess.Popen([*MMEM, "batch", str(folder), "--db", str(db), *TINY], stderr=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, text=True, env=env(), cwd=ROOT)
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if line.startswith("ingested") and "jfk.flac" not in line:
+            break  # one file committed; the next one is being written now
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = snapshot(db)
+    assert 1 <= len(partial["sources"]) < len(GOOD)
+
+    rerun = mmem("batch", folder, "--db", db, *TINY, "--json", check_json=True)
+    assert rerun.returncode == 1
+    statuses = [f["status"] for f in rerun.report["files"]]
+    assert "skipped" in statuses and "ingested" in statuses
+    assert snapshot(db) == baseline
+
+
+def test_an_interrupted_commit_is_finished_by_the_next_command(folder, baseline, tmp_path, monkeypatch):
+    """Killed inside a file's commit (journal written, source row not yet): the next open
+    finishes the commit; nothing is lost or doubled."""
+    from mmem.batch.plan import plan
+    from mmem.batch.run import run_batch
+    from mmem.config import BatchConfig
+    from mmem.consolidate import people
+    from tests.batch.test_batch import _cfg
+
+    db = tmp_path / "db"
+    real_apply = people._apply
+    calls = {"n": 0}
+
+    def dying_apply(memory, op):
+        if op["op"] == "ingest":
+            calls["n"] += 1
+            if calls["n"] == 2:
+                memory.put_entities(op["rows"])  # halfway through the second commit...
+                raise KeyboardInterrupt  # ...the power goes
+        real_apply(memory, op)
+
+    monkeypatch.setattr(people, "_apply", dying_apply)
+    report = run_batch(plan([str(folder)]), str(db), _cfg(), BatchConfig())
+    assert report.interrupted
+    monkeypatch.setattr(people, "_apply", real_apply)
+    rerun = mmem("batch", folder, "--db", db, *TINY)
+    assert rerun.returncode == 1, rerun.stderr
+    assert snapshot(db) == baseline
+
+
+def _cfg():
+    import dataclasses
+
+    from mmem.config import IngestConfig
+
+    cfg = IngestConfig()
+    return dataclasses.replace(cfg, vision=dataclasses.replace(cfg.vision, clip_model="mmem-tiny",
+                                                               clip_pretrained="random", device="cpu"))
+
+
+def test_ray_runs_the_same_job_and_gives_the_same_memory(folder, baseline, tmp_path):
+    pytest.importorskip("ray")
+    db = tmp_path / "db"
+    t0 = time.monotonic()
+    proc = mmem("batch", folder, "--ray", "local", "--workers", "2", "--db", db, *TINY, "--json",
+                check_json=True)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.report["backend"].startswith("ray") and proc.report["workers"] == 2
+    assert proc.report["summary"]["ingested"] == len(GOOD)
+    assert snapshot(db) == baseline
+    assert time.monotonic() - t0 < 300
+
+
+def test_include_and_exclude_pick_the_files(folder, tmp_path):
+    proc = mmem("batch", folder, "--include", "*.mpg", "--exclude", "talk/grid/bb*", "--db", tmp_path / "db",
+                *TINY, "--json", check_json=True)
+    assert proc.returncode == 0, proc.stderr
+    assert [f["uri"].rsplit("/", 1)[-1] for f in proc.report["files"]] == ["lbax4n.mpg"]
+
+
+def test_nothing_to_do_is_exit_2_with_one_line(tmp_path):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "a.txt").write_text("x")
+    for target in ("empty", "docs", "missing"):
+        proc = mmem("batch", tmp_path / target, "--db", tmp_path / "db", *TINY)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.startswith("error:") and len(proc.stderr.strip().splitlines()) == 1
+        assert not (tmp_path / "db").exists()  # nothing written
+
+
+def test_only_bad_files_is_exit_2(folder, tmp_path):
+    proc = mmem("batch", folder / "broken.mp4", folder / "empty.mkv", "--db", tmp_path / "db", *TINY)
+    assert proc.returncode == 2
+    assert "2 failed" in proc.stdout
+
+
+def test_a_ray_address_that_does_not_answer_is_one_clear_line(folder, tmp_path):
+    pytest.importorskip("ray")
+    t0 = time.monotonic()
+    proc = mmem("batch", folder, "--ray", "ray://127.0.0.1:9", "--db", tmp_path / "db", *TINY)
+    assert proc.returncode == 2
+    assert "does not answer" in proc.stderr
+    assert time.monotonic() - t0 < 60
