@@ -77,10 +77,12 @@ def run_batch(items: list[Item], db: str, cfg: IngestConfig, bcfg: BatchConfig, 
         backend, workers = "pool", int(bcfg.workers or 1)
         results = run_pool(items, db, cfg, force, workers)
     else:
-        from mmem.batch.runners import connect_ray, planned_workers, run_ray
+        from mmem.batch.runners import connect_ray, fit_resources, planned_workers, run_ray
 
         del models, vision, hearing, people
         backend = connect_ray(bcfg.ray)
+        bcfg, notes = fit_resources(bcfg)
+        backend += "".join(f"; {n}" for n in notes)
         workers = planned_workers(bcfg, len(items))
         results = run_ray(items, db, cfg, force, bcfg, workers)
     report = BatchReport(db=db, backend=backend, workers=workers, planned=len(items))

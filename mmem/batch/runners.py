@@ -135,6 +135,26 @@ def _cluster(ray: Any) -> str:
         f" on {len(ray.nodes())} node(s)"
 
 
+def fit_resources(bcfg: BatchConfig) -> tuple[BatchConfig, list[str]]:
+    """Per-worker requests the cluster can grant (a request no node can meet would wait forever):
+    no GPU share on a cluster without GPUs, no more CPUs than the cluster has."""
+    import dataclasses
+
+    import ray
+
+    res = ray.cluster_resources()
+    notes = []
+    if bcfg.gpus_per_worker > 0 and res.get("GPU", 0) == 0:
+        notes.append("the cluster has no GPU: workers run on CPU")
+        bcfg = dataclasses.replace(bcfg, gpus_per_worker=0.0)
+    cpus = float(res.get("CPU", 1))
+    if bcfg.cpus_per_worker > cpus:
+        notes.append(f"cpus_per_worker {bcfg.cpus_per_worker:g} is more than the cluster's {cpus:g} CPUs: "
+                     f"using {cpus:g}")
+        bcfg = dataclasses.replace(bcfg, cpus_per_worker=cpus)
+    return bcfg, notes
+
+
 def planned_workers(bcfg: BatchConfig, n_items: int) -> int:
     """Ray actors for a batch: `workers` if set, else as many as the cluster's CPUs (and GPUs)
     hold at `cpus_per_worker` (and `gpus_per_worker`) each; never more than files."""

@@ -118,11 +118,12 @@ def test_ray_runs_the_same_job_and_gives_the_same_memory(folder, baseline, tmp_p
     assert time.monotonic() - t0 < 300
 
 
-def test_include_and_exclude_pick_the_files(folder, tmp_path):
-    proc = mmem("batch", folder, "--include", "*.mpg", "--exclude", "talk/grid/bb*", "--db", tmp_path / "db",
-                *TINY, "--json", check_json=True)
+def test_a_recipe_sets_the_batch_and_flags_override_it(folder, tmp_path):
+    proc = mmem("batch", folder, "--recipe", ROOT / "pipelines" / "folder_batch.toml", "--include", "*.mpg",
+                "--exclude", "talk/grid/bb*", "--db", tmp_path / "db", *TINY, "--json", check_json=True)
     assert proc.returncode == 0, proc.stderr
-    assert [f["uri"].rsplit("/", 1)[-1] for f in proc.report["files"]] == ["lbax4n.mpg"]
+    assert proc.report["backend"] == "pool" and proc.report["workers"] == 2  # from the recipe
+    assert [f["uri"].rsplit("/", 1)[-1] for f in proc.report["files"]] == ["lbax4n.mpg"]  # from the flags
 
 
 def test_nothing_to_do_is_exit_2_with_one_line(tmp_path):

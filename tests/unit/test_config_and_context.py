@@ -51,3 +51,19 @@ def test_a_weak_neighbour_does_not_swallow_the_moment_and_k_is_respected():
     hits = [(row("a", 3, 15), 0.9), (row("a", 4, 20), 0.5), (row("a", 2, 10), 0.89), (row("b", 1, 5), 0.4)]
     moments = merge_adjacent(hits, {}, Path("/db"), k=2)
     assert [(m.start, m.end, m.score) for m in moments] == [(10, 20, 0.9), (20, 25, 0.5)]
+
+
+def test_batch_recipes_read_their_section_and_reject_typos(tmp_path):
+    from mmem.config import BatchConfig, load_batch_recipe, load_recipe
+    from tests.conftest import ROOT
+
+    ray = load_batch_recipe(ROOT / "pipelines" / "ray_cluster.toml")
+    assert ray.ray == "auto" and ray.cpus_per_worker == 4 and ray.gpus_per_worker == 0.5
+    local = load_batch_recipe(ROOT / "pipelines" / "folder_batch.toml")
+    assert local.workers == 2 and "tmp/*" in local.exclude and local.ray is None
+    assert load_recipe(ROOT / "pipelines" / "folder_batch.toml").source.fps == 1.0  # [batch] is not an error
+    assert load_batch_recipe(ROOT / "pipelines" / "lecture.toml") == BatchConfig()
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[batch]\nworker = 2\n")
+    with pytest.raises(InputError, match="unknown key"):
+        load_batch_recipe(bad)
