@@ -40,6 +40,7 @@ LIVE_MINUTES ?= 10
 bench: $(VENV)/.bench
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.live --minutes $(LIVE_MINUTES)
+	$(BIN)/python -m benchmarks.batch
 
 clean:
 	rm -rf .mmem-demo bench-out .pytest_cache
