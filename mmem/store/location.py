@@ -181,8 +181,39 @@ def _call(where: ObjectPath, fn):
     except FileNotFoundError:
         raise
     except OSError as exc:
-        raise StoreError(f"{where}: {_short(exc)}: check the URI, AWS_* credentials and the endpoint") \
-            from None
+        raise StoreError(f"{where}: {explain(exc)}") from None
+
+
+def has_credentials() -> bool:
+    """Credentials the AWS SDKs would find without asking an instance's metadata service."""
+    env = os.environ
+    if env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY"):
+        return True
+    other = ("AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+             "AWS_CONTAINER_CREDENTIALS_FULL_URI")
+    if any(env.get(k) for k in other):
+        return True
+    files = [env.get("AWS_SHARED_CREDENTIALS_FILE"), env.get("AWS_CONFIG_FILE"),
+             str(Path.home() / ".aws" / "credentials")]
+    return any(f and Path(f).is_file() for f in files)
+
+
+def explain(exc: BaseException) -> str:
+    """One line on what an object-store error means, and what to do."""
+    msg = str(exc)
+    creds = "" if has_credentials() else (
+        " (no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)")
+    if any(k in msg for k in ("NETWORK_CONNECTION", "Could not connect", "Could not resolve",
+                              "Connection refused", "error sending request", "dns error")):
+        where = endpoint() or "AWS"
+        return f"cannot reach the object store at {where}: check AWS_ENDPOINT_URL and the network{creds}"
+    if any(k in msg for k in ("ACCESS_DENIED", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch",
+                              "403", "Forbidden", "MissingAuthenticationToken", "InvalidClientTokenId")):
+        return ("access denied: check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) "
+                f"and the bucket's permissions{creds}")
+    if "NoSuchBucket" in msg or "NO_SUCH_BUCKET" in msg:
+        return "no such bucket: check the URI, or create the bucket first"
+    return f"{_short(exc)}: check the URI, the AWS_* credentials and the endpoint{creds}"
 
 
 def _short(exc: BaseException) -> str:

@@ -1,0 +1,93 @@
+"""Object storage in and out: an S3-compatible server (moto) on loopback holds both the videos
+and the memory; `mmem batch`, `events`, `ask` and `transcript` work on s3:// URIs."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.batch.conftest import GOOD, TINY, mmem, snapshot
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def s3(folder):
+    pytest.importorskip("moto")
+    boto3 = pytest.importorskip("boto3")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/moto-api/", timeout=1).read()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("moto server did not start")
+            time.sleep(0.2)
+    creds = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
+             "AWS_ENDPOINT_URL": url}
+    client = boto3.client("s3", endpoint_url=url, aws_access_key_id="testing",
+                          aws_secret_access_key="testing", region_name="us-east-1")
+    client.create_bucket(Bucket="home")
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            client.upload_file(str(path), "home", f"videos/{path.relative_to(folder).as_posix()}")
+    saved = {k: os.environ.get(k) for k in creds}
+    os.environ.update(creds)
+    yield client
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    proc.terminate()
+    proc.wait()
+
+
+def test_a_bucket_in_and_a_bucket_out(s3, baseline):
+    proc = mmem("batch", "s3://home/videos", "--db", "s3://home/mmem", *TINY, "--json", check_json=True)
+    assert proc.returncode == 1, proc.stderr  # the corrupt and the empty file
+    files = {f["uri"]: f for f in proc.report["files"]}
+    assert files["s3://home/videos/talk/jfk.flac"]["status"] == "ingested"
+    assert files["s3://home/videos/broken.mp4"]["status"] == "failed"
+    assert proc.report["summary"]["ingested"] == len(GOOD)
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket="home", Prefix="mmem/")["Contents"]}
+    assert "mmem/mmem.json" in keys and any(k.startswith("mmem/keyframes/") for k in keys)
+    assert any(k.startswith("mmem/lance/events.lance/") for k in keys)
+
+    snap = snapshot("s3://home/mmem")
+    assert snap["events"] == baseline["events"]  # same ids and times as from a local folder
+    assert snap["transcripts"] == baseline["transcripts"] and snap["entities"] == baseline["entities"]
+
+    ask = mmem("ask", "what can you do for your country", "--db", "s3://home/mmem", "--json", check_json=True)
+    assert ask.returncode == 0, ask.stderr
+    best = ask.report["moments"][0]
+    assert best["source"].endswith("jfk.flac") and "country" in best["transcript"]
+    events = mmem("events", "--db", "s3://home/mmem", "--json", check_json=True)
+    assert any(k.startswith("s3://home/mmem/keyframes/") for e in events.report["events"] for k in e["keyframes"])
+
+    again = mmem("batch", "s3://home/videos", "--db", "s3://home/mmem", *TINY, "--json", check_json=True)
+    assert {f["status"] for f in again.report["files"] if not f["error"]} == {"skipped"}
+
+
+def test_missing_credentials_and_a_dead_endpoint_are_one_line(s3, tmp_path, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
+    t0 = time.monotonic()
+    proc = mmem("batch", "s3://home/videos", "--db", tmp_path / "db", *TINY)
+    assert proc.returncode == 2 and proc.stderr.startswith("error:"), proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert time.monotonic() - t0 < 120
+    assert not (tmp_path / "db").exists()
