@@ -37,7 +37,9 @@ def filesystem(uri: str) -> tuple[Any, str]:
     rest = rest.strip("/")
     if scheme.lower() == "s3":
         url = endpoint()
-        kwargs: dict[str, Any] = {"connect_timeout": 5, "request_timeout": 30}
+        # fail in seconds, not minutes, when the endpoint is wrong or silent
+        kwargs: dict[str, Any] = {"connect_timeout": 5, "request_timeout": 60,
+                                  "retry_strategy": pafs.AwsStandardS3RetryStrategy(max_attempts=3)}
         if url:
             sch, _, host = url.partition("://")
             kwargs.update(endpoint_override=host or sch, scheme=sch if host else "https")
@@ -55,12 +57,12 @@ def filesystem(uri: str) -> tuple[Any, str]:
 def storage_options() -> dict[str, str]:
     """LanceDB storage options for s3:// URIs (endpoint from the environment, plain HTTP allowed
     for a local S3-compatible server)."""
+    opts = {"connect_timeout": "5s", "timeout": "120s"}  # the defaults wait ~12 min on a silent server
     url = endpoint()
-    if not url:
-        return {}
-    opts = {"aws_endpoint": url}
-    if url.startswith("http://"):
-        opts["allow_http"] = "true"
+    if url:
+        opts["aws_endpoint"] = url
+        if url.startswith("http://"):
+            opts["allow_http"] = "true"
     return opts
 
 

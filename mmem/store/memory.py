@@ -20,7 +20,7 @@ from mmem.store._util import now as _now
 from mmem.store._util import quote as _q
 from mmem.store._util import write_json as _write_json
 from mmem.store.entity_tables import EntityTables
-from mmem.store.location import ObjectPath, as_location, rmtree, storage_options
+from mmem.store.location import ObjectPath, as_location, explain, rmtree, storage_options
 from mmem.store.schema import (
     MARKER,
     SCHEMA_VERSION,
@@ -49,8 +49,13 @@ class Memory(EntityTables):
 
         self.root = root  # a local folder, or an object-store prefix (s3://bucket/memory)
         self.meta = meta
-        options = storage_options() if isinstance(root, ObjectPath) else {}
-        self._db = lancedb.connect(str(root / "lance"), storage_options=options or None)
+        if not isinstance(root, ObjectPath):
+            self._db = lancedb.connect(str(root / "lance"))
+            return
+        try:
+            self._db = lancedb.connect(str(root / "lance"), storage_options=storage_options())
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise StoreError(f"{root}: {explain(exc)}") from None
 
     @property
     def uri(self) -> str:

@@ -17,26 +17,32 @@ from tests.batch.conftest import GOOD, TINY, mmem, snapshot
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def s3(folder):
+def start_moto(**env: str) -> tuple[subprocess.Popen, str]:
+    """moto's S3 server on a free loopback port (env: e.g. INITIAL_NO_AUTH_ACTION_COUNT=0 to
+    make it check credentials)."""
     pytest.importorskip("moto")
-    boto3 = pytest.importorskip("boto3")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **env})
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
         try:
             urllib.request.urlopen(url + "/moto-api/", timeout=1).read()
-            break
+            return proc, url
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
                 pytest.fail("moto server did not start")
             time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def s3(folder):
+    boto3 = pytest.importorskip("boto3")
+    proc, url = start_moto()
     creds = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
              "AWS_ENDPOINT_URL": url}
     client = boto3.client("s3", endpoint_url=url, aws_access_key_id="testing",
@@ -77,17 +83,44 @@ def test_a_bucket_in_and_a_bucket_out(s3, baseline):
     best = ask.report["moments"][0]
     assert best["source"].endswith("jfk.flac") and "country" in best["transcript"]
     events = mmem("events", "--db", "s3://home/mmem", "--json", check_json=True)
-    assert any(k.startswith("s3://home/mmem/keyframes/") for e in events.report["events"] for k in e["keyframes"])
+    keyframes = [k for e in events.report["events"] for k in e["keyframes"]]
+    assert keyframes and all(k.startswith("s3://home/mmem/keyframes/") for k in keyframes)
 
     again = mmem("batch", "s3://home/videos", "--db", "s3://home/mmem", *TINY, "--json", check_json=True)
     assert {f["status"] for f in again.report["files"] if not f["error"]} == {"skipped"}
 
 
-def test_missing_credentials_and_a_dead_endpoint_are_one_line(s3, tmp_path, monkeypatch):
+def test_two_workers_append_to_one_bucket_memory_without_losing_rows(s3, baseline):
+    proc = mmem("batch", "s3://home/videos", "--workers", "2", "--db", "s3://home/mmem2", *TINY, "--json",
+                check_json=True)
+    assert proc.returncode == 1, proc.stderr
+    assert snapshot("s3://home/mmem2") == baseline
+
+
+def test_a_dead_endpoint_is_one_line(s3, tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
     t0 = time.monotonic()
-    proc = mmem("batch", "s3://home/videos", "--db", tmp_path / "db", *TINY)
-    assert proc.returncode == 2 and proc.stderr.startswith("error:"), proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1
+    for target in (["s3://home/videos", "--db", tmp_path / "db"], [tmp_path, "--db", "s3://home/mmem"]):
+        proc = mmem("batch", *target, *TINY)
+        assert proc.returncode == 2 and proc.stderr.startswith("error:"), proc.stderr
+        assert "cannot reach the object store" in proc.stderr
+        assert len(proc.stderr.strip().splitlines()) == 1
     assert time.monotonic() - t0 < 120
     assert not (tmp_path / "db").exists()
+
+
+def test_missing_credentials_are_one_line(tmp_path, monkeypatch):
+    proc, url = start_moto(INITIAL_NO_AUTH_ACTION_COUNT="0")  # this one checks signatures
+    try:
+        for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+            monkeypatch.delenv(var, raising=False)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+        monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+        monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+        run = mmem("batch", "s3://home/videos", "--db", tmp_path / "db", *TINY)
+        assert run.returncode == 2 and run.stderr.startswith("error:"), run.stderr
+        assert "AWS_ACCESS_KEY_ID" in run.stderr and len(run.stderr.strip().splitlines()) == 1
+    finally:
+        proc.terminate()
+        proc.wait()
