@@ -12,6 +12,7 @@ from mmem.batch.plan import Item
 from mmem.batch.worker import FileResult, Worker, build_models
 from mmem.batch.writer import Writer, in_order
 from mmem.config import BatchConfig, IngestConfig
+from mmem.errors import MmemError, StoreError
 
 
 @dataclass
@@ -90,7 +91,15 @@ def run_batch(items: list[Item], db: str, cfg: IngestConfig, bcfg: BatchConfig, 
         on_start(backend)
     try:
         for res in in_order(results):
-            writer.commit(res)
+            try:
+                writer.commit(res)
+            except MmemError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a full disk, a lost bucket: stop, keep what is done
+                from mmem.batch.worker import describe
+
+                raise StoreError(f"cannot commit {res.uri} to {db} ({describe(exc, items[res.index])}): "
+                                 "the files before it are kept; fix this and rerun") from None
             report.results.append(res)
             if on_result is not None:
                 on_result(res)

@@ -209,13 +209,16 @@ def explain(exc: BaseException) -> str:
                               "Connection refused", "error sending request", "dns error")):
         where = endpoint() or "AWS"
         return f"cannot reach the object store at {where}: check AWS_ENDPOINT_URL and the network{creds}"
+    if not has_credentials():
+        return ("no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE "
+                f"(the store said: {_short(exc)})")
     if any(k in msg for k in ("ACCESS_DENIED", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch",
                               "403", "Forbidden", "MissingAuthenticationToken", "InvalidClientTokenId")):
         return ("access denied: check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) "
-                f"and the bucket's permissions{creds}")
+                "and the bucket's permissions")
     if "NoSuchBucket" in msg or "NO_SUCH_BUCKET" in msg:
         return "no such bucket: check the URI, or create the bucket first"
-    return f"{_short(exc)}: check the URI, the AWS_* credentials and the endpoint{creds}"
+    return f"{_short(exc)}: check the URI, the AWS_* credentials and the endpoint"
 
 
 def _short(exc: BaseException) -> str:
