@@ -49,7 +49,11 @@ class BatchReport:
 
 def run_batch(items: list[Item], db: str, cfg: IngestConfig, bcfg: BatchConfig, *, force: bool = False,
               on_start: Callable[[str], None] | None = None,
-              on_result: Callable[[FileResult], None] | None = None) -> BatchReport:
+              on_result: Callable[[FileResult], None] | None = None,
+              on_progress: Callable[[Item, float], None] | None = None) -> BatchReport:
+    """Remember `items` into the memory at `db`. Callbacks: `on_start(backend)` once the workers
+    are set up, `on_result` after each file is committed (in file order), `on_progress(item,
+    fraction)` within a file (one worker in this process only)."""
     from mmem.store.memory import Memory
 
     t0 = time.perf_counter()
@@ -70,7 +74,7 @@ def run_batch(items: list[Item], db: str, cfg: IngestConfig, bcfg: BatchConfig, 
         from mmem.batch.runners import run_inline
 
         backend, workers = "inline", 1
-        results = run_inline(items, Worker(db, cfg, force, models=models))
+        results = run_inline(items, Worker(db, cfg, force, models=models), on_progress)
     elif bcfg.ray is None:
         from mmem.batch.runners import run_pool
 

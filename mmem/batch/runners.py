@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, wait
 from typing import Any
 
@@ -15,21 +15,42 @@ from mmem.config import BatchConfig, IngestConfig
 from mmem.errors import InputError
 
 
-def run_inline(items: list[Item], worker: Worker) -> Iterator[FileResult]:
+def run_inline(items: list[Item], worker: Worker,
+               progress: Callable[[Item, float], None] | None = None) -> Iterator[FileResult]:
+    """In this process; `progress(item, fraction)` reports within each file."""
     for item in items:
-        yield worker.process(item)
+        def tick(done: float, total: float, item: Item = item) -> None:
+            if progress is not None and total > 0:
+                progress(item, min(1.0, done / total))
+
+        yield worker.process(item, tick)
 
 
 # -- a local process pool --------------------------------------------------------------------
 _WORKER: Worker | None = None
 
 
-def _init(db: str, cfg: IngestConfig, force: bool, threads: int) -> None:
+def _init(db: str, cfg: IngestConfig, force: bool, threads: int, counter: Any, gpus: int) -> None:
+    import dataclasses
     import signal
 
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    if gpus > 1:  # several GPUs: workers take them in turn (one model copy per worker)
+        with counter.get_lock():
+            k = counter.value
+            counter.value += 1
+        cfg = dataclasses.replace(cfg, vision=dataclasses.replace(cfg.vision, device=f"cuda:{k % gpus}"))
     _WORKER = Worker(db, cfg, force, threads)
+
+
+def _gpus(cfg: IngestConfig) -> int:
+    """GPUs the workers may spread over: all of them when the device is auto or plain cuda."""
+    if cfg.vision.device not in ("auto", "cuda"):
+        return 0
+    import torch
+
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
 
 
 def _process(item: Item) -> FileResult:
@@ -39,18 +60,21 @@ def _process(item: Item) -> FileResult:
 
 def run_pool(items: list[Item], db: str, cfg: IngestConfig, force: bool, workers: int,
              rounds: int = 3) -> Iterator[FileResult]:
-    """`workers` processes, each with its own models and torch threads (cores / workers). A
-    process that dies (a crash in native code) breaks the pool: the files still open are tried
-    again in a fresh pool, up to `rounds` times in all."""
+    """`workers` processes, each with its own models and torch threads (cores / workers), spread
+    over the GPUs when there are several (each batches its frames on its GPU). A process that
+    dies (a crash in native code) breaks the pool: the files still open are tried again in a
+    fresh pool, up to `rounds` times in all."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     threads = max(1, (os.cpu_count() or 1) // workers)
+    ctx = mp.get_context("spawn")
+    counter, gpus = ctx.Value("i", 0), _gpus(cfg)
     todo = list(items)
     for attempt in range(rounds):
-        pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init,
-                                   initargs=(db, cfg, force, threads))
+        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init,
+                                   initargs=(db, cfg, force, threads, counter, gpus))
         futures = {pool.submit(_process, it): it for it in todo}
         broken = False
         try:

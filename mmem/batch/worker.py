@@ -85,7 +85,8 @@ class Worker:
         self.vision, self.hearing, self.people = models if models is not None else build_models(cfg)
         self.name = f"{socket.gethostname()}:{os.getpid()}"
 
-    def process(self, item: Item) -> FileResult:
+    def process(self, item: Item, progress: Any = None) -> FileResult:
+        """Remember one file; `progress(done, total)` in media seconds, when given."""
         from mmem.pipeline import FileJob
 
         t0 = time.perf_counter()
@@ -105,7 +106,7 @@ class Worker:
                     res.status, res.events = "skipped", r.events
                 else:
                     self.memory.drop_runs(job.sid, job.keep)  # what an interrupted batch left
-                    session = job.run_session(batch=True)
+                    session = job.run_session(progress, batch=True)
                     res.status, res.source = "ingested", job.row
                     res.meetings = session.meetings or []
                     res.events, res.utterances, res.frames = r.events, r.utterances, r.frames

@@ -92,13 +92,13 @@ def batch(
 
     from mmem.batch.run import run_batch
 
-    progress, on_start, on_result = _progress(items, total_bytes, quiet=json_out)
+    progress, on_start, on_result, on_progress = _progress(items, total_bytes, quiet=json_out)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         with progress:
             with err.status("loading models...", spinner="dots") if not json_out else nullcontext():
                 report = run_batch(items, str(target), cfg, bcfg, force=force, on_start=on_start,
-                                   on_result=on_result)
+                                   on_result=on_result, on_progress=on_progress)
     finally:
         signal.signal(signal.SIGTERM, previous)
     if json_out:
@@ -129,7 +129,7 @@ def _progress(items, total_bytes: int, quiet: bool):
         TextColumn("ETA"), TimeRemainingColumn(), console=err, disable=quiet, transient=False,
     )
     n = len(items)
-    state = {"files": 0, "media": 0.0, "wall": 0.0, "task": None}
+    state = {"files": 0, "media": 0.0, "bytes": 0, "task": None}
 
     def on_start(backend: str) -> None:
         if not quiet:
@@ -145,8 +145,9 @@ def _progress(items, total_bytes: int, quiet: bool):
         elapsed = progress.tasks[task].elapsed or 0.0 if task is not None else 0.0
         speed = f"{state['media'] / elapsed:.1f}x" if elapsed else "-"
         stats = f"{state['media'] / 3600:.2f} media-h  {speed}"
+        state["bytes"] += max(1, res.size)
         if task is not None:
-            progress.update(task, advance=max(1, res.size), description=f"files {state['files']}/{n}",
+            progress.update(task, completed=state["bytes"], description=f"files {state['files']}/{n}",
                             stats=stats)
         if quiet:
             return
@@ -162,7 +163,11 @@ def _progress(items, total_bytes: int, quiet: bool):
         for w in res.warnings:
             progress.console.print(f"[yellow]warning:[/] {name}: {escape(w)}")
 
-    return progress, on_start, on_result
+    def on_progress(item, fraction: float) -> None:  # within a file (one worker, this process)
+        if state["task"] is not None:
+            progress.update(state["task"], completed=state["bytes"] + fraction * max(1, item.size))
+
+    return progress, on_start, on_result, on_progress
 
 
 def _print_summary(report) -> None:
