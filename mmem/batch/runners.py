@@ -138,8 +138,14 @@ def connect_ray(address: str) -> str:
     try:
         ray.init(address=address, **kwargs)
     except Exception as exc:  # noqa: BLE001 - Ray raises many types on a failed connect
-        raise InputError(f"cannot join the Ray cluster at {address} ({str(exc).splitlines()[0][:200]}): "
-                         "check the address and that its Ray version matches this one") from None
+        why = str(exc).splitlines()[0][:200]
+        hint = "check the address and that its Ray version matches this one"
+        if "timeout" in why and address.startswith("ray://"):
+            # the port answers but the handshake does not: Ray Client cannot pass token auth
+            hint = ("if the cluster uses Ray's token authentication, Ray Client cannot join it: run "
+                    "mmem batch on a cluster node with --ray auto, or start the cluster with "
+                    "RAY_AUTH_MODE=disabled")
+        raise InputError(f"cannot join the Ray cluster at {address} ({why}): {hint}") from None
     return "ray: " + _cluster(ray)
 
 
