@@ -58,6 +58,10 @@ def run_batch(items: list[Item], db: str, cfg: IngestConfig, bcfg: BatchConfig, 
 
     t0 = time.perf_counter()
     inline = bcfg.ray is None and (bcfg.workers or 1) <= 1
+    if bcfg.ray is not None:  # an unreachable cluster fails before anything is created
+        from mmem.batch.runners import connect_ray
+
+        joined = connect_ray(bcfg.ray)
     memory = Memory.open(db, create=True)
     # the models here fix the memory's vector model and widths before any worker writes, and
     # fail the batch at once (one error) when weights are missing
@@ -82,10 +86,10 @@ def run_batch(items: list[Item], db: str, cfg: IngestConfig, bcfg: BatchConfig, 
         backend, workers = "pool", int(bcfg.workers or 1)
         results = run_pool(items, db, cfg, force, workers)
     else:
-        from mmem.batch.runners import connect_ray, fit_resources, planned_workers, run_ray
+        from mmem.batch.runners import fit_resources, planned_workers, run_ray
 
         del models, vision, hearing, people
-        backend = connect_ray(bcfg.ray)
+        backend = joined
         bcfg, notes = fit_resources(bcfg)
         backend += "".join(f"; {n}" for n in notes)
         workers = planned_workers(bcfg, len(items))

@@ -120,14 +120,20 @@ def connect_ray(address: str) -> str:
 
     kwargs: dict[str, Any] = {"runtime_env": {"env_vars": env}, "log_to_driver": False,
                               "ignore_reinit_error": True, "logging_level": logging.WARNING}
-    if address in ("local", "auto"):
+    if address == "auto" and os.environ.get("RAY_ADDRESS"):
+        address = os.environ["RAY_ADDRESS"]  # the cluster this shell was pointed at: join it or fail
+    elif address in ("local", "auto"):
         if address == "auto":
             try:
                 ray.init(address="auto", **kwargs)
                 return "ray: " + _cluster(ray)
             except (ConnectionError, RuntimeError, ValueError):
                 pass  # no cluster running: start one here
-        ray.init(include_dashboard=False, **kwargs)
+        try:
+            ray.init(include_dashboard=False, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - Ray raises many types when it cannot start
+            raise InputError(f"cannot start a local Ray instance ({str(exc).splitlines()[0][:200]}): "
+                             "run without --ray, or see `ray start --head`") from None
         return "ray (local): " + _cluster(ray)
     host, port = _host_port(address)
     try:

@@ -150,3 +150,29 @@ def test_a_ray_address_that_does_not_answer_is_one_clear_line(folder, tmp_path):
     assert proc.returncode == 2
     assert "does not answer" in proc.stderr
     assert time.monotonic() - t0 < 60
+    assert not (tmp_path / "db").exists()  # nothing was created
+
+
+def test_ray_auto_joins_a_running_cluster(folder, baseline, tmp_path):
+    """`ray start --head` as on a cluster's head node; `--ray auto` joins it."""
+    import socket
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("ray")
+    ray_cli = str(Path(sys.executable).parent / "ray")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    start = subprocess.run([ray_cli, "start", "--head", "--port", str(port), "--num-cpus", "2",
+                            "--include-dashboard=false", "--disable-usage-stats"],
+                           capture_output=True, text=True, env=env(), timeout=120)
+    assert start.returncode == 0, start.stderr
+    try:
+        proc = mmem("batch", folder, "--ray", "auto", "--db", tmp_path / "db", *TINY, "--json",
+                    check_json=True)
+    finally:
+        subprocess.run([ray_cli, "stop", "--force"], capture_output=True, env=env(), timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.report["backend"].startswith("ray: 2 CPUs"), proc.report["backend"]  # joined, not started
+    assert snapshot(tmp_path / "db") == baseline
