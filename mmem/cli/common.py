@@ -23,7 +23,7 @@ err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", envvar="MMEM_DB", help="Memory directory or object-store URI (s3://bucket/memory) [env MMEM_DB; default: user data dir]."),
+    typer.Option("--db", envvar="MMEM_DB", help="Memory directory or object-store URI (s3://bucket/memory) (env MMEM_DB; default: user data dir)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 

@@ -19,7 +19,7 @@ def _version(pkg: str) -> str | None:
 
 @handles_errors
 def doctor(
-    clip_model: Annotated[str | None, typer.Option(envvar="MMEM_CLIP_MODEL", help="Model to check [default ViT-B-32].")] = None,
+    clip_model: Annotated[str | None, typer.Option(envvar="MMEM_CLIP_MODEL", help="Model to check (default ViT-B-32).")] = None,
     clip_pretrained: Annotated[str | None, typer.Option(envvar="MMEM_CLIP_PRETRAINED", help="Weights to check.")] = None,
     db: DbOption = None,
     json_out: JsonOption = False,

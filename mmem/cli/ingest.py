@@ -10,23 +10,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from mmem.cli import options as opt
 from mmem.cli.common import DbOption, JsonOption, db_path, err, handles_errors, out, print_json
-from mmem.cli.options import (
-    AsrBackend,
-    AsrModel,
-    Audio,
-    ClipModel,
-    ClipPretrained,
-    Device,
-    Entities,
-    Force,
-    Fps,
-    Language,
-    Recipe,
-    Require,
-    ingest_config,
-    warn_skipped,
-)
 from mmem.errors import InputError
 
 
@@ -54,31 +39,31 @@ def _expand(paths: list[Path], recursive: bool, include: list[str], exclude: lis
 @handles_errors
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="Media files, folders (with --recursive), webcam[:N], or a stream URL (rtsp://, http://).")],
-    fps: Fps = None,
-    device: Device = None,
-    clip_model: ClipModel = None,
-    clip_pretrained: ClipPretrained = None,
-    audio: Audio = True,
-    asr_model: AsrModel = None,
-    asr_backend: AsrBackend = None,
-    language: Language = None,
-    entities: Entities = True,
-    require: Require = None,
+    fps: opt.Fps = None,
+    device: opt.Device = None,
+    clip_model: opt.ClipModel = None,
+    clip_pretrained: opt.ClipPretrained = None,
+    audio: opt.Audio = True,
+    asr_model: opt.AsrModel = None,
+    asr_backend: opt.AsrBackend = None,
+    language: opt.Language = None,
+    entities: opt.Entities = True,
+    require: opt.Require = None,
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Ingest the media files inside folders.")] = False,
     include: Annotated[list[str] | None, typer.Option(help="With -r: only files matching this glob (*.mp4, day1/*).")] = None,
     exclude: Annotated[list[str] | None, typer.Option(help="With -r: skip files matching this glob (tmp/*).")] = None,
-    force: Force = False,
+    force: opt.Force = False,
     as_live: Annotated[bool, typer.Option("--as-live", help="Replay a file as a live source (tests, benchmarks).")] = False,
     speed: Annotated[float, typer.Option(help="With --as-live: media seconds per wall second.")] = 1.0,
     duration: Annotated[str | None, typer.Option(help="Stop a live source after this long (90s, 10m, 1h30m).")] = None,
-    recipe: Recipe = None,
+    recipe: opt.Recipe = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Remember media: sample frames, hear speech, meet people, cut events by surprise, store them."""
     from mmem.sources.file import probe
 
-    cfg = ingest_config(recipe, fps=fps, device=device, clip_model=clip_model, clip_pretrained=clip_pretrained,
+    cfg = opt.ingest_config(recipe, fps=fps, device=device, clip_model=clip_model, clip_pretrained=clip_pretrained,
                         audio=audio, asr_model=asr_model, asr_backend=asr_backend, language=language,
                         entities=entities, require=require)
 
@@ -112,7 +97,7 @@ def ingest(
 
         people = build_people(cfg.entities, cfg.vision.device, required="entities" in cfg.require)
     memory = Memory.open(db_path(db), create=True)
-    warn_skipped(err, vision, hearing, people)
+    opt.warn_skipped(err, vision, hearing, people)
 
     if live:
         from mmem.cli.live import run_session

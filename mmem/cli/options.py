@@ -11,18 +11,18 @@ import typer
 from mmem.config import IngestConfig
 from mmem.errors import InputError
 
-Fps = Annotated[float | None, typer.Option(help="Frames sampled per second of media [default 1.0].")]
-Device = Annotated[str | None, typer.Option(envvar="MMEM_DEVICE", help="auto | cpu | cuda | cuda:N [default auto].")]
-ClipModel = Annotated[str | None, typer.Option(envvar="MMEM_CLIP_MODEL", help="open_clip model name or model-config JSON [default ViT-B-32].")]
-ClipPretrained = Annotated[str | None, typer.Option(envvar="MMEM_CLIP_PRETRAINED", help="Pretrained tag, checkpoint path, or 'random' [default laion2b_s34b_b79k].")]
+Fps = Annotated[float | None, typer.Option(help="Frames sampled per second of media (default 1.0).")]
+Device = Annotated[str | None, typer.Option(envvar="MMEM_DEVICE", help="auto | cpu | cuda | cuda:N (default auto).")]
+ClipModel = Annotated[str | None, typer.Option(envvar="MMEM_CLIP_MODEL", help="open_clip model name or model-config JSON (default ViT-B-32).")]
+ClipPretrained = Annotated[str | None, typer.Option(envvar="MMEM_CLIP_PRETRAINED", help="Pretrained tag, checkpoint path, or 'random' (default laion2b_s34b_b79k).")]
 Audio = Annotated[bool, typer.Option("--audio/--no-audio", help="Use the audio track (speech, sound).")]
-AsrModel = Annotated[str | None, typer.Option(envvar="MMEM_ASR_MODEL", help="Whisper model name or local path [default tiny.en].")]
-AsrBackend = Annotated[str | None, typer.Option(help="faster-whisper | openai-whisper [default faster-whisper].")]
-Language = Annotated[str | None, typer.Option(help="Spoken language code (en, de, ...) [default: detect].")]
+AsrModel = Annotated[str | None, typer.Option(envvar="MMEM_ASR_MODEL", help="Whisper model name or local path (default tiny.en).")]
+AsrBackend = Annotated[str | None, typer.Option(help="faster-whisper | openai-whisper (default faster-whisper).")]
+Language = Annotated[str | None, typer.Option(help="Spoken language code (en, de, ...) (default: detect).")]
 Entities = Annotated[bool, typer.Option("--entities/--no-entities", help="Recognise faces and voices as people.")]
 Require = Annotated[list[str] | None, typer.Option(help="Fail instead of skipping this channel when it cannot run (vision, asr, entities).")]
 Force = Annotated[bool, typer.Option(help="Re-ingest files already in memory.")]
-Recipe = Annotated[Path | None, typer.Option(help="TOML recipe (pipelines/*.toml): [source]/[vision]/[audio]/[entities]/[segment]/[consolidate] settings; flags override it.")]
+Recipe = Annotated[Path | None, typer.Option(help="TOML recipe (pipelines/*.toml): source, vision, audio, entities, segment, consolidate and batch settings; flags override it.")]
 
 
 def ingest_config(recipe: Path | None, *, fps: float | None, device: str | None, clip_model: str | None,
