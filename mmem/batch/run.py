@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mmem.batch.plan import Item
-from mmem.batch.worker import FileResult, Worker, build_models
+from mmem.batch.worker import FileResult, Worker, build_models, loaded_plan, plan_models
 from mmem.batch.writer import Writer, in_order
 from mmem.config import BatchConfig, IngestConfig
 from mmem.errors import MmemError, StoreError
@@ -24,6 +24,7 @@ class BatchReport:
     wall: float = 0.0
     interrupted: bool = False
     planned: int = 0
+    skipped: list[str] = field(default_factory=list)  # "channel: why" for channels that did not run
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.results)
@@ -48,11 +49,11 @@ class BatchReport:
 
 
 def run_batch(items: list[Item], db: str, cfg: IngestConfig, bcfg: BatchConfig, *, force: bool = False,
-              on_start: Callable[[str], None] | None = None,
+              on_start: Callable[[str, list[str]], None] | None = None,
               on_result: Callable[[FileResult], None] | None = None,
               on_progress: Callable[[Item, float], None] | None = None) -> BatchReport:
-    """Remember `items` into the memory at `db`. Callbacks: `on_start(backend)` once the workers
-    are set up, `on_result` after each file is committed (in file order), `on_progress(item,
+    """Remember `items` into the memory at `db`. Callbacks: `on_start(backend, skipped channels)`
+    once the workers are set up, `on_result` after each file is committed (in file order), `on_progress(item,
     fraction)` within a file (one worker in this process only)."""
     from mmem.store.memory import Memory
 
@@ -63,15 +64,15 @@ def run_batch(items: list[Item], db: str, cfg: IngestConfig, bcfg: BatchConfig, 
 
         joined = connect_ray(bcfg.ray)
     memory = Memory.open(db, create=True)
-    # the models here fix the memory's vector model and widths before any worker writes, and
-    # fail the batch at once (one error) when weights are missing
-    models = build_models(cfg) if inline else build_models(cfg, device="cpu")
-    vision, hearing, people = models
-    memory.ensure_dim(vision.dim)
-    if vision.embedder is not None and vision.spec is not None:
-        memory.bind_vector_model(vision.spec, vision.dim)
-    memory.prepare(hearing.text.dim if hearing is not None and hearing.text is not None else None)
-    writer = Writer(memory, people=people is not None and people.active)
+    # the vector model and widths are fixed before any worker writes, and a missing required
+    # model fails the batch at once, with one error; workers elsewhere load their own models
+    models = build_models(cfg) if inline else None
+    plan = loaded_plan(*models) if models is not None else plan_models(cfg)
+    memory.ensure_dim(plan.dim)
+    if plan.spec is not None:
+        memory.bind_vector_model(plan.spec, plan.dim)
+    memory.prepare(plan.text_dim)
+    writer = Writer(memory, people=plan.people)
     db = str(memory.root)
 
     if inline:
@@ -82,21 +83,19 @@ def run_batch(items: list[Item], db: str, cfg: IngestConfig, bcfg: BatchConfig, 
     elif bcfg.ray is None:
         from mmem.batch.runners import run_pool
 
-        del models, vision, hearing, people
         backend, workers = "pool", int(bcfg.workers or 1)
         results = run_pool(items, db, cfg, force, workers)
     else:
         from mmem.batch.runners import fit_resources, planned_workers, run_ray
 
-        del models, vision, hearing, people
         backend = joined
         bcfg, notes = fit_resources(bcfg)
         backend += "".join(f"; {n}" for n in notes)
         workers = planned_workers(bcfg, len(items))
         results = run_ray(items, db, cfg, force, bcfg, workers)
-    report = BatchReport(db=db, backend=backend, workers=workers, planned=len(items))
+    report = BatchReport(db=db, backend=backend, workers=workers, planned=len(items), skipped=plan.skipped)
     if on_start is not None:
-        on_start(backend)
+        on_start(backend, plan.skipped)
     try:
         for res in in_order(results):
             try:

@@ -66,6 +66,79 @@ def build_models(cfg: IngestConfig, device: str | None = None) -> tuple[Any, Any
     return vision, hearing, people
 
 
+@dataclass
+class ModelPlan:
+    """What the models of a batch will be, found without loading them (the writer needs the
+    vector model and widths before workers start; workers load the models themselves)."""
+
+    spec: dict[str, Any] | None  # the vision model, as Vision.spec
+    dim: int  # event vector width
+    text_dim: int | None  # transcript vector width (None: no ASR)
+    people: bool  # faces or voices will be matched to entities
+    skipped: list[str] = field(default_factory=list)  # "channel: why" for channels that will not run
+
+
+def plan_models(cfg: IngestConfig) -> ModelPlan:
+    """Resolve every model's weights (fail now, once, if a required one is missing) and load only
+    the small sentence model, for its width."""
+    from mmem.errors import WeightsUnavailable
+    from mmem.perceive.audio_channel import build_text_embedder
+    from mmem.perceive.device import resolve_device
+    from mmem.weights import (
+        clip_embed_dim,
+        resolve_asr,
+        resolve_clip,
+        resolve_face_models,
+        resolve_voice_model,
+    )
+
+    resolve_device(cfg.vision.device)
+    skipped: list[str] = []
+    spec = None
+    try:
+        w = resolve_clip(cfg.vision.clip_model, cfg.vision.clip_pretrained)
+        spec = {"clip_model": cfg.vision.clip_model, "clip_pretrained": cfg.vision.clip_pretrained,
+                "model_id": w.model_id}
+    except WeightsUnavailable as exc:
+        if "vision" in cfg.require:
+            raise
+        skipped.append(f"vision: {exc}")
+    dim = clip_embed_dim(cfg.vision.clip_model)
+    if dim is None:  # a model without a config: only loading it tells its width
+        vision = build_models(cfg, device="cpu")[0]
+        dim, spec = vision.dim, vision.spec
+    text_dim = None
+    if cfg.audio.enabled:
+        try:
+            resolve_asr(cfg.audio.asr_model, cfg.audio.asr_backend)
+            text = build_text_embedder(cfg.audio.text_model, "cpu", skipped)
+            text_dim = text.dim if text is not None else None
+        except WeightsUnavailable as exc:
+            if "asr" in cfg.require:
+                raise
+            skipped.append(f"asr: {exc}")
+    people = False
+    if cfg.entities.enabled:
+        for kind, resolve in (("faces", resolve_face_models), ("voices", resolve_voice_model)):
+            try:
+                resolve()
+                people = True
+            except WeightsUnavailable as exc:
+                if "entities" in cfg.require:
+                    raise
+                skipped.append(f"{kind}: {exc}")
+    return ModelPlan(spec, int(dim), text_dim, people, skipped)
+
+
+def loaded_plan(vision: Any, hearing: Any, people: Any) -> ModelPlan:
+    """The same facts from models already loaded (one worker in this process)."""
+    skipped = ([f"vision: {vision.skipped}"] if vision.skipped else []) + list(hearing.skipped) + \
+        list(people.skipped)
+    text_dim = hearing.text.dim if hearing is not None and hearing.text is not None else None
+    return ModelPlan(vision.spec if vision.embedder is not None else None, vision.dim, text_dim,
+                     people is not None and people.active, skipped)
+
+
 class Worker:
     """Models loaded once; `process` one file at a time. Also a Ray actor class."""
 

@@ -89,7 +89,7 @@ def batch(
         signal.signal(signal.SIGTERM, previous)
     if json_out:
         print_json({"db": report.db, "backend": report.backend, "workers": report.workers,
-                    "summary": report.summary(), "files": [r.to_json() for r in report.results]})
+                    "channels_skipped": report.skipped, "summary": report.summary(), "files": [r.to_json() for r in report.results]})
     else:
         _print_summary(report)
     if report.interrupted:
@@ -117,8 +117,11 @@ def _progress(items, total_bytes: int, quiet: bool):
     n = len(items)
     state = {"files": 0, "media": 0.0, "bytes": 0, "task": None}
 
-    def on_start(backend: str) -> None:
+    def on_start(backend: str, skipped: list[str]) -> None:
         if not quiet:
+            for why in skipped:
+                name, _, reason = why.partition(": ")
+                err.print(f"[yellow]warning:[/] {name} channel skipped: {escape(reason)}")
             err.print("running in this process" if backend == "inline" else f"running on {escape(backend)}")
         state["task"] = progress.add_task(f"files 0/{n}", total=max(1, total_bytes), stats="")
         progress.start_task(state["task"])

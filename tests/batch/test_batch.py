@@ -176,3 +176,13 @@ def test_ray_auto_joins_a_running_cluster(folder, baseline, tmp_path):
     assert proc.returncode == 1, proc.stderr
     assert proc.report["backend"].startswith("ray: 2 CPUs"), proc.report["backend"]  # joined, not started
     assert snapshot(tmp_path / "db") == baseline
+
+
+def test_a_channel_without_weights_is_a_warning_not_a_failure(folder, tmp_path):
+    """Offline, the default CLIP weights are missing: the batch says so once, and the files are
+    still remembered from pixels and speech."""
+    proc = mmem("batch", folder / "talk", "--workers", "2", "--no-entities", "--device", "cpu",
+                "--db", tmp_path / "db")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count("vision channel skipped") == 1
+    assert "3 ingested" in proc.stdout
