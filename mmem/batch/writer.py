@@ -33,7 +33,7 @@ class Writer:
 
     def commit(self, res: FileResult) -> None:
         """Make one ingested file visible (other results need nothing written)."""
-        from mmem.consolidate.people import _apply, meet_all, to_row
+        from mmem.consolidate.people import meet_all, run_journalled, to_row
 
         if res.status != "ingested" or res.source is None:
             return
@@ -45,9 +45,7 @@ class Writer:
         res.appearances, res.meetings = len(rows), []
         touched = [to_row(self.index.entities[i]) for i in sorted(self.index.touched)] if self.index else []
         op = {"op": "ingest", "source": source, "rows": touched, "next_entity": self.next_entity}
-        memory.begin(op)
-        _apply(memory, op)
-        memory.commit()
+        run_journalled(memory, op)
         if self.index is not None:
             self.index.touched.clear()
         memory.ensure_text_index()

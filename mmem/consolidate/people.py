@@ -156,7 +156,7 @@ def name(memory: Memory, ref: str, new_name: str) -> list[Entity]:
     members = index.members(resolve(index, ref).person)
     for e in members:
         e.name = new_name
-    _run(memory, {"op": "name", "rows": [to_row(e) for e in members]})
+    run_journalled(memory, {"op": "name", "rows": [to_row(e) for e in members]})
     return members
 
 
@@ -175,7 +175,7 @@ def merge(memory: Memory, keep_ref: str, drop_ref: str) -> Entity:
     if keep.kind != drop.kind:
         index.union(keep.person, drop.person)
         keep.history.append({"op": "link", "other": drop.id, "before": before})
-        _run(memory, {"op": "name", "rows": [to_row(e) for e in index.members(keep.person)]})
+        run_journalled(memory, {"op": "name", "rows": [to_row(e) for e in index.members(keep.person)]})
         return keep
     for x in drop.exemplars:
         add_exemplar(keep, x)
@@ -187,7 +187,7 @@ def merge(memory: Memory, keep_ref: str, drop_ref: str) -> Entity:
     del index.entities[drop.id]
     keep.history.append({"op": "merge", "other": drop.id, "before": before})
     rows = [to_row(e) for e in index.members(keep.person)]
-    _run(memory, {"op": "merge", "keep": keep.id, "drop": drop.id, "rows": rows})
+    run_journalled(memory, {"op": "merge", "keep": keep.id, "drop": drop.id, "rows": rows})
     return keep
 
 
@@ -208,7 +208,8 @@ def split(memory: Memory, ref: str) -> list[Entity]:
         for x in own[len(mine.exemplars):]:
             add_exemplar(mine, x)
         moves = [last["other"]] if last["op"] == "merge" else []
-        _run(memory, {"op": "split", "entity": ent.id, "moves": moves, "rows": [to_row(e) for e in restored]})
+        run_journalled(memory, {"op": "split", "entity": ent.id, "moves": moves,
+                                "rows": [to_row(e) for e in restored]})
         return restored
     group = index.members(ent.person)
     if len(group) == 1:
@@ -217,7 +218,7 @@ def split(memory: Memory, ref: str) -> list[Entity]:
         e.person = e.id
         for other in [o for o in e.links if o in {g.id for g in group}]:
             e.links[other] = float("-inf")
-    _run(memory, {"op": "split", "entity": ent.id, "moves": [], "rows": [to_row(e) for e in group]})
+    run_journalled(memory, {"op": "split", "entity": ent.id, "moves": [], "rows": [to_row(e) for e in group]})
     return group
 
 
@@ -235,7 +236,7 @@ def forget(memory: Memory, ref: str) -> Entity:
             others.append(e)
     if ent.thumbnail:
         thumbs.append(ent.thumbnail)
-    _run(memory, {"op": "forget", "entity": ent.id, "thumbs": thumbs,
+    run_journalled(memory, {"op": "forget", "entity": ent.id, "thumbs": thumbs,
                   "rows": [to_row(e) for e in others]})
     return ent
 
@@ -245,7 +246,8 @@ def _num(entity_id: str) -> int:
 
 
 # -- journal ---------------------------------------------------------------------------------
-def _run(memory: Memory, op: dict[str, Any]) -> None:
+def run_journalled(memory: Memory, op: dict[str, Any]) -> None:
+    """Write the operation to the journal, carry it out, clear the journal."""
     memory.begin(op)
     _apply(memory, op)
     memory.commit()
