@@ -58,47 +58,69 @@ def _process(item: Item) -> FileResult:
     return _WORKER.process(item)
 
 
-def run_pool(items: list[Item], db: str, cfg: IngestConfig, force: bool, workers: int,
-             rounds: int = 3) -> Iterator[FileResult]:
+def run_pool(items: list[Item], db: str, cfg: IngestConfig, force: bool,
+             workers: int) -> Iterator[FileResult]:
     """`workers` processes, each with its own models and torch threads (cores / workers), spread
-    over the GPUs when there are several (each batches its frames on its GPU). A process that
-    dies (a crash in native code) breaks the pool: the files still open are tried again in a
-    fresh pool, up to `rounds` times in all."""
+    over the GPUs when there are several (each batches its frames on its GPU).
+
+    At most `workers` files are in flight, so when a process dies (a crash in native code breaks
+    the whole pool) the files it may have died on are known: each is retried alone in its own
+    process, and reported failed if that one dies too; the rest go on in a fresh pool."""
     import multiprocessing as mp
+    from collections import deque
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
     threads = max(1, (os.cpu_count() or 1) // workers)
     ctx = mp.get_context("spawn")
     counter, gpus = ctx.Value("i", 0), _gpus(cfg)
-    todo = list(items)
-    for attempt in range(rounds):
-        pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init,
+
+    def pool_of(n: int) -> Any:
+        return ProcessPoolExecutor(n, mp_context=ctx, initializer=_init,
                                    initargs=(db, cfg, force, threads, counter, gpus))
-        futures = {pool.submit(_process, it): it for it in todo}
-        broken = False
+
+    queue, suspects = deque(items), deque()
+    while queue or suspects:
+        if suspects:  # one file, one process: a crash now is this file's
+            it = suspects.popleft()
+            pool = pool_of(1)
+            try:
+                yield pool.submit(_process, it).result()
+            except BrokenProcessPool:
+                yield FileResult(it.index, it.uri, "failed", size=it.size,
+                                 error="the worker process crashed on this file (in native code): ingest it "
+                                       "alone (mmem ingest) to see why, or re-encode it")
+            except BaseException:
+                _kill(pool)
+                raise
+            pool.shutdown(wait=True)
+            continue
+        pool = pool_of(workers)
+        inflight: dict[Any, Item] = {}
         try:
-            pending = set(futures)
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            while queue or inflight:
+                while queue and len(inflight) < workers:
+                    it = queue.popleft()
+                    inflight[pool.submit(_process, it)] = it
+                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                broken = False
                 for fut in done:
+                    it = inflight.pop(fut)
                     try:
                         res = fut.result()
                     except BrokenProcessPool:
+                        suspects.append(it)
                         broken = True
                         continue
-                    todo.remove(futures[fut])
                     yield res
+                if broken:
+                    suspects.extend(inflight.values())
+                    inflight.clear()
+                    break
         except BaseException:
             _kill(pool)
             raise
         pool.shutdown(wait=True, cancel_futures=True)
-        if not broken or not todo:
-            return
-    for it in todo:
-        yield FileResult(it.index, it.uri, "failed", size=it.size,
-                         error=f"a worker process crashed {rounds} times while this file was open: "
-                               "ingest it alone (mmem ingest) to see why")
 
 
 def _kill(pool: Any) -> None:

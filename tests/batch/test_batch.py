@@ -186,3 +186,28 @@ def test_a_channel_without_weights_is_a_warning_not_a_failure(folder, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.count("vision channel skipped") == 1
     assert "3 ingested" in proc.stdout
+
+
+def test_a_worker_process_that_dies_fails_its_file_and_the_rest_go_on(tmp_path):
+    """A crash in native code kills a pool process: the files still open are retried in a fresh
+    pool; the one that kills it every time is reported failed, the others are remembered."""
+    import dataclasses
+
+    from mmem.batch.plan import Item
+    from mmem.batch.runners import run_pool
+    from mmem.config import AudioConfig, EntityConfig
+    from mmem.store.memory import Memory
+    from tests.batch.crashy import CrashingItem
+    from tests.conftest import SAMPLES
+
+    memory = Memory.open(tmp_path / "db", create=True)
+    memory.ensure_dim(64)
+    memory.prepare(None)
+    cfg = dataclasses.replace(_cfg(), audio=AudioConfig(enabled=False), entities=EntityConfig(enabled=False))
+    items = [Item(0, str(SAMPLES / "bikes.mp4"), "bikes.mp4", 1),
+             CrashingItem(1, str(SAMPLES / "bbaf2n.mpg"), "bbaf2n.mpg", 1),
+             Item(2, str(SAMPLES / "three_shots.mp4"), "three_shots.mp4", 1)]
+    results = {r.index: r for r in run_pool(items, str(tmp_path / "db"), cfg, False, workers=2)}
+    assert sorted(results) == [0, 1, 2]
+    assert results[0].status == "ingested" and results[2].status == "ingested"
+    assert results[1].status == "failed" and "crashed" in results[1].error
