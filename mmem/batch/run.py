@@ -3,6 +3,7 @@ commit their results in file order, compact. No printing: each result goes to a 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,6 +59,10 @@ def run_batch(items: list[Item], db: str, cfg: IngestConfig, bcfg: BatchConfig, 
     from mmem.store.memory import Memory
 
     t0 = time.perf_counter()
+    if bcfg.ray is None and bcfg.workers is None:  # several GPUs here: one worker (one model copy) each
+        from mmem.batch.runners import gpus_for
+
+        bcfg = dataclasses.replace(bcfg, workers=max(1, gpus_for(cfg)))
     inline = bcfg.ray is None and (bcfg.workers or 1) <= 1
     if bcfg.ray is not None:  # an unreachable cluster fails before anything is created
         from mmem.batch.runners import connect_ray

@@ -44,7 +44,7 @@ def _init(db: str, cfg: IngestConfig, force: bool, threads: int, counter: Any, g
     _WORKER = Worker(db, cfg, force, threads)
 
 
-def _gpus(cfg: IngestConfig) -> int:
+def gpus_for(cfg: IngestConfig) -> int:
     """GPUs the workers may spread over: all of them when the device is auto or plain cuda."""
     if cfg.vision.device not in ("auto", "cuda"):
         return 0
@@ -73,7 +73,7 @@ def run_pool(items: list[Item], db: str, cfg: IngestConfig, force: bool,
 
     threads = max(1, (os.cpu_count() or 1) // workers)
     ctx = mp.get_context("spawn")
-    counter, gpus = ctx.Value("i", 0), _gpus(cfg)
+    counter, gpus = ctx.Value("i", 0), gpus_for(cfg)
 
     def pool_of(n: int) -> Any:
         return ProcessPoolExecutor(n, mp_context=ctx, initializer=_init,

@@ -160,14 +160,25 @@ def _progress(items, total_bytes: int, quiet: bool):
 
 
 def _print_summary(report) -> None:
+    from rich.table import Table
+
     s = report.summary()
     where = "this process" if report.backend == "inline" else report.backend
-    out.print(f"batch into {escape(report.db)} ({escape(where)}, {report.workers} worker(s)): "
-              f"{s['files']} files: {s['ingested']} ingested, {s['skipped']} already in memory, "
-              f"{s['duplicate']} duplicate, {s['failed']} failed" +
-              (f", {s['not_reached']} not reached" if s["not_reached"] else ""))
-    out.print(f"{s['events']} events from {s['media_hours'] * 60:.1f} min of media in {s['seconds']:.1f}s: "
-              f"{s['files_per_hour']:.0f} files/h, {s['media_hours_per_hour']:.1f} media-h per hour")
+    table = Table(title=f"batch into {escape(report.db)} ({escape(where)}, {report.workers} worker(s))",
+                  title_justify="left")
+    for col in ("status", "files", "events", "media", "seconds"):
+        table.add_column(col, justify="left" if col == "status" else "right")
+    for status in ("ingested", "skipped", "duplicate", "failed"):
+        rows = [r for r in report.results if r.status == status]
+        if rows or status in ("ingested", "failed"):
+            media = sum(r.duration for r in rows) if status == "ingested" else 0.0
+            table.add_row(status, str(len(rows)), str(sum(r.events for r in rows)),
+                          f"{media / 60:.1f} min" if media else "-", f"{sum(r.wall for r in rows):.1f}")
+    if s["not_reached"]:
+        table.add_row("not reached", str(s["not_reached"]), "-", "-", "-")
+    out.print(table)
+    out.print(f"{s['files']} files in {s['seconds']:.1f}s: {s['files_per_hour']:.0f} files/h, "
+              f"{s['media_hours_per_hour']:.1f} media-hours per hour")
     failed = [r for r in report.results if r.status == "failed"]
     if failed:
         out.print(f"{len(failed)} file(s) failed:")
