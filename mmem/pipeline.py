@@ -28,6 +28,19 @@ from mmem.types import Frame
 __all__ = ["STAGES", "IngestReport", "Progress", "ingest_file", "planned_channels"]
 
 
+def build_models(cfg: IngestConfig) -> tuple[Vision, Hearing, People]:
+    """Load the channels' models (vision, hearing, people) for `cfg`; a missing model skips its
+    channel with the reason, unless `cfg.require` names it."""
+    from mmem.perceive.audio_channel import build_hearing
+    from mmem.perceive.people_channel import build_people
+    from mmem.perceive.vision import build_vision
+
+    vision = build_vision(cfg.vision, required="vision" in cfg.require)
+    hearing = build_hearing(cfg.audio, cfg.vision.device, require_asr="asr" in cfg.require)
+    people = build_people(cfg.entities, cfg.vision.device, required="entities" in cfg.require)
+    return vision, hearing, people
+
+
 def planned_channels(info: MediaInfo, vision: Vision, hearing: Hearing | None,
                      people: People | None = None) -> list[str]:
     out = []

@@ -3,7 +3,6 @@ order, with include/exclude globs, and exact duplicates found (same bytes, one i
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -101,12 +100,11 @@ def digest(uri: str, chunk: int = 1 << 20) -> str:
         from mmem.sources.file import content_hash
 
         return content_hash(Path(uri), chunk)
+    from mmem.sources.file import stream_hash
+
     obj = ObjectPath(uri)
-    h = hashlib.blake2b(digest_size=20)
     with obj.fs.open_input_stream(obj.key) as f:
-        while block := f.read(chunk):
-            h.update(block)
-    return h.hexdigest()
+        return stream_hash(f, chunk)
 
 
 def mark_duplicates(items: list[Item]) -> list[Item]:

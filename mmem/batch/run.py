@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mmem.batch.plan import Item
-from mmem.batch.worker import FileResult, Worker, build_models, loaded_plan, plan_models
+from mmem.batch.worker import FileResult, Worker, loaded_plan, plan_models
 from mmem.batch.writer import Writer, in_order
 from mmem.config import BatchConfig, IngestConfig
 from mmem.errors import MmemError, StoreError
@@ -71,6 +71,8 @@ def run_batch(items: list[Item], db: str, cfg: IngestConfig, bcfg: BatchConfig, 
     memory = Memory.open(db, create=True)
     # the vector model and widths are fixed before any worker writes, and a missing required
     # model fails the batch at once, with one error; workers elsewhere load their own models
+    from mmem.pipeline import build_models
+
     models = build_models(cfg) if inline else None
     plan = loaded_plan(*models) if models is not None else plan_models(cfg)
     memory.ensure_dim(plan.dim)

@@ -40,7 +40,6 @@ class FileResult:
     skipped: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
-    worker: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -50,20 +49,6 @@ class FileResult:
             "bytes": self.size, "channels": self.channels, "skipped": self.skipped,
             "warnings": self.warnings, "error": self.error,
         }
-
-
-def build_models(cfg: IngestConfig, device: str | None = None) -> tuple[Any, Any, Any]:
-    """(vision, hearing, people) as `mmem ingest` builds them."""
-    from mmem.perceive.audio_channel import build_hearing
-    from mmem.perceive.people_channel import build_people
-    from mmem.perceive.vision import build_vision
-
-    dev = device or cfg.vision.device
-    vcfg = cfg.vision if device is None else type(cfg.vision)(**{**cfg.vision.__dict__, "device": dev})
-    vision = build_vision(vcfg, required="vision" in cfg.require)
-    hearing = build_hearing(cfg.audio, dev, require_asr="asr" in cfg.require)
-    people = build_people(cfg.entities, dev, required="entities" in cfg.require)
-    return vision, hearing, people
 
 
 @dataclass
@@ -105,7 +90,11 @@ def plan_models(cfg: IngestConfig) -> ModelPlan:
         skipped.append(f"vision: {exc}")
     dim = clip_embed_dim(cfg.vision.clip_model)
     if dim is None:  # a model without a config: only loading it tells its width
-        vision = build_models(cfg, device="cpu")[0]
+        import dataclasses
+
+        from mmem.perceive.vision import build_vision
+
+        vision = build_vision(dataclasses.replace(cfg.vision, device="cpu"), required="vision" in cfg.require)
         dim, spec = vision.dim, vision.spec
     text_dim = None
     if cfg.audio.enabled:
@@ -144,9 +133,6 @@ class Worker:
 
     def __init__(self, db: str, cfg: IngestConfig, force: bool = False, threads: int | None = None,
                  models: tuple[Any, Any, Any] | None = None) -> None:
-        import os
-        import socket
-
         from mmem.store.memory import Memory
 
         if threads:
@@ -155,15 +141,18 @@ class Worker:
             torch.set_num_threads(max(1, int(threads)))
         self.cfg, self.force = cfg, force
         self.memory = Memory.open(db)  # the writer created it
-        self.vision, self.hearing, self.people = models if models is not None else build_models(cfg)
-        self.name = f"{socket.gethostname()}:{os.getpid()}"
+        if models is None:
+            from mmem.pipeline import build_models
+
+            models = build_models(cfg)
+        self.vision, self.hearing, self.people = models
 
     def process(self, item: Item, progress: Any = None) -> FileResult:
         """Remember one file; `progress(done, total)` in media seconds, when given."""
         from mmem.pipeline import FileJob
 
         t0 = time.perf_counter()
-        res = FileResult(item.index, item.uri, "failed", size=item.size, worker=self.name)
+        res = FileResult(item.index, item.uri, "failed", size=item.size)
         if item.duplicate_of:
             res.status = "duplicate"
             res.warnings.append(f"same content as {item.duplicate_of}: remembered once")

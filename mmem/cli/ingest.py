@@ -88,14 +88,9 @@ def ingest(
 
     Memory.check_location(db_path(db))
     with err.status("loading models...", spinner="dots") if not json_out else nullcontext():
-        from mmem.perceive.audio_channel import build_hearing
-        from mmem.perceive.vision import build_vision
+        from mmem.pipeline import build_models
 
-        vision = build_vision(cfg.vision, required="vision" in cfg.require)
-        hearing = build_hearing(cfg.audio, cfg.vision.device, require_asr="asr" in cfg.require)
-        from mmem.perceive.people_channel import build_people
-
-        people = build_people(cfg.entities, cfg.vision.device, required="entities" in cfg.require)
+        vision, hearing, people = build_models(cfg)
     memory = Memory.open(db_path(db), create=True)
     opt.warn_skipped(err, vision, hearing, people)
 

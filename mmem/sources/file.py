@@ -200,10 +200,15 @@ def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256) -> Iterator
 
 def content_hash(path: Path, chunk: int = 1 << 20) -> str:
     """BLAKE2b of the whole file: the identity that makes re-ingesting a no-op."""
+    with path.open("rb") as f:
+        return stream_hash(f, chunk)
+
+
+def stream_hash(f, chunk: int = 1 << 20) -> str:
+    """`content_hash` of any binary stream (a local file, an object-store object)."""
     import hashlib
 
     h = hashlib.blake2b(digest_size=20)
-    with path.open("rb") as f:
-        while block := f.read(chunk):
-            h.update(block)
+    while block := f.read(chunk):
+        h.update(block)
     return h.hexdigest()

@@ -75,10 +75,6 @@ class ObjectPath:
             fs, key = filesystem(uri)
         self.fs, self.key = fs, (key or "").strip("/")
 
-    @classmethod
-    def parse(cls, uri: str) -> ObjectPath:
-        return cls(uri)
-
     def __truediv__(self, other: str | Path) -> ObjectPath:
         return ObjectPath(self.scheme + "://", self.fs, f"{self.key}/{Path(other).as_posix()}")
 
@@ -129,9 +125,6 @@ class ObjectPath:
         import pyarrow.fs as pafs
 
         return self._info().type == pafs.FileType.File
-
-    def stat_size(self) -> int:
-        return int(self._info().size or 0)
 
     def mkdir(self, parents: bool = False, exist_ok: bool = False) -> None:
         pass  # object stores have no folders

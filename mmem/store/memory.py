@@ -57,13 +57,6 @@ class Memory(EntityTables):
         except (ValueError, RuntimeError, OSError) as exc:
             raise StoreError(f"{root}: {explain(exc)}") from None
 
-    @property
-    def uri(self) -> str:
-        return str(self.root)
-
-    def url(self, rel: str) -> str:
-        """Where a stored file (keyframe, face crop) is, for people and scripts."""
-        return str(self.root / rel)
 
     # -- opening ----------------------------------------------------------------------------
     @staticmethod
