@@ -18,9 +18,10 @@ from typing import Any
 
 from mmem.config import IngestConfig
 from mmem.perceive.audio_channel import Hearing
+from mmem.perceive.models import loaded_plan
 from mmem.perceive.people_channel import People
 from mmem.perceive.vision import Vision
-from mmem.pipeline import planned_channels
+from mmem.pipeline import bind_models, planned_channels
 from mmem.session import IngestReport, Session
 from mmem.sources.file import MediaInfo
 from mmem.sources.live import Capture, LiveSpec
@@ -106,9 +107,7 @@ def run_live(
         "ingested_at": capture.wall0.isoformat(timespec="seconds"), "started_at": capture.wall0.isoformat(),
         "model_ids": [], "channels": channels, "skipped": [], "n_events": 0, "gaps": "[]",
     }
-    memory.ensure_dim(vision.dim)
-    if vision.embedder is not None and vision.spec is not None:
-        memory.bind_vector_model(vision.spec, vision.dim)
+    bind_models(memory, loaded_plan(vision, hearing, people), audio=audio)
     memory.put_source(row)
 
     job = Session(Path(spec.uri), info, memory, cfg, vision, hearing, people, ingest, run, None)

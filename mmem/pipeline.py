@@ -18,6 +18,7 @@ from typing import Any
 
 from mmem.config import IngestConfig
 from mmem.perceive.audio_channel import Hearing
+from mmem.perceive.models import ModelPlan, loaded_plan, skipped_lines
 from mmem.perceive.people_channel import People
 from mmem.perceive.vision import Vision
 from mmem.session import STAGES, IngestReport, Progress, Session
@@ -25,36 +26,35 @@ from mmem.sources.file import MediaInfo, content_hash, iter_frames, probe
 from mmem.store.memory import Memory
 from mmem.types import Frame
 
-__all__ = ["STAGES", "IngestReport", "Progress", "ingest_file", "planned_channels"]
+__all__ = ["STAGES", "IngestReport", "Progress", "bind_models", "build_models", "ingest_file",
+           "planned_channels"]
 
 
 def build_models(cfg: IngestConfig) -> tuple[Vision, Hearing, People]:
-    """Load the channels' models (vision, hearing, people) for `cfg`; a missing model skips its
-    channel with the reason, unless `cfg.require` names it."""
-    from mmem.perceive.audio_channel import build_hearing
-    from mmem.perceive.people_channel import build_people
-    from mmem.perceive.vision import build_vision
+    """Load the channels' models (vision, hearing, people) for `cfg` through the channel registry;
+    a missing model skips its channel with the reason, unless `cfg.require` names it."""
+    from mmem.perceive.models import build_models as build
 
-    vision = build_vision(cfg.vision, required="vision" in cfg.require)
-    hearing = build_hearing(cfg.audio, cfg.vision.device, require_asr="asr" in cfg.require)
-    people = build_people(cfg.entities, cfg.vision.device, required="entities" in cfg.require)
-    return vision, hearing, people
+    return build(cfg)
 
 
 def planned_channels(info: MediaInfo, vision: Vision, hearing: Hearing | None,
                      people: People | None = None) -> list[str]:
-    out = []
-    if info.has_video:
-        out.append("pixel")
-        if vision.embedder is not None:
-            out.append("vision")
-        if people is not None and people.faces is not None:
-            out.append("faces")
-    if info.has_audio and hearing is not None:
-        out.extend(hearing.channels)
-        if people is not None and people.voices is not None and hearing.vad is not None:
-            out.append("voices")
-    return out
+    """The channels a source records: those whose models are loaded, on the tracks it has."""
+    from mmem.perceive.models import running
+    from mmem.perceive.registry import recorded
+
+    return recorded(running(vision, hearing, people), has_video=info.has_video, has_audio=info.has_audio)
+
+
+def bind_models(memory: Memory, plan: ModelPlan, *, video: bool = True, audio: bool = True) -> None:
+    """Fix the memory's event vector width and record the models its vectors come from (refusing
+    others): the vision model when frames are embedded, the sentence model when speech is."""
+    memory.ensure_dim(plan.dim)
+    if plan.spec is not None and video:
+        memory.bind_vector_model(plan.spec, plan.dim)
+    if plan.text_model is not None and audio:
+        memory.bind_text_model(plan.text_model)
 
 
 class FileJob:
@@ -91,9 +91,8 @@ class FileJob:
         if self.run == self.keep:  # --force with the same settings: a new run replaces the old one
             self.run = uuid.uuid4().hex[:8]
         self.report.channels = channels
-        self.report.skipped = ([f"vision: {vision.skipped}"] if vision.skipped and info.has_video else []) + (
-            list(hearing.skipped) if hearing is not None and info.has_audio else []) + (
-            list(people.skipped) if people is not None else [])
+        self.report.skipped = skipped_lines(vision, hearing, people, has_video=info.has_video,
+                                            has_audio=info.has_audio)
         self.row: dict[str, Any] = {
             "id": sid, "uri": self.uri, "kind": "file", "duration": info.duration, "fps": info.fps,
             "sample_fps": cfg.source.fps, "width": info.width, "height": info.height,
@@ -132,9 +131,8 @@ def ingest_file(
         return job.report
     sid = job.sid
     memory.drop_runs(sid, job.keep)
-    memory.ensure_dim(vision.dim)
-    if vision.embedder is not None and vision.spec is not None and job.info.has_video:
-        memory.bind_vector_model(vision.spec, vision.dim)
+    bind_models(memory, loaded_plan(vision, hearing, people), video=job.info.has_video,
+                audio=job.info.has_audio)
     memory.put_source(job.row)
     try:
         job.run_session(progress)

@@ -155,6 +155,9 @@ def clip_embed_dim(model: str) -> int | None:
 # -- speech-to-text ------------------------------------------------------------------------
 
 
+ASR_BACKENDS = ("faster-whisper", "openai-whisper")  # the Whisper implementations mmem.perceive.asr runs
+
+
 @dataclass(frozen=True, slots=True)
 class ASRWeights:
     backend: str  # faster-whisper | openai-whisper
@@ -184,10 +187,8 @@ def _bundled_faster_whisper(model: str) -> Path | None:
 
 def resolve_asr(model: str, backend: str = "faster-whisper", *, download: bool = True) -> ASRWeights:
     """Find Whisper weights for a backend: a local path, a bundled copy, the cache, or the hub."""
-    from mmem.perceive.asr import BACKENDS
-
-    if backend not in BACKENDS:
-        raise InputError(f"unknown --asr-backend {backend!r}: use one of {', '.join(BACKENDS)}")
+    if backend not in ASR_BACKENDS:
+        raise InputError(f"unknown --asr-backend {backend!r}: use one of {', '.join(ASR_BACKENDS)}")
     path = Path(model).expanduser()
     if backend == "faster-whisper":
         if path.is_dir():

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mmem.batch.plan import Item
-from mmem.batch.worker import FileResult, Worker, loaded_plan, plan_models
+from mmem.batch.worker import FileResult, Worker
 from mmem.batch.writer import Writer, in_order
 from mmem.config import BatchConfig, IngestConfig
 from mmem.errors import MmemError, StoreError
+from mmem.perceive.models import loaded_plan, plan_models
 
 
 @dataclass
@@ -71,13 +72,11 @@ def run_batch(items: list[Item], db: str, cfg: IngestConfig, bcfg: BatchConfig, 
     memory = Memory.open(db, create=True)
     # the vector model and widths are fixed before any worker writes, and a missing required
     # model fails the batch at once, with one error; workers elsewhere load their own models
-    from mmem.pipeline import build_models
+    from mmem.pipeline import bind_models, build_models
 
     models = build_models(cfg) if inline else None
     plan = loaded_plan(*models) if models is not None else plan_models(cfg)
-    memory.ensure_dim(plan.dim)
-    if plan.spec is not None:
-        memory.bind_vector_model(plan.spec, plan.dim)
+    bind_models(memory, plan)
     memory.prepare(plan.text_dim)
     writer = Writer(memory, people=plan.people)
     db = str(memory.root)

@@ -14,18 +14,31 @@ app = typer.Typer(help="Fetch and inspect model weights.", no_args_is_help=True)
 @app.command("pull")
 @handles_errors
 def pull(
-    clip_model: Annotated[str, typer.Option(help="open_clip model name.")] = "ViT-B-32",
-    clip_pretrained: Annotated[str, typer.Option(help="Pretrained tag.")] = "laion2b_s34b_b79k",
+    clip_model: Annotated[str | None, typer.Option(help="open_clip model name (default ViT-B-32).")] = None,
+    clip_pretrained: Annotated[str | None, typer.Option(help="Pretrained tag (default laion2b_s34b_b79k).")] = None,
+    asr_model: Annotated[str | None, typer.Option(help="Whisper model to fetch (e.g. small, large-v3); "
+                                                       "without --clip-* options, only it.")] = None,
+    asr_backend: Annotated[str, typer.Option(help="faster-whisper | openai-whisper.")] = "faster-whisper",
     json_out: JsonOption = False,
 ) -> None:
-    """Download weights into the cache, so later runs work offline."""
-    from mmem.weights import resolve_clip
+    """Download weights into the cache, so later runs work offline (the default CLIP weights, or
+    the Whisper model --asr-model names)."""
+    from mmem.config import DEFAULT_CLIP_MODEL, DEFAULT_CLIP_PRETRAINED
+    from mmem.weights import resolve_asr, resolve_clip
 
-    weights = resolve_clip(clip_model, clip_pretrained, download=True)
+    pulled: list[dict[str, str]] = []
+    if asr_model is not None:
+        asr = resolve_asr(asr_model, asr_backend, download=True)
+        pulled.append({"model_id": asr.model_id, "path": str(asr.path)})
+    if asr_model is None or clip_model is not None or clip_pretrained is not None:
+        weights = resolve_clip(clip_model or DEFAULT_CLIP_MODEL, clip_pretrained or DEFAULT_CLIP_PRETRAINED,
+                               download=True)
+        pulled.append({"model_id": weights.model_id, "path": str(weights.checkpoint)})
     if json_out:
-        print_json({"model_id": weights.model_id, "path": str(weights.checkpoint)})
-    else:
-        out.print(f"{weights.model_id}: {weights.checkpoint}")
+        print_json(pulled[0] if len(pulled) == 1 else {"models": pulled})
+        return
+    for p in pulled:
+        out.print(f"{p['model_id']}: {p['path']}")
 
 
 @app.command("list")

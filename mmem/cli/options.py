@@ -54,8 +54,8 @@ def ingest_config(recipe: Path | None, *, fps: float | None, device: str | None,
 def warn_skipped(err, vision, hearing, people) -> None:
     from rich.markup import escape
 
-    if vision.skipped:
-        err.print(f"[yellow]warning:[/] vision channel skipped: {escape(vision.skipped)}")
-    for why in hearing.skipped + people.skipped:
+    from mmem.perceive.models import skipped_lines
+
+    for why in skipped_lines(vision, hearing, people):
         name, _, reason = why.partition(": ")
         err.print(f"[yellow]warning:[/] {name} channel skipped: {escape(reason)}")

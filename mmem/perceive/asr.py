@@ -16,8 +16,6 @@ from mmem.errors import InputError
 from mmem.types import Utterance, Word
 from mmem.weights import ASRWeights
 
-BACKENDS = ("faster-whisper", "openai-whisper")
-
 
 class Transcriber(Protocol):
     model_id: str

@@ -1,14 +1,18 @@
-"""Build the audio channel for a run (VAD, ASR, sentence embeddings), or say what is missing."""
+"""The audio channels as a run uses them (VAD, ASR, sentence embeddings), or what is missing."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from mmem.config import AudioConfig
-from mmem.errors import WeightsUnavailable
+from mmem.config import AudioConfig, IngestConfig, VisionConfig
 from mmem.perceive.asr import Transcriber
 from mmem.perceive.base import TextEmbedder
+from mmem.perceive.channels.base import ChannelPlan
 from mmem.perceive.vad import VoiceActivity
+
+HEARING = ("audio", "asr", "text")  # the registry channels a Hearing holds
 
 
 @dataclass(frozen=True)
@@ -26,35 +30,31 @@ class Hearing:
         return ["audio"] + (["asr"] if self.asr is not None else [])
 
 
-def build_hearing(cfg: AudioConfig, device: str, *, require_asr: bool = False) -> Hearing:
-    if not cfg.enabled:
-        return Hearing(None, None, None, cfg.chunk_seconds)
-    from mmem.perceive.asr import build_transcriber
-    from mmem.perceive.device import resolve_device
-    from mmem.perceive.vad import build_vad
-    from mmem.weights import resolve_asr
+def hearing_from(cfg: AudioConfig, plans: Mapping[str, ChannelPlan], built: Mapping[str, Any]) -> Hearing:
+    from mmem.perceive.registry import skipped
 
-    dev = str(resolve_device(device))
-    skipped: list[str] = []
-    asr = text = None
-    try:
-        asr = build_transcriber(resolve_asr(cfg.asr_model, cfg.asr_backend), dev, cfg.language)
-    except WeightsUnavailable as exc:
-        if require_asr:
-            raise
-        skipped.append(f"asr: {exc}")
-    if asr is not None:
-        text = build_text_embedder(cfg.text_model, dev, skipped)
-    return Hearing(build_vad(cfg.vad), asr, text, cfg.chunk_seconds, skipped)
+    return Hearing(built.get("audio"), built.get("asr"), built.get("text"), cfg.chunk_seconds,
+                   skipped(p for name, p in plans.items() if name in HEARING))
+
+
+def build_hearing(cfg: AudioConfig, device: str, *, require_asr: bool = False) -> Hearing:
+    from mmem.perceive.registry import build_all
+
+    run = IngestConfig(vision=VisionConfig(device=device), audio=cfg,
+                       require=frozenset({"asr"} if require_asr else ()))
+    plans, built = build_all(run, names=HEARING)
+    return hearing_from(cfg, plans, built)
 
 
 def build_text_embedder(model: str, device: str, skipped: list[str] | None = None) -> TextEmbedder | None:
-    from mmem.perceive.text import SentenceEmbedder
-    from mmem.weights import resolve_text_model
+    """The sentence model `model` on `device` (resolved), or None with "text: why" added to `skipped`."""
+    from dataclasses import replace
 
-    try:
-        return SentenceEmbedder(resolve_text_model(model), device=device, model_id=model)
-    except WeightsUnavailable as exc:
-        if skipped is not None:
-            skipped.append(f"text: {exc}")
-        return None
+    from mmem.perceive.registry import CHANNELS, build_one, plan_one, select
+
+    run = IngestConfig(audio=replace(AudioConfig(), text_model=model))
+    (channel,) = select(run, CHANNELS, ("text",))
+    plan, text = build_one(channel, plan_one(channel, run, {}), run, device)
+    if text is None and skipped is not None:
+        skipped.append(f"text: {plan.why}")
+    return text

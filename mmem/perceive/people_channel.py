@@ -1,13 +1,17 @@
-"""Build the entity channel for a run (face and voice models), or say what is missing."""
+"""The entity channels as a run uses them (face and voice models), or what is missing."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from mmem.config import EntityConfig
-from mmem.errors import WeightsUnavailable
+from mmem.config import EntityConfig, IngestConfig, VisionConfig
+from mmem.perceive.channels.base import ChannelPlan
 from mmem.perceive.faces import FaceBackend, FaceGate
 from mmem.perceive.voices import VoiceBackend
+
+PEOPLE = ("faces", "voices")  # the registry channels a People holds
 
 
 @dataclass(frozen=True)
@@ -22,27 +26,20 @@ class People:
         return self.faces is not None or self.voices is not None
 
 
-def build_people(cfg: EntityConfig, device: str, *, required: bool = False) -> People:
+def people_from(cfg: EntityConfig, plans: Mapping[str, ChannelPlan], built: Mapping[str, Any]) -> People:
     if not cfg.enabled:
         return People(None, None)
-    from mmem.perceive.device import resolve_device
-    from mmem.perceive.faces import DlibFaces
-    from mmem.perceive.voices import Resemblyzer
-    from mmem.weights import resolve_face_models, resolve_voice_model
+    from mmem.perceive.registry import skipped
 
-    dev = str(resolve_device(device))
-    skipped: list[str] = []
-    faces = voices = None
-    try:
-        faces = DlibFaces(resolve_face_models())
-    except WeightsUnavailable as exc:
-        if required:
-            raise
-        skipped.append(f"faces: {exc}")
-    try:
-        voices = Resemblyzer(resolve_voice_model(), device=dev)
-    except WeightsUnavailable as exc:
-        if required:
-            raise
-        skipped.append(f"voices: {exc}")
-    return People(faces, voices, FaceGate(min_size=cfg.min_face, max_faces=cfg.max_faces), skipped)
+    gate = FaceGate(min_size=cfg.min_face, max_faces=cfg.max_faces)
+    return People(built.get("faces"), built.get("voices"), gate,
+                  skipped(p for name, p in plans.items() if name in PEOPLE))
+
+
+def build_people(cfg: EntityConfig, device: str, *, required: bool = False) -> People:
+    from mmem.perceive.registry import build_all
+
+    run = IngestConfig(vision=VisionConfig(device=device), entities=cfg,
+                       require=frozenset({"entities"} if required else ()))
+    plans, built = build_all(run, names=PEOPLE)
+    return people_from(cfg, plans, built)

@@ -1,12 +1,13 @@
-"""Build the vision channel for a run, or say why it cannot run."""
+"""The vision channel as a run uses it: an image embedder, or the reason there is none."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from mmem.config import VisionConfig
-from mmem.errors import WeightsUnavailable
+from mmem.config import IngestConfig, VisionConfig
 from mmem.perceive.base import ImageEmbedder
+from mmem.perceive.channels.base import ChannelPlan
 
 
 @dataclass(frozen=True)
@@ -19,23 +20,18 @@ class Vision:
     skipped: str | None = None
 
 
-def build_vision(cfg: VisionConfig, *, required: bool = False) -> Vision:
-    """Resolve weights and load CLIP. Missing weights skip the channel unless `required`."""
-    from mmem.perceive.clip import ClipEmbedder
-    from mmem.perceive.device import resolve_device
-    from mmem.weights import clip_embed_dim, resolve_clip
+def vision_from(plan: ChannelPlan | None, embedder: Any) -> Vision:
+    """The bundle for a planned (and, when it runs, loaded) vision channel."""
+    if embedder is None:
+        why = plan.why if plan is not None and plan.missing else None
+        return Vision(None, None, (plan.dim if plan is not None else None) or 512, skipped=why)
+    return Vision(embedder, plan.spec if plan is not None else None, embedder.dim)
 
-    resolve_device(cfg.device)  # a bad --device is an error whether or not weights exist
-    try:
-        weights = resolve_clip(cfg.clip_model, cfg.clip_pretrained)
-    except WeightsUnavailable as exc:
-        if required:
-            raise
-        return Vision(None, None, clip_embed_dim(cfg.clip_model) or 512, skipped=str(exc))
-    embedder = ClipEmbedder(weights, device=cfg.device, batch_size=cfg.batch_size)
-    spec = {
-        "clip_model": cfg.clip_model,
-        "clip_pretrained": cfg.clip_pretrained,
-        "model_id": weights.model_id,
-    }
-    return Vision(embedder, spec, embedder.dim)
+
+def build_vision(cfg: VisionConfig, *, required: bool = False) -> Vision:
+    """Resolve weights and load the vision model. Missing weights skip the channel unless `required`."""
+    from mmem.perceive.registry import build_all
+
+    run = IngestConfig(vision=cfg, require=frozenset({"vision"} if required else ()))
+    plans, built = build_all(run, names=("vision",))
+    return vision_from(plans.get("vision"), built.get("vision"))

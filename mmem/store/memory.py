@@ -132,6 +132,28 @@ class Memory(EntityTables):
         self.meta.update(vector_model=spec, dim=dim)
         _write_json(self.root / MARKER, self.meta)
 
+    @property
+    def text_model(self) -> str | None:
+        """The sentence model transcripts are embedded with, as recorded at ingest (None: none yet)."""
+        return self.meta.get("text_model")
+
+    def bind_text_model(self, model_id: str) -> None:
+        """Record the sentence model on first use; refuse a different one later (transcripts
+        written before it was recorded were embedded with the default, all-MiniLM-L6-v2)."""
+        current = self.text_model
+        if current is None and self.has_transcripts():
+            from mmem.weights import TEXT_MODEL
+
+            current = TEXT_MODEL
+        if current is not None and current != model_id:
+            raise ModelMismatch(
+                f"this memory's transcript vectors come from {current}, not {model_id}: set "
+                f'text_model = "{current}" under [audio] in the recipe, or use another --db'
+            )
+        if self.text_model != model_id:
+            self.meta["text_model"] = model_id
+            _write_json(self.root / MARKER, self.meta)
+
     def _rewidth(self, dim: int) -> None:
         t = self._table(EVENTS)
         if t is not None:

@@ -1,0 +1,1 @@
+"""One module per perception channel (or backend); `mmem.perceive.registry` lists them."""

@@ -1,0 +1,27 @@
+"""The voices channel: Resemblyzer speaker embeddings (mmem.perceive.voices), for entities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mmem.config import IngestConfig
+from mmem.perceive.channels.base import BaseChannel, ChannelPlan
+
+
+class ResemblyzerChannel(BaseChannel):
+    name = "voices"
+    media = "audio"  # recorded only while the audio channel runs; loaded with entities on
+    require = "entities"
+
+    def plan(self, cfg: IngestConfig, *, download: bool = True) -> ChannelPlan:
+        if not cfg.entities.enabled:
+            return self.off("turned off (--no-entities)")
+        from mmem.perceive.voices import Resemblyzer
+        from mmem.weights import resolve_voice_model
+
+        return ChannelPlan(self.name, runs=True, model_id=Resemblyzer.model_id, weights=resolve_voice_model())
+
+    def build(self, plan: ChannelPlan, cfg: IngestConfig, device: str) -> Any:
+        from mmem.perceive.voices import Resemblyzer
+
+        return Resemblyzer(plan.weights, device=device)

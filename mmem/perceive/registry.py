@@ -1,0 +1,139 @@
+"""The channel registry: every perception channel, what it needs, and whether it will run.
+
+A channel (`Channel`) plans itself from an `IngestConfig` without loading anything (it resolves
+its weights, or raises `WeightsUnavailable`) and builds its model from that plan. This module is
+the one place that turns a missing model into "skipped: why" (or into the error, when `--require`
+names the channel). Ingest, batch workers, live sessions and `mmem doctor` all plan through it.
+
+A new channel, or a new backend for an existing one (e.g. another vision model), is one module
+under `mmem/perceive/channels/` plus one line in `CHANNELS`. Several entries may share a name:
+the first whose `accepts(cfg)` is true serves that channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from mmem.config import IngestConfig
+from mmem.errors import MmemError, WeightsUnavailable
+from mmem.perceive.channels.asr import WhisperChannel
+from mmem.perceive.channels.base import Channel, ChannelPlan
+from mmem.perceive.channels.clip import ClipChannel
+from mmem.perceive.channels.faces import DlibFacesChannel
+from mmem.perceive.channels.pixel import PixelChannel
+from mmem.perceive.channels.sound import SoundChannel
+from mmem.perceive.channels.text import SentenceChannel
+from mmem.perceive.channels.voices import ResemblyzerChannel
+
+__all__ = ["CHANNELS", "Channel", "ChannelPlan", "build_all", "plan_all", "recorded", "skipped"]
+
+
+# the registry: one line per channel (or backend), in the order they are planned and reported
+CHANNELS: tuple[Channel, ...] = (
+    PixelChannel(),
+    ClipChannel(),  # vision; another backend goes before it, with an `accepts`
+    SoundChannel(),
+    WhisperChannel(),
+    SentenceChannel(),
+    DlibFacesChannel(),
+    ResemblyzerChannel(),
+)
+
+
+def select(cfg: IngestConfig, channels: Iterable[Channel] = CHANNELS,
+           names: Iterable[str] | None = None) -> list[Channel]:
+    """The channel serving each name for `cfg`, in registry order (`names`: only those)."""
+    wanted = set(names) if names is not None else None
+    out: dict[str, Channel] = {}
+    for ch in channels:
+        if ch.name not in out and (wanted is None or ch.name in wanted) and ch.accepts(cfg):
+            out[ch.name] = ch
+    return list(out.values())
+
+
+def plan_one(ch: Channel, cfg: IngestConfig, plans: dict[str, ChannelPlan], *, download: bool = True,
+             diagnose: bool = False) -> ChannelPlan:
+    """Plan one channel after those it needs. A missing model skips it with the reason, unless
+    `--require` names it. `diagnose` (doctor): plan it even when a need does not run, and report
+    any error as its reason instead of raising."""
+    unmet = [n for n in ch.needs if n in plans and not plans[n].runs]
+    if unmet and not diagnose:
+        return ChannelPlan(ch.name, runs=False, why=f"needs {unmet[0]}")
+    try:
+        plan = ch.plan(cfg, download=download)
+    except WeightsUnavailable as exc:
+        if ch.require is not None and ch.require in cfg.require and not diagnose:
+            raise
+        return ChannelPlan(ch.name, runs=False, why=str(exc), missing=True,
+                           dim=None if diagnose else ch.width(cfg))
+    except MmemError as exc:
+        if not diagnose:
+            raise
+        return ChannelPlan(ch.name, runs=False, why=str(exc), missing=True)
+    if unmet and plan.runs:
+        plan = replace(plan, runs=False, why=f"needs {unmet[0]}")
+    return plan
+
+
+def plan_all(cfg: IngestConfig, *, download: bool = True, diagnose: bool = False,
+             names: Iterable[str] | None = None,
+             channels: Iterable[Channel] = CHANNELS) -> dict[str, ChannelPlan]:
+    """Every channel's plan for `cfg`, in registry order. Loads nothing; a bad --device and a
+    missing required model are errors here."""
+    if not diagnose:
+        from mmem.perceive.device import resolve_device
+
+        resolve_device(cfg.vision.device)  # a bad --device is an error whether or not weights exist
+    plans: dict[str, ChannelPlan] = {}
+    for ch in select(cfg, channels, names):
+        plans[ch.name] = plan_one(ch, cfg, plans, download=download, diagnose=diagnose)
+    return plans
+
+
+def build_one(ch: Channel, plan: ChannelPlan, cfg: IngestConfig, device: str) -> tuple[ChannelPlan, Any]:
+    """Load a planned channel; weights that turn out unusable skip it like missing ones."""
+    if not plan.runs:
+        return plan, None
+    try:
+        return plan, ch.build(plan, cfg, device)
+    except WeightsUnavailable as exc:
+        if ch.require is not None and ch.require in cfg.require:
+            raise
+        return replace(plan, runs=False, why=str(exc), missing=True), None
+
+
+def build_all(cfg: IngestConfig, *, names: Iterable[str] | None = None,
+              channels: Iterable[Channel] = CHANNELS) -> tuple[dict[str, ChannelPlan], dict[str, Any]]:
+    """Plan and load every channel, in registry order: (plans, loaded models by channel name)."""
+    from mmem.perceive.device import resolve_device
+
+    device = str(resolve_device(cfg.vision.device))
+    plans: dict[str, ChannelPlan] = {}
+    built: dict[str, Any] = {}
+    for ch in select(cfg, channels, names):
+        plan = plan_one(ch, cfg, plans)
+        plans[ch.name], model = build_one(ch, plan, cfg, device)
+        if model is not None:
+            built[ch.name] = model
+    return plans, built
+
+
+def skipped(plans: Iterable[ChannelPlan]) -> list[str]:
+    """"channel: why" for each channel skipped because its model is missing."""
+    return [f"{p.name}: {p.why}" for p in plans if p.missing and not p.runs]
+
+
+def recorded(running: Iterable[str], *, has_video: bool, has_audio: bool,
+             channels: Iterable[Channel] = CHANNELS) -> list[str]:
+    """The channels a source records: those that run, on a track it has (audio channels only
+    while the audio channel itself runs), in registry order, video first."""
+    on = set(running)
+    out: dict[str, list[str]] = {"video": [], "audio": []}
+    for ch in channels:
+        if not ch.recorded or ch.name not in on or ch.name in out[ch.media]:
+            continue
+        if ch.media == "video" and has_video or ch.media == "audio" and has_audio and "audio" in on:
+            out[ch.media].append(ch.name)
+    return out["video"] + out["audio"]
