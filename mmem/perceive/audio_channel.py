@@ -50,10 +50,10 @@ def build_text_embedder(model: str, device: str, skipped: list[str] | None = Non
     """The sentence model `model` on `device` (resolved), or None with "text: why" added to `skipped`."""
     from dataclasses import replace
 
-    from mmem.perceive.registry import CHANNELS, build_one, plan_one, select
+    from mmem.perceive.registry import build_one, plan_one, select
 
     run = IngestConfig(audio=replace(AudioConfig(), text_model=model))
-    (channel,) = select(run, CHANNELS, ("text",))
+    (channel,) = select(run, names=("text",))
     plan, text = build_one(channel, plan_one(channel, run, {}), run, device)
     if text is None and skipped is not None:
         skipped.append(f"text: {plan.why}")

@@ -67,11 +67,11 @@ def plan_models(cfg: IngestConfig) -> ModelPlan:
     the small sentence model, for its width (and CLIP when its config does not tell it)."""
     import dataclasses
 
-    from mmem.perceive.registry import CHANNELS, build_one, plan_all, select, skipped
+    from mmem.perceive.registry import build_one, plan_all, select, skipped
 
     plans = plan_all(cfg)
     on_cpu = dataclasses.replace(cfg, vision=dataclasses.replace(cfg.vision, device="cpu"))
-    loaders = {ch.name: ch for ch in select(cfg, CHANNELS, ("vision", "text"))}
+    loaders = {ch.name: ch for ch in select(cfg, names=("vision", "text"))}
     vision = plans["vision"]
     spec, dim = (vision.spec if vision.runs else None), vision.dim
     if dim is None:  # a model without a config: only loading it tells its width

@@ -42,12 +42,12 @@ CHANNELS: tuple[Channel, ...] = (
 )
 
 
-def select(cfg: IngestConfig, channels: Iterable[Channel] = CHANNELS,
+def select(cfg: IngestConfig, channels: Iterable[Channel] | None = None,
            names: Iterable[str] | None = None) -> list[Channel]:
     """The channel serving each name for `cfg`, in registry order (`names`: only those)."""
     wanted = set(names) if names is not None else None
     out: dict[str, Channel] = {}
-    for ch in channels:
+    for ch in CHANNELS if channels is None else channels:
         if ch.name not in out and (wanted is None or ch.name in wanted) and ch.accepts(cfg):
             out[ch.name] = ch
     return list(out.values())
@@ -79,7 +79,7 @@ def plan_one(ch: Channel, cfg: IngestConfig, plans: dict[str, ChannelPlan], *, d
 
 def plan_all(cfg: IngestConfig, *, download: bool = True, diagnose: bool = False,
              names: Iterable[str] | None = None,
-             channels: Iterable[Channel] = CHANNELS) -> dict[str, ChannelPlan]:
+             channels: Iterable[Channel] | None = None) -> dict[str, ChannelPlan]:
     """Every channel's plan for `cfg`, in registry order. Loads nothing; a bad --device and a
     missing required model are errors here."""
     if not diagnose:
@@ -105,7 +105,7 @@ def build_one(ch: Channel, plan: ChannelPlan, cfg: IngestConfig, device: str) ->
 
 
 def build_all(cfg: IngestConfig, *, names: Iterable[str] | None = None,
-              channels: Iterable[Channel] = CHANNELS) -> tuple[dict[str, ChannelPlan], dict[str, Any]]:
+              channels: Iterable[Channel] | None = None) -> tuple[dict[str, ChannelPlan], dict[str, Any]]:
     """Plan and load every channel, in registry order: (plans, loaded models by channel name)."""
     from mmem.perceive.device import resolve_device
 
@@ -126,12 +126,12 @@ def skipped(plans: Iterable[ChannelPlan]) -> list[str]:
 
 
 def recorded(running: Iterable[str], *, has_video: bool, has_audio: bool,
-             channels: Iterable[Channel] = CHANNELS) -> list[str]:
+             channels: Iterable[Channel] | None = None) -> list[str]:
     """The channels a source records: those that run, on a track it has (audio channels only
     while the audio channel itself runs), in registry order, video first."""
     on = set(running)
     out: dict[str, list[str]] = {"video": [], "audio": []}
-    for ch in channels:
+    for ch in CHANNELS if channels is None else channels:
         if not ch.recorded or ch.name not in on or ch.name in out[ch.media]:
             continue
         if ch.media == "video" and has_video or ch.media == "audio" and has_audio and "audio" in on:

@@ -79,7 +79,8 @@ def summarise(moments: list[Moment]) -> str:
 
 def build_recall(memory: Memory, device: str = "auto") -> Recall:
     """The encoders this memory's indexes need, each left out with a note when unavailable.
-    CLIP is the model the memory recorded at ingest, so question and vectors share a space."""
+    CLIP and the sentence model are those the memory recorded at ingest, so questions and
+    vectors share a space."""
     from mmem.errors import WeightsUnavailable
 
     recall = Recall()
@@ -98,8 +99,11 @@ def build_recall(memory: Memory, device: str = "auto") -> Recall:
     if memory.has_transcripts():
         from mmem.perceive.audio_channel import build_text_embedder
         from mmem.perceive.device import resolve_device
+        from mmem.weights import TEXT_MODEL
 
-        recall.text = build_text_embedder("all-MiniLM-L6-v2", str(resolve_device(device)), recall.notes)
+        # the sentence model recorded at ingest; memories from before it was recorded used MiniLM
+        model = memory.text_model or TEXT_MODEL
+        recall.text = build_text_embedder(model, str(resolve_device(device)), recall.notes)
     return recall
 
 

@@ -97,8 +97,13 @@ def test_doctor_reports_device_models_and_channels(tmp_path):
     assert data["channels"]["vision"]["active"] is False  # no CLIP weights can be had offline
     assert "mmem models pull" in data["channels"]["vision"]["why"]
     assert data["device"]["selected"] in ("cpu", "cuda")
+    plan = {p["name"]: p for p in data["plan"]}
+    assert list(plan) == ["pixel", "vision", "audio", "asr", "text", "faces", "voices"]
+    assert plan["vision"]["runs"] is False and plan["vision"]["why"] == data["channels"]["vision"]["why"]
+    assert set(plan["asr"]) == {"name", "runs", "why", "model_id"}
     human = run("doctor", "--db", tmp_path / "none", *TINY[:4])
     assert "vision  active" in human.stdout
+    assert "plan      pixel, vision (mmem-tiny/random)" in human.stdout
 
 
 def test_missing_weights_skip_vision_with_a_warning_and_ask_says_so(tmp_path, samples):
