@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mmem.config import AudioConfig, IngestConfig, VisionConfig
+from mmem.config import AudioConfig, IngestConfig
 from mmem.perceive.asr import Transcriber
 from mmem.perceive.base import TextEmbedder
 from mmem.perceive.channels.base import ChannelPlan
@@ -38,11 +38,9 @@ def hearing_from(cfg: AudioConfig, plans: Mapping[str, ChannelPlan], built: Mapp
 
 
 def build_hearing(cfg: AudioConfig, device: str, *, require_asr: bool = False) -> Hearing:
-    from mmem.perceive.registry import build_all
+    from mmem.perceive.registry import build_group
 
-    run = IngestConfig(vision=VisionConfig(device=device), audio=cfg,
-                       require=frozenset({"asr"} if require_asr else ()))
-    plans, built = build_all(run, names=HEARING)
+    plans, built = build_group(HEARING, device, "asr" if require_asr else None, audio=cfg)
     return hearing_from(cfg, plans, built)
 
 

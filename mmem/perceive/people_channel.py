@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from mmem.config import EntityConfig, IngestConfig, VisionConfig
+from mmem.config import EntityConfig
 from mmem.perceive.channels.base import ChannelPlan
 from mmem.perceive.faces import FaceBackend, FaceGate
 from mmem.perceive.voices import VoiceBackend
@@ -37,9 +37,7 @@ def people_from(cfg: EntityConfig, plans: Mapping[str, ChannelPlan], built: Mapp
 
 
 def build_people(cfg: EntityConfig, device: str, *, required: bool = False) -> People:
-    from mmem.perceive.registry import build_all
+    from mmem.perceive.registry import build_group
 
-    run = IngestConfig(vision=VisionConfig(device=device), entities=cfg,
-                       require=frozenset({"entities"} if required else ()))
-    plans, built = build_all(run, names=PEOPLE)
+    plans, built = build_group(PEOPLE, device, "entities" if required else None, entities=cfg)
     return people_from(cfg, plans, built)

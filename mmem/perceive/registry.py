@@ -120,6 +120,17 @@ def build_all(cfg: IngestConfig, *, names: Iterable[str] | None = None,
     return plans, built
 
 
+def build_group(names: Iterable[str], device: str, required: str | None = None,
+                **sections: Any) -> tuple[dict[str, ChannelPlan], dict[str, Any]]:
+    """`build_all` for some channels, from config sections (e.g. audio=AudioConfig(...)) and a
+    device; `required`: the --require name that makes their absence an error."""
+    from mmem.config import VisionConfig
+
+    sections.setdefault("vision", VisionConfig(device=device))
+    cfg = IngestConfig(require=frozenset({required} if required else ()), **sections)
+    return build_all(cfg, names=names)
+
+
 def skipped(plans: Iterable[ChannelPlan]) -> list[str]:
     """"channel: why" for each channel skipped because its model is missing."""
     return [f"{p.name}: {p.why}" for p in plans if p.missing and not p.runs]

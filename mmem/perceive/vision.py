@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mmem.config import IngestConfig, VisionConfig
+from mmem.config import VisionConfig
 from mmem.perceive.base import ImageEmbedder
 from mmem.perceive.channels.base import ChannelPlan
 
@@ -30,8 +30,7 @@ def vision_from(plan: ChannelPlan | None, embedder: Any) -> Vision:
 
 def build_vision(cfg: VisionConfig, *, required: bool = False) -> Vision:
     """Resolve weights and load the vision model. Missing weights skip the channel unless `required`."""
-    from mmem.perceive.registry import build_all
+    from mmem.perceive.registry import build_group
 
-    run = IngestConfig(vision=cfg, require=frozenset({"vision"} if required else ()))
-    plans, built = build_all(run, names=("vision",))
+    plans, built = build_group(("vision",), cfg.device, "vision" if required else None, vision=cfg)
     return vision_from(plans.get("vision"), built.get("vision"))
