@@ -106,6 +106,16 @@ def test_doctor_reports_device_models_and_channels(tmp_path):
     assert "plan      pixel, vision (mmem-tiny/random)" in human.stdout
 
 
+def test_models_pull_takes_the_asr_model_the_weights_message_names():
+    pulled = run("models", "pull", "--asr-model", "tiny.en", "--json")
+    assert pulled.exit_code == 0, pulled.output
+    assert json.loads(pulled.stdout)["model_id"] == "faster-whisper/tiny.en"  # ships offline
+    missing = run("models", "pull", "--asr-model", "small", "--asr-backend", "openai-whisper")
+    assert missing.exit_code == 2
+    named = "`mmem models pull --asr-model small --asr-backend openai-whisper` on a connected"
+    assert named in missing.stderr
+
+
 def test_missing_weights_skip_vision_with_a_warning_and_ask_says_so(tmp_path, samples):
     result = run("ingest", samples / "bbaf2n.mpg", "--no-audio", "--db", tmp_path / "db")
     assert result.exit_code == 0, result.output

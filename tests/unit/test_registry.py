@@ -264,3 +264,16 @@ def test_the_real_registry_plans_offline_without_loading():
     quiet = dataclasses.replace(CPU, audio=dataclasses.replace(CPU.audio, enabled=False))
     off = plan_all(quiet, download=False)
     assert (off["audio"].runs, off["asr"].why, off["text"].why) == (False, "needs audio", "needs asr")
+
+
+def test_weights_know_the_asr_backends_without_importing_perceive():
+    import ast
+    from pathlib import Path
+
+    from mmem import weights
+
+    tree = ast.parse(Path(weights.__file__).read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not any(m and m.startswith("mmem.perceive") for m in imported)
+    with pytest.raises(InputError, match="use one of faster-whisper, openai-whisper"):
+        weights.resolve_asr("tiny.en", "nope")
