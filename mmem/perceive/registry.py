@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from mmem.config import IngestConfig
+from mmem.config import IngestConfig, VisionConfig
 from mmem.errors import MmemError, WeightsUnavailable
 from mmem.perceive.channels.asr import WhisperChannel
 from mmem.perceive.channels.base import Channel, ChannelPlan
@@ -124,11 +124,19 @@ def build_group(names: Iterable[str], device: str, required: str | None = None,
                 **sections: Any) -> tuple[dict[str, ChannelPlan], dict[str, Any]]:
     """`build_all` for some channels, from config sections (e.g. audio=AudioConfig(...)) and a
     device; `required`: the --require name that makes their absence an error."""
-    from mmem.config import VisionConfig
-
     sections.setdefault("vision", VisionConfig(device=device))
     cfg = IngestConfig(require=frozenset({required} if required else ()), **sections)
     return build_all(cfg, names=names)
+
+
+def recorded_vision(spec: dict[str, Any], device: str = "auto") -> Any:
+    """The vision model a memory recorded at ingest (its `spec`), loaded to embed questions in
+    the same space, by whichever backend serves it. Missing weights raise WeightsUnavailable."""
+    vision = VisionConfig(clip_model=spec["clip_model"], clip_pretrained=spec["clip_pretrained"],
+                          device=device)
+    cfg = IngestConfig(vision=vision, require=frozenset({"vision"}))
+    (channel,) = select(cfg, names=("vision",))
+    return channel.build(channel.plan(cfg), cfg, device)
 
 
 def skipped(plans: Iterable[ChannelPlan]) -> list[str]:

@@ -88,12 +88,10 @@ def build_recall(memory: Memory, device: str = "auto") -> Recall:
     if spec is None:
         recall.notes.append("No visual index: this memory was built without CLIP weights.")
     else:
-        from mmem.perceive.clip import ClipEmbedder
-        from mmem.weights import resolve_clip
+        from mmem.perceive.registry import recorded_vision
 
         try:
-            weights = resolve_clip(spec["clip_model"], spec["clip_pretrained"])
-            recall.vision = ClipEmbedder(weights, device=device)
+            recall.vision = recorded_vision(spec, device)
         except WeightsUnavailable as exc:
             recall.notes.append(f"Cannot search the visual index: {exc}")
     if memory.has_transcripts():

@@ -277,3 +277,20 @@ def test_weights_know_the_asr_backends_without_importing_perceive():
     assert not any(m and m.startswith("mmem.perceive") for m in imported)
     with pytest.raises(InputError, match="use one of faster-whisper, openai-whisper"):
         weights.resolve_asr("tiny.en", "nope")
+
+
+def test_ask_embeds_questions_with_the_backend_that_serves_the_recorded_vision_model(tmp_path, monkeypatch):
+    from mmem.recall.answer import build_recall
+    from mmem.store.memory import Memory
+
+    other = Fake("vision", require="vision", dim=8, accepts="fake:")
+    monkeypatch.setattr(registry, "CHANNELS", (other, *channels()))
+    m = Memory.open(tmp_path / "db", create=True)
+    m.bind_vector_model({"clip_model": "fake:tiny", "clip_pretrained": "p", "model_id": "vision-model"}, 8)
+    recall = build_recall(m, "cpu")
+    assert recall.vision is not None and recall.vision.model_id == "vision-model" and other.built == 1
+    gone = Fake("vision", require="vision", accepts="fake:", missing=True)
+    monkeypatch.setattr(registry, "CHANNELS", (gone, *channels()))
+    recall = build_recall(m, "cpu")
+    assert recall.vision is None
+    assert recall.notes == ["Cannot search the visual index: vision weights are not cached"]
