@@ -27,8 +27,8 @@ from mmem.perceive.channels.sound import SoundChannel
 from mmem.perceive.channels.text import SentenceChannel
 from mmem.perceive.channels.voices import ResemblyzerChannel
 
-__all__ = ["CHANNELS", "Channel", "ChannelPlan", "build_all", "build_group", "build_one", "plan_all", "plan_one",
-           "recorded", "recorded_vision", "select", "skipped"]
+__all__ = ["CHANNELS", "Channel", "ChannelPlan", "build_all", "build_group", "build_one", "plan_all",
+           "plan_one", "recorded", "recorded_vision", "select", "skipped"]
 
 
 # the registry: one line per channel (or backend), in the order they are planned and reported
