@@ -9,7 +9,6 @@ dropped silently. Times are seconds since the session started (media seconds for
 
 from __future__ import annotations
 
-import math
 import queue
 import threading
 import time
@@ -22,6 +21,7 @@ import numpy as np
 from mmem.errors import DeviceError, InputError
 from mmem.sources.audio import SAMPLE_RATE, AudioChunk
 from mmem.sources.file import _working_size
+from mmem.sources.sampler import Sampler
 from mmem.sources.spool import AudioSpool
 from mmem.types import Frame
 
@@ -70,17 +70,6 @@ class CaptureStats:
     last_error: str | None = None  # why the stream last dropped
 
 
-class _Sampler:
-    def __init__(self, fps: float) -> None:
-        self.fps, self.next_t = fps, 0.0
-
-    def keep(self, t: float) -> bool:
-        if t + 1e-6 < self.next_t:
-            return False
-        self.next_t = (math.floor(t * self.fps + 1e-6) + 1) / self.fps
-        return True
-
-
 def _scale(image: np.ndarray, short_side: int) -> np.ndarray:
     import cv2
 
@@ -107,7 +96,7 @@ class Capture:
         self.error: BaseException | None = None
         self.wall0 = datetime.now(timezone.utc)
         self._t0 = time.monotonic()
-        self._sampler = _Sampler(fps)
+        self._sampler = Sampler(fps)
         self._threads: list[threading.Thread] = []
         self.media_duration = 0.0  # replay: the file's length
         self.warnings: list[str] = []
