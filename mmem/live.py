@@ -21,23 +21,22 @@ from mmem.perceive.audio_channel import Hearing
 from mmem.perceive.people_channel import People
 from mmem.perceive.vision import Vision
 from mmem.pipeline import planned_channels
-from mmem.session import IngestReport, Session
+from mmem.reports import IngestReport, Tally
+from mmem.session_live import LiveSession
 from mmem.sources.file import MediaInfo
 from mmem.sources.live import Capture, LiveSpec
 from mmem.store.memory import Memory
+from mmem.types import Clock
 
 Status = Callable[[dict[str, Any]], None]
 COMPACT_EVERY = 600.0  # seconds between compactions of a long session's tables
 
 
 @dataclass
-class LiveReport:
+class LiveReport(Tally):
     source_id: str
     uri: str
     seconds: float = 0.0  # session seconds captured
-    events: int = 0
-    utterances: int = 0
-    frames: int = 0
     dropped: int = 0
     reconnects: int = 0
     gaps: list[tuple[float, float]] = field(default_factory=list)
@@ -45,7 +44,6 @@ class LiveReport:
     capture_lags: list[float] = field(default_factory=list)  # its end captured -> committed, s
     ended_by: str = "stop"  # stop | duration | source | error
     error: str | None = None
-    warnings: list[str] = field(default_factory=list)
 
 
 class _Listening(threading.Thread):
@@ -111,10 +109,9 @@ def run_live(
         memory.bind_vector_model(vision.spec, vision.dim)
     memory.put_source(row)
 
-    job = Session(Path(spec.uri), info, memory, cfg, vision, hearing, people, ingest, run, None)
-    job.wall0, job.time_scale, job.write_every = capture.wall0, spec.speed, 1
     listening = _Listening(capture, hearing, people) if audio else None  # type: ignore[arg-type]
-    job.begin(listening.listener.track if listening else None)
+    job = LiveSession((info, memory, cfg, vision, hearing, people, ingest, run),
+                      Clock(capture.wall0, spec.speed), listening.listener.track if listening else None)
     if listening:
         listening.start()
     stop = stop or threading.Event()
@@ -146,17 +143,17 @@ def run_live(
         if listening is not None:
             listening.join()
             job.catch_up()
-        seconds = max(capture.elapsed(), job.segmenter.last_time or 0.0)
+        seconds = max(capture.elapsed(), job.last_time or 0.0)
         if source_ended and spec.kind == "replay":
             seconds = capture.media_duration  # the file ran out, not the clock
         if duration is not None:
             seconds = min(seconds, duration)
-        job.finish_live(seconds)
+        job.finish(seconds)
         stats = capture.stats
-        report.seconds, report.events, report.frames = seconds, job.seq, ingest.frames
-        report.utterances = len(job.track.utterances) if job.track else 0
+        report.seconds, report.events, report.frames = seconds, job.events, job.frames
+        report.utterances = job.utterances
         report.dropped, report.reconnects, report.gaps = stats.dropped, stats.reconnects, stats.gaps
-        report.lags, report.capture_lags = job.commit_lags, job.capture_lags
+        report.lags, report.capture_lags = job.lags.commit, job.lags.capture
         if capture.error is not None and not isinstance(capture.error, KeyboardInterrupt):
             report.ended_by, report.error = "error", str(capture.error)
         elif duration is not None and seconds >= duration - 1e-6:
@@ -168,7 +165,7 @@ def run_live(
             if capture.spool.dropped_seconds:
                 report.warnings.append(f"{capture.spool.dropped_seconds:.1f}s of audio did not fit the spool")
             capture.spool.remove()
-        row.update(status="complete", duration=seconds, n_events=job.seq,
+        row.update(status="complete", duration=seconds, n_events=job.events,
                    gaps=json.dumps([[round(a, 2), round(b, 2)] for a, b in stats.gaps]),
                    ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
         memory.put_source(row)
@@ -187,15 +184,14 @@ def _take(capture: Capture, size: int) -> list:
     return batch
 
 
-def _status(capture: Capture, job: Session, report: LiveReport, batch: list) -> dict[str, Any]:
+def _status(capture: Capture, job: LiveSession, report: LiveReport, batch: list) -> dict[str, Any]:
     now = capture.elapsed()
-    last = job.segmenter.last_time
-    seg = job.segmenter
+    last = job.last_time
     return {
         "elapsed": now, "seen": capture.stats.seen, "kept": capture.stats.kept,
         "dropped": capture.stats.dropped, "queued": capture.frames.qsize(),
         "lag": max(0.0, (now - last) / capture.spec.speed) if last is not None else 0.0,
-        "events": job.seq, "current": (last - seg.event_start) if last is not None else 0.0,
+        "events": job.events, "current": (last - job.event_start) if last is not None else 0.0,
         "reconnects": capture.stats.reconnects,
         "audio_backlog": capture.spool.backlog_seconds if capture.spool is not None else 0.0,
     }
