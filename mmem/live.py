@@ -114,25 +114,8 @@ def run_live(
                       Clock(capture.wall0, spec.speed), listening.listener.track if listening else None)
     if listening:
         listening.start()
-    stop = stop or threading.Event()
-    last_status = 0.0
-    last_compact = time.monotonic()
     try:
-        while True:
-            if stop.is_set():
-                capture.stop.set()
-            batch = _take(capture, cfg.vision.batch_size)
-            if batch:
-                job.process(batch)
-                job.catch_up()
-            elif capture.done.is_set() and capture.frames.empty():
-                break
-            if time.monotonic() - last_compact >= COMPACT_EVERY:
-                memory.compact()  # one commit per event makes many small fragments: merge them
-                last_compact = time.monotonic()
-            if status is not None and time.monotonic() - last_status >= 1.0:
-                last_status = time.monotonic()
-                status(_status(capture, job, report, batch))
+        _loop(capture, job, memory, stop or threading.Event(), status, report, cfg.vision.batch_size)
     except KeyboardInterrupt:
         report.ended_by = "stop"
     finally:
@@ -149,28 +132,56 @@ def run_live(
         if duration is not None:
             seconds = min(seconds, duration)
         job.finish(seconds)
-        stats = capture.stats
-        report.seconds, report.events, report.frames = seconds, job.events, job.frames
-        report.utterances = job.utterances
-        report.dropped, report.reconnects, report.gaps = stats.dropped, stats.reconnects, stats.gaps
-        report.lags, report.capture_lags = job.lags.commit, job.lags.capture
-        if capture.error is not None and not isinstance(capture.error, KeyboardInterrupt):
-            report.ended_by, report.error = "error", str(capture.error)
-        elif duration is not None and seconds >= duration - 1e-6:
-            report.ended_by = "duration"
-        elif source_ended:
-            report.ended_by = "source"
-        report.warnings.extend(capture.warnings)
-        if capture.spool is not None:
-            if capture.spool.dropped_seconds:
-                report.warnings.append(f"{capture.spool.dropped_seconds:.1f}s of audio did not fit the spool")
-            capture.spool.remove()
+        _tell(report, capture, job, seconds, duration, source_ended)
         row.update(status="complete", duration=seconds, n_events=job.events,
-                   gaps=json.dumps([[round(a, 2), round(b, 2)] for a, b in stats.gaps]),
+                   gaps=json.dumps([[round(a, 2), round(b, 2)] for a, b in capture.stats.gaps]),
                    ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
         memory.put_source(row)
         memory.compact()
     return report
+
+
+def _loop(capture: Capture, job: LiveSession, memory: Memory, stop: threading.Event, status: Status | None,
+          report: LiveReport, size: int) -> None:
+    """Process frames as they come until the source ends or `stop` is set."""
+    last_status = 0.0
+    last_compact = time.monotonic()
+    while True:
+        if stop.is_set():
+            capture.stop.set()
+        batch = _take(capture, size)
+        if batch:
+            job.process(batch)
+            job.catch_up()
+        elif capture.done.is_set() and capture.frames.empty():
+            break
+        if time.monotonic() - last_compact >= COMPACT_EVERY:
+            memory.compact()  # one commit per event makes many small fragments: merge them
+            last_compact = time.monotonic()
+        if status is not None and time.monotonic() - last_status >= 1.0:
+            last_status = time.monotonic()
+            status(_status(capture, job, report, batch))
+
+
+def _tell(report: LiveReport, capture: Capture, job: LiveSession, seconds: float, duration: float | None,
+          source_ended: bool) -> None:
+    """Fill the report at the end of the session."""
+    stats = capture.stats
+    report.seconds, report.events, report.frames = seconds, job.events, job.frames
+    report.utterances = job.utterances
+    report.dropped, report.reconnects, report.gaps = stats.dropped, stats.reconnects, stats.gaps
+    report.lags, report.capture_lags = job.lags.commit, job.lags.capture
+    if capture.error is not None and not isinstance(capture.error, KeyboardInterrupt):
+        report.ended_by, report.error = "error", str(capture.error)
+    elif duration is not None and seconds >= duration - 1e-6:
+        report.ended_by = "duration"
+    elif source_ended:
+        report.ended_by = "source"
+    report.warnings.extend(capture.warnings)
+    if capture.spool is not None:
+        if capture.spool.dropped_seconds:
+            report.warnings.append(f"{capture.spool.dropped_seconds:.1f}s of audio did not fit the spool")
+        capture.spool.remove()
 
 
 def _take(capture: Capture, size: int) -> list:
