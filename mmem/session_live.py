@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -51,22 +52,22 @@ class LateSpeech:
             return False
         spans = [(c.start, c.end, c.event_id) for c in self.closed]
         late = self.assigner.take(spans[-1][1])
-        for u in late:
-            i = event_at(spans, (u.start + u.end) / 2)
-            if i is None:
-                continue
-            c = self.closed[i]
+        for u, c in self._placed(spans, late):
             rows = transcript_rows(c.event_id, self.source_id, [u], first=len(c.texts))
             c.texts.append(u.text)
             self.sink.add_late(c.event_id, rows, " ".join(c.texts))
         voices = self.recorder.late_voices(spans[-1][1])
-        for v in voices:
-            i = event_at(spans, (v.start + v.end) / 2)
-            if i is None:
-                continue
-            c = self.closed[i]
+        for v, c in self._placed(spans, voices):
             c.appearances = self.recorder.appear(c.event_id, c.faces, [v], [], first=max(1, c.appearances))
         return bool(late or voices)
+
+
+    def _placed(self, spans: list[tuple[float, float, str]], items: list) -> Iterator[tuple[Any, _Closed]]:
+        """Each item (an utterance, a voice) with the closed event holding its midpoint."""
+        for x in items:
+            i = event_at(spans, (x.start + x.end) / 2)
+            if i is not None:
+                yield x, self.closed[i]
 
 
 @dataclass

@@ -7,18 +7,35 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
 
 from mmem.errors import DeviceError, InputError
 from mmem.sources.audio import SAMPLE_RATE, AudioChunk
 from mmem.sources.file import _working_size
-
-if TYPE_CHECKING:
-    from mmem.sources.live import Capture
+from mmem.sources.sampler import Sampler
+from mmem.sources.spool import AudioSpool
 
 Target = Callable[[], None]
+
+
+class Capture(Protocol):
+    """What a source kind reads into (mmem.sources.live.Capture)."""
+
+    spec: Any  # LiveSpec
+    fps: float
+    short_side: int
+    spool: AudioSpool | None
+    stats: Any  # CaptureStats
+    sampler: Sampler
+    warnings: list[str]
+    media_duration: float
+    t0: float  # monotonic start
+
+    def elapsed(self) -> float: ...
+    def time_up(self, t: float) -> bool: ...
+    def emit(self, t: float, image: np.ndarray) -> None: ...
 
 
 class LiveKind:
