@@ -110,8 +110,9 @@ def run_live(
     memory.put_source(row)
 
     listening = _Listening(capture, hearing, people) if audio else None  # type: ignore[arg-type]
-    job = LiveSession((info, memory, cfg, vision, hearing, people, ingest, run),
-                      Clock(capture.wall0, spec.speed), listening.listener.track if listening else None)
+    track = listening.listener.track if listening else None
+    job = LiveSession(info, memory, cfg, vision, hearing, people, ingest, run,
+                      clock=Clock(capture.wall0, spec.speed), track=track)
     if listening:
         listening.start()
     try:

@@ -10,9 +10,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from mmem.config import IngestConfig
 from mmem.consolidate.transcripts import TranscriptAssigner, event_at, transcript_rows
+from mmem.perceive.audio_channel import Hearing
 from mmem.perceive.hearing import AudioTrack
+from mmem.perceive.people_channel import People
+from mmem.perceive.vision import Vision
+from mmem.reports import IngestReport
 from mmem.session import Session
+from mmem.sources.file import MediaInfo
+from mmem.store.memory import Memory
 from mmem.types import Clock, EventRecord, Frame
 
 if TYPE_CHECKING:
@@ -95,9 +102,12 @@ class Lags:
 class LiveSession:
     """Drives a Session over a live source: every event is committed as it closes."""
 
-    def __init__(self, session_args: tuple[Any, ...], clock: Clock, track: AudioTrack | None) -> None:
+    def __init__(self, info: MediaInfo, memory: Memory, cfg: IngestConfig, vision: Vision,
+                 hearing: Hearing | None, people: People | None, report: IngestReport, run: str, *,
+                 clock: Clock, track: AudioTrack | None) -> None:
         self.lags = Lags(clock)
-        self.session = Session(*session_args, write_every=1, clock=clock, on_commit=self.lags.committed)
+        self.session = Session(info, memory, cfg, vision, hearing, people, report, run, write_every=1,
+                               clock=clock, on_commit=self.lags.committed)
         self.session.begin(track)
         s = self.session
         self.late = LateSpeech(s.report.source_id, s.builder.assigner, s.recorder, s.sink)
