@@ -270,3 +270,60 @@ def test_one_sampler_keeps_one_frame_per_grid_step_and_resumes_after_gaps(fps):
     kept = [t for t in times if s.keep(t)]
     assert len(kept) == int(3 * fps) + int(fps)
     assert kept[0] == 0.0 and 5.0 in kept  # after the gap the grid resumes at the next frame
+
+
+# -- the orchestration, end to end with fakes -------------------------------------------------
+def _info(duration: float, has_audio: bool = False):
+    from pathlib import Path
+
+    from mmem.sources.file import MediaInfo
+
+    return MediaInfo(Path("x.mp4"), duration, 30.0, 8, 8, 0, "fake", has_audio=has_audio)
+
+
+def _frames(n: int):
+    return [Frame(i, float(i), np.full((8, 8, 3), 100 * (i // 5), np.uint8)) for i in range(n)]
+
+
+def test_a_file_session_writes_every_event_once_and_reports_it(tmp_path):
+    from mmem.perceive.people_channel import People
+    from mmem.perceive.vision import Vision
+    from mmem.reports import IngestReport
+    from mmem.session import Session, run_file
+
+    mem, seen = FakeMemory(tmp_path), []
+    report = IngestReport(source_id="src", uri="x.mp4", status="ingested")
+    s = Session(_info(10.0), mem, CFG, Vision(FakeVision(), {"model_id": "fake"}, 4), None,  # type: ignore[arg-type]
+                People(None, None), report, "run1", write_every=2)
+    run_file(s, tmp_path / "x.mp4", iter(_frames(10)),
+             progress=lambda done, total: seen.append((done, total)))
+    written = [r.id for name, a, _ in mem.calls if name == "add_events" for r in a[0]]
+    assert written == [f"src-run1-{i:05d}" for i in range(report.events)] and report.events >= 2
+    assert report.frames == 10 and report.appearances == 0 and isinstance(s.recorder, NoEntities)
+    assert seen[-1] == (9.0, 10.0)  # one pass: the frames (no audio channel)
+    assert not any(name == "add_transcripts" for name, _, _ in mem.calls)
+
+
+def test_a_live_session_commits_each_event_and_gives_late_speech_to_it(tmp_path):
+    from mmem.perceive.hearing import AudioTrack
+    from mmem.perceive.people_channel import People
+    from mmem.perceive.vision import Vision
+    from mmem.reports import IngestReport
+    from mmem.session_live import LiveSession
+
+    mem = FakeMemory(tmp_path)
+    track = AudioTrack()
+    report = IngestReport(source_id="live-x", uri="webcam:0", status="ingesting")
+    wall0 = datetime.now(timezone.utc)
+    job = LiveSession(_info(0.0), mem, CFG, Vision(None, None, 4), None, People(None, None), report, "r",  # type: ignore[arg-type]
+                      clock=Clock(wall0, 1.0), track=track)
+    job.process(_frames(10))
+    job.catch_up()
+    first = job.events
+    assert first >= 1 and len(job.lags.commit) == first  # each event was committed as it closed
+    track.utterances.append(utt(0.5, 1.0, "late words"))  # the listener finishes a little late
+    job.catch_up()
+    assert ("set_event_transcript", ("live-x-r-00000", "late words"), {}) in mem.calls
+    job.finish(10.0)
+    assert job.events > first and job.frames == 10 and len(job.lags.capture) == job.events
+    assert job.utterances == 1 and job.last_time == 9.0
