@@ -54,12 +54,14 @@ class Session:
                  clock: Clock | None = None,
                  on_commit: Callable[[list[EventRecord]], None] | None = None) -> None:
         from mmem.consolidate.recorders import match_now
+        from mmem.perceive.device import resolve_device
         from mmem.sink import WRITE_EVERY
 
         self.info, self.memory, self.cfg, self.report, self.run = info, memory, cfg, report, run
         self.vision, self.hearing = vision, hearing
         self.people = people if people is not None and people.active else None
         self.timer = report.stage_seconds
+        self.device = resolve_device(cfg.vision.device)
         self.choice: RecorderChoice = recorder or match_now
         self.write_every = write_every or WRITE_EVERY
         self.clock = clock or Clock()
@@ -71,7 +73,6 @@ class Session:
         from mmem.consolidate.builder import EventBuilder
         from mmem.consolidate.event import Consolidator
         from mmem.consolidate.recorders import Turns
-        from mmem.perceive.device import resolve_device
         from mmem.perceive.facetracks import FaceTracker
         from mmem.perceive.frames import FramePerception
         from mmem.perceive.text import TranscriptVectors
@@ -79,7 +80,6 @@ class Session:
 
         info, cfg, people, sid = self.info, self.cfg, self.people, self.report.source_id
         self.track = track
-        device = resolve_device(cfg.vision.device)
         has_vector = self.vision.embedder is not None and info.has_video
         tracker = (FaceTracker(people.faces, people.gate)
                    if people is not None and people.faces is not None and info.has_video else None)
@@ -87,7 +87,7 @@ class Session:
             self.vision.embedder, tracker, info.has_video, cfg.source.fps, track, self.timer)
         self.builder: EventBuilder = EventBuilder(
             cfg, Consolidator(cfg.consolidate, self.memory.root, has_vector=has_vector), sid, self.run,
-            device, track, track.utterances if track else [], self.timer, self.clock)
+            self.device, track, track.utterances if track else [], self.timer, self.clock)
         turns = Turns(track.turns if track is not None else [])
         self.recorder: EntityRecorder = self.choice(people is not None, self.memory, sid, tracker, turns,
                                                     1 / cfg.source.fps)
