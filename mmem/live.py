@@ -22,23 +22,22 @@ from mmem.perceive.models import loaded_plan
 from mmem.perceive.people_channel import People
 from mmem.perceive.vision import Vision
 from mmem.pipeline import bind_models, planned_channels
-from mmem.session import IngestReport, Session
+from mmem.reports import IngestReport, Tally
+from mmem.session_live import LiveSession
 from mmem.sources.file import MediaInfo
 from mmem.sources.live import Capture, LiveSpec
 from mmem.store.memory import Memory
+from mmem.types import Clock
 
 Status = Callable[[dict[str, Any]], None]
 COMPACT_EVERY = 600.0  # seconds between compactions of a long session's tables
 
 
 @dataclass
-class LiveReport:
+class LiveReport(Tally):
     source_id: str
     uri: str
     seconds: float = 0.0  # session seconds captured
-    events: int = 0
-    utterances: int = 0
-    frames: int = 0
     dropped: int = 0
     reconnects: int = 0
     gaps: list[tuple[float, float]] = field(default_factory=list)
@@ -46,7 +45,6 @@ class LiveReport:
     capture_lags: list[float] = field(default_factory=list)  # its end captured -> committed, s
     ended_by: str = "stop"  # stop | duration | source | error
     error: str | None = None
-    warnings: list[str] = field(default_factory=list)
 
 
 class _Listening(threading.Thread):
@@ -110,31 +108,14 @@ def run_live(
     bind_models(memory, loaded_plan(vision, hearing, people), audio=audio)
     memory.put_source(row)
 
-    job = Session(Path(spec.uri), info, memory, cfg, vision, hearing, people, ingest, run, None)
-    job.wall0, job.time_scale, job.write_every = capture.wall0, spec.speed, 1
     listening = _Listening(capture, hearing, people) if audio else None  # type: ignore[arg-type]
-    job.begin(listening.listener.track if listening else None)
+    track = listening.listener.track if listening else None
+    job = LiveSession(info, memory, cfg, vision, hearing, people, ingest, run,
+                      clock=Clock(capture.wall0, spec.speed), track=track)
     if listening:
         listening.start()
-    stop = stop or threading.Event()
-    last_status = 0.0
-    last_compact = time.monotonic()
     try:
-        while True:
-            if stop.is_set():
-                capture.stop.set()
-            batch = _take(capture, cfg.vision.batch_size)
-            if batch:
-                job.process(batch)
-                job.catch_up()
-            elif capture.done.is_set() and capture.frames.empty():
-                break
-            if time.monotonic() - last_compact >= COMPACT_EVERY:
-                memory.compact()  # one commit per event makes many small fragments: merge them
-                last_compact = time.monotonic()
-            if status is not None and time.monotonic() - last_status >= 1.0:
-                last_status = time.monotonic()
-                status(_status(capture, job, report, batch))
+        _loop(capture, job, memory, stop or threading.Event(), status, report, cfg.vision.batch_size)
     except KeyboardInterrupt:
         report.ended_by = "stop"
     finally:
@@ -145,34 +126,62 @@ def run_live(
         if listening is not None:
             listening.join()
             job.catch_up()
-        seconds = max(capture.elapsed(), job.segmenter.last_time or 0.0)
+        seconds = max(capture.elapsed(), job.last_time or 0.0)
         if source_ended and spec.kind == "replay":
             seconds = capture.media_duration  # the file ran out, not the clock
         if duration is not None:
             seconds = min(seconds, duration)
-        job.finish_live(seconds)
-        stats = capture.stats
-        report.seconds, report.events, report.frames = seconds, job.seq, ingest.frames
-        report.utterances = len(job.track.utterances) if job.track else 0
-        report.dropped, report.reconnects, report.gaps = stats.dropped, stats.reconnects, stats.gaps
-        report.lags, report.capture_lags = job.commit_lags, job.capture_lags
-        if capture.error is not None and not isinstance(capture.error, KeyboardInterrupt):
-            report.ended_by, report.error = "error", str(capture.error)
-        elif duration is not None and seconds >= duration - 1e-6:
-            report.ended_by = "duration"
-        elif source_ended:
-            report.ended_by = "source"
-        report.warnings.extend(capture.warnings)
-        if capture.spool is not None:
-            if capture.spool.dropped_seconds:
-                report.warnings.append(f"{capture.spool.dropped_seconds:.1f}s of audio did not fit the spool")
-            capture.spool.remove()
-        row.update(status="complete", duration=seconds, n_events=job.seq,
-                   gaps=json.dumps([[round(a, 2), round(b, 2)] for a, b in stats.gaps]),
+        job.finish(seconds)
+        _tell(report, capture, job, seconds, duration, source_ended)
+        row.update(status="complete", duration=seconds, n_events=job.events,
+                   gaps=json.dumps([[round(a, 2), round(b, 2)] for a, b in capture.stats.gaps]),
                    ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
         memory.put_source(row)
         memory.compact()
     return report
+
+
+def _loop(capture: Capture, job: LiveSession, memory: Memory, stop: threading.Event, status: Status | None,
+          report: LiveReport, size: int) -> None:
+    """Process frames as they come until the source ends or `stop` is set."""
+    last_status = 0.0
+    last_compact = time.monotonic()
+    while True:
+        if stop.is_set():
+            capture.stop.set()
+        batch = _take(capture, size)
+        if batch:
+            job.process(batch)
+            job.catch_up()
+        elif capture.done.is_set() and capture.frames.empty():
+            break
+        if time.monotonic() - last_compact >= COMPACT_EVERY:
+            memory.compact()  # one commit per event makes many small fragments: merge them
+            last_compact = time.monotonic()
+        if status is not None and time.monotonic() - last_status >= 1.0:
+            last_status = time.monotonic()
+            status(_status(capture, job, report, batch))
+
+
+def _tell(report: LiveReport, capture: Capture, job: LiveSession, seconds: float, duration: float | None,
+          source_ended: bool) -> None:
+    """Fill the report at the end of the session."""
+    stats = capture.stats
+    report.seconds, report.events, report.frames = seconds, job.events, job.frames
+    report.utterances = job.utterances
+    report.dropped, report.reconnects, report.gaps = stats.dropped, stats.reconnects, stats.gaps
+    report.lags, report.capture_lags = job.lags.commit, job.lags.capture
+    if capture.error is not None and not isinstance(capture.error, KeyboardInterrupt):
+        report.ended_by, report.error = "error", str(capture.error)
+    elif duration is not None and seconds >= duration - 1e-6:
+        report.ended_by = "duration"
+    elif source_ended:
+        report.ended_by = "source"
+    report.warnings.extend(capture.warnings)
+    if capture.spool is not None:
+        if capture.spool.dropped_seconds:
+            report.warnings.append(f"{capture.spool.dropped_seconds:.1f}s of audio did not fit the spool")
+        capture.spool.remove()
 
 
 def _take(capture: Capture, size: int) -> list:
@@ -186,15 +195,14 @@ def _take(capture: Capture, size: int) -> list:
     return batch
 
 
-def _status(capture: Capture, job: Session, report: LiveReport, batch: list) -> dict[str, Any]:
+def _status(capture: Capture, job: LiveSession, report: LiveReport, batch: list) -> dict[str, Any]:
     now = capture.elapsed()
-    last = job.segmenter.last_time
-    seg = job.segmenter
+    last = job.last_time
     return {
         "elapsed": now, "seen": capture.stats.seen, "kept": capture.stats.kept,
         "dropped": capture.stats.dropped, "queued": capture.frames.qsize(),
         "lag": max(0.0, (now - last) / capture.spec.speed) if last is not None else 0.0,
-        "events": job.seq, "current": (last - seg.event_start) if last is not None else 0.0,
+        "events": job.events, "current": (last - job.event_start) if last is not None else 0.0,
         "reconnects": capture.stats.reconnects,
         "audio_backlog": capture.spool.backlog_seconds if capture.spool is not None else 0.0,
     }

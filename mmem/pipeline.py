@@ -14,17 +14,21 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mmem.config import IngestConfig
 from mmem.perceive.audio_channel import Hearing
 from mmem.perceive.models import ModelPlan, loaded_plan, skipped_lines
 from mmem.perceive.people_channel import People
 from mmem.perceive.vision import Vision
-from mmem.session import STAGES, IngestReport, Progress, Session
+from mmem.reports import STAGES, IngestReport
+from mmem.session import Progress, Session, run_file
 from mmem.sources.file import MediaInfo, content_hash, iter_frames, probe
 from mmem.store.memory import Memory
 from mmem.types import Frame
+
+if TYPE_CHECKING:
+    from mmem.consolidate.recorders import RecorderChoice
 
 __all__ = ["STAGES", "IngestReport", "Progress", "bind_models", "build_models", "ingest_file",
            "planned_channels"]
@@ -104,10 +108,13 @@ class FileJob:
             "n_events": 0 if self.keep is None else existing["n_events"],  # type: ignore[index]
         }
 
-    def run_session(self, progress: Progress | None = None, batch: bool = False) -> Session:
-        session = Session(self.path, self.info, self.memory, self.cfg, self.vision, self.hearing,
-                          self.people, self.report, self.run, progress, batch=batch)
-        session.go(self.frames)
+    def run_session(self, progress: Progress | None = None,
+                    recorder: RecorderChoice | None = None) -> Session:
+        """Remember the file; `recorder` chooses how entities are recorded (default: matched now;
+        batch workers pass `recorders.defer`)."""
+        session = Session(self.info, self.memory, self.cfg, self.vision, self.hearing, self.people,
+                          self.report, self.run, recorder=recorder)
+        run_file(session, self.path, self.frames, progress)
         self.row.update(status="complete", run=self.run, n_events=self.report.events,
                         skipped=self.report.skipped, channels=self.report.channels,
                         ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 
@@ -14,6 +15,15 @@ class Frame:
     index: int  # position among the *sampled* frames of this source (0, 1, 2, ...)
     t: float  # seconds from the start of the source, from decoder PTS (files) or capture clock
     image: np.ndarray  # HxWx3 uint8 RGB, already reduced to the working resolution, upright
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Where a source's times sit in the world: a live session has a wall-clock start and a
+    speed (media seconds per wall second); a recorded file has neither."""
+
+    started_at: datetime | None = None
+    time_scale: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)

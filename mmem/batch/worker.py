@@ -20,25 +20,19 @@ from typing import Any
 from mmem.batch.plan import Item
 from mmem.config import IngestConfig
 from mmem.errors import MmemError
+from mmem.reports import FileTally
 
 
 @dataclass
-class FileResult:
+class FileResult(FileTally):
+    """One file of a batch, as its worker hands it to the writer (counts: see FileTally)."""
+
     index: int
     uri: str
     status: str  # ingested | skipped | duplicate | failed
     size: int = 0  # bytes
     source: dict[str, Any] | None = None  # the complete sources row, for the writer
     meetings: list = field(default_factory=list)  # faces and voices per event, unmatched
-    events: int = 0
-    utterances: int = 0
-    appearances: int = 0
-    frames: int = 0
-    duration: float = 0.0  # media seconds
-    wall: float = 0.0  # seconds the worker spent
-    channels: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
     error: str | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -72,6 +66,7 @@ class Worker:
 
     def process(self, item: Item, progress: Any = None) -> FileResult:
         """Remember one file; `progress(done, total)` in media seconds, when given."""
+        from mmem.consolidate.recorders import defer
         from mmem.pipeline import FileJob
 
         t0 = time.perf_counter()
@@ -91,11 +86,10 @@ class Worker:
                     res.status, res.events = "skipped", r.events
                 else:
                     self.memory.drop_runs(job.sid, job.keep)  # what an interrupted batch left
-                    session = job.run_session(progress, batch=True)
+                    session = job.run_session(progress, recorder=defer)
                     res.status, res.source = "ingested", job.row
-                    res.meetings = session.meetings or []
-                    res.events, res.utterances, res.frames = r.events, r.utterances, r.frames
-                    res.channels, res.skipped, res.warnings = r.channels, r.skipped, r.warnings
+                    res.meetings = session.recorder.handoff()
+                    res.take_counts(r)
         except Exception as exc:  # noqa: BLE001 - one file's failure must not stop the batch
             res.error = describe(exc, item)
             if job is not None and not job.skipped:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mmem.perceive.asr import Transcriber
-from mmem.perceive.audio_features import HOP, describe, shape_vector
+from mmem.perceive.audio_features import HOP, N_MELS, describe, shape_vector
 from mmem.perceive.vad import VoiceActivity
 from mmem.perceive.voices import VoiceBackend, VoiceTurn
 from mmem.perceive.voices import turns as speaker_turns
@@ -40,7 +40,7 @@ class AudioTrack:
 
     def __post_init__(self) -> None:
         self._loud = np.zeros(0, np.float32)
-        self._mel = np.zeros((0, 24), np.float32)
+        self._mel = np.zeros((0, N_MELS), np.float32)
         self._n = 0
 
     @property
@@ -59,7 +59,7 @@ class AudioTrack:
         if need > len(self._loud):
             cap = max(need, 2 * len(self._loud), 256)
             self._loud = np.resize(self._loud, cap)
-            self._mel = np.resize(self._mel, (cap, mel.shape[1] if mel.ndim == 2 else 24))
+            self._mel = np.resize(self._mel, (cap, mel.shape[1] if mel.ndim == 2 else N_MELS))
         self._loud[self._n:need] = loud
         self._mel[self._n:need] = mel
         self._n = need
@@ -129,7 +129,7 @@ class Listener:
         track = self.track
         if track.duration == 0 and len(track.loudness) == 0 and chunk.t > 0:
             pad = int(round(chunk.t / HOP))  # keep descriptor hops aligned with the source clock
-            track.extend(np.full(pad, -100.0, np.float32), np.zeros((pad, 24), np.float32))
+            track.extend(np.full(pad, -100.0, np.float32), np.zeros((pad, N_MELS), np.float32))
         track.extend(*describe(chunk.samples))
         if self._buf.size == 0:
             self._buf_t = chunk.t
@@ -232,30 +232,3 @@ def _split_long(regions: list[tuple[float, float]]) -> list[tuple[float, float]]
             s += MAX_REGION
         out.append((s, e))
     return out
-
-
-def quiet_point(speech: list[tuple[float, float]], t0: float, t1: float) -> float | None:
-    """The middle of the pause in [t0, t1] nearest its midpoint (the midpoint itself when no
-    one speaks there); None when speech fills the whole interval.
-
-    `speech` is in time order without overlaps (as a track keeps it): only the regions that
-    reach into [t0, t1] are visited, found by bisection."""
-    mid = (t0 + t1) / 2
-    pauses: list[tuple[float, float]] = []
-    cursor = t0
-    first = bisect.bisect_right(speech, t0, key=lambda r: r[1])  # first region ending after t0
-    for i in range(first, len(speech)):
-        s, e = speech[i]
-        if s >= t1:
-            break
-        if s > cursor:
-            pauses.append((cursor, s))
-        cursor = max(cursor, e)
-    if cursor < t1:
-        pauses.append((cursor, t1))
-    if not pauses:
-        return None
-    if pauses == [(t0, t1)]:
-        return mid
-    a, b = min(pauses, key=lambda p: 0.0 if p[0] <= mid <= p[1] else min(abs(p[0] - mid), abs(p[1] - mid)))
-    return (a + b) / 2

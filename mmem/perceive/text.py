@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mmem.perceive.base import TextEmbedder
+
 
 class SentenceEmbedder:
     """Implements TextEmbedder for transcripts (a different space from CLIP's)."""
@@ -31,3 +33,23 @@ class SentenceEmbedder:
         out = self._model.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True,
                                  show_progress_bar=False)
         return np.asarray(out, np.float32)
+
+
+DEFAULT_TEXT_DIM = 384  # the transcripts table's width when no sentence model ran (MiniLM's)
+
+
+class TranscriptVectors:
+    """The perceive step for transcripts: one sentence vector per utterance text (none when
+    no sentence model runs)."""
+
+    def __init__(self, text: TextEmbedder | None) -> None:
+        self.text = text
+
+    @property
+    def dim(self) -> int:
+        return self.text.dim if self.text is not None else DEFAULT_TEXT_DIM
+
+    def embed(self, texts: list[str]) -> list[list[float]] | None:
+        if self.text is None:
+            return None
+        return [v.tolist() for v in self.text.embed_texts(texts)]

@@ -14,24 +14,13 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
 from mmem.config import SegmentConfig
 from mmem.segment.refine import refine_boundary
+from mmem.segment.speech import SpeechTimeline, quiet_point
 from mmem.types import Observation, Segment
-
-
-class SpeechTimeline(Protocol):
-    """What the segmenter needs to know about sound (mmem.perceive.hearing.AudioTrack)."""
-
-    speech: list[tuple[float, float]]  # where someone speaks, (start, end) seconds
-
-    def turn(self, t0: float, t1: float) -> bool: ...  # speech starts/stops at a silence
-    def level(self, t0: float, t1: float) -> float | None: ...  # loudness, dB
-
-    def inside_speech(self, t: float) -> bool: ...
 
 
 @dataclass(slots=True)
@@ -57,7 +46,6 @@ class Segmenter:
         self._event_surprise = 0.0
         self._pending: _Pending | None = None
         self._last: Observation | None = None
-        self.surprises: deque[tuple[float, float]] = deque(maxlen=4096)  # (t, s), for inspection
 
     # -- surprise ---------------------------------------------------------------------------
     def _surprise(self, obs: Observation) -> float:
@@ -95,8 +83,6 @@ class Segmenter:
         t0, t1 = window[i - 1].t, window[i].t
         if self.speech is None:
             return (t0 + t1) / 2
-        from mmem.perceive.hearing import quiet_point
-
         return quiet_point(self.speech.speech, t0, t1)
 
     def _fires(self, obs: Observation, prev_t: float, s: float) -> tuple[bool, bool]:
@@ -127,7 +113,6 @@ class Segmenter:
     def push(self, obs: Observation) -> list[Segment]:
         out: list[Segment] = []
         s = self._surprise(obs)
-        self.surprises.append((obs.t, s))
         self._recent.append(obs)
         prev, self._last = self._last, obs
         if self._event_first is None or prev is None:

@@ -8,7 +8,6 @@ comes out right; the display matrix is applied so rotated phone video comes out 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from mmem.errors import InputError, MediaOpenError
+from mmem.sources.sampler import Sampler
 from mmem.types import Frame
 
 MEDIA_SUFFIXES = frozenset(
@@ -157,8 +157,7 @@ def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256) -> Iterator
             stream.codec_context.skip_frame = "NONREF"
         time_base = stream.time_base
         origin: int | None = None
-        next_t = 0.0
-        period = 1.0 / fps
+        sampler = Sampler(fps)
         index = 0
         last_t = -1.0
         size: tuple[int, int] | None = None
@@ -176,7 +175,7 @@ def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256) -> Iterator
                 if origin is None:
                     origin = pts
                 t = float((pts - origin) * time_base)
-                if t + 1e-6 < next_t or t <= last_t:
+                if t <= last_t or not sampler.keep(t):
                     continue
                 rotation = int(round((frame.rotation or 0) / 90.0)) % 4
                 if size is None:
@@ -188,7 +187,6 @@ def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256) -> Iterator
                 yield Frame(index=index, t=t, image=image)
                 index += 1
                 last_t = t
-                next_t = (math.floor(t * fps + 1e-6) + 1) * period
         if not decoded_any:
             raise MediaOpenError(
                 f"{path}: no decodable video frames (truncated or corrupt file): "

@@ -201,6 +201,6 @@ def test_a_missing_microphone_is_a_warning_that_names_the_fix():
     except (ImportError, OSError):
         pass
     cap = Capture(parse_live("webcam:0"), fps=1.0, audio=True)
-    assert cap._open_microphone() is None
+    assert cap.source.open_microphone() is None
     assert "mmem[mic]" in cap.warnings[0] and "--no-audio" in cap.warnings[0]
     cap.spool.remove()

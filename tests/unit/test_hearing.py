@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from mmem.perceive.audio_features import HOP, describe
-from mmem.perceive.hearing import AudioTrack, hear, quiet_point
+from mmem.perceive.hearing import AudioTrack, hear
 from mmem.perceive.vad import EnergyVad
 from mmem.recall.fusion import rrf
+from mmem.segment.speech import quiet_point
 from mmem.sources.audio import SAMPLE_RATE, AudioChunk
 from mmem.types import Utterance
 

@@ -142,9 +142,6 @@ class Speech:
     def __init__(self, spans):
         self.speech = spans
 
-    def inside_speech(self, t):
-        return any(s < t < e for s, e in self.speech)
-
     def turn(self, t0, t1):
         return False
 
