@@ -18,7 +18,8 @@ from mmem.store.memory import Memory
 class Writer:
     def __init__(self, memory: Memory, people: bool) -> None:
         from mmem.consolidate.entities import EntityIndex
-        from mmem.consolidate.people import from_row, recover
+        from mmem.store.journal import recover
+        from mmem.store.rows import entity_from_row as from_row
 
         self.memory = memory
         recover(memory)  # an interrupted commit (or entity operation) is finished first
@@ -33,7 +34,9 @@ class Writer:
 
     def commit(self, res: FileResult) -> None:
         """Make one ingested file visible (other results need nothing written)."""
-        from mmem.consolidate.people import meet_all, run_journalled, to_row
+        from mmem.consolidate.people import meet_all
+        from mmem.store.journal import run_journalled
+        from mmem.store.rows import entity_to_row as to_row
 
         if res.status != "ingested" or res.source is None:
             return

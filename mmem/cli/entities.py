@@ -14,13 +14,12 @@ app = typer.Typer(help="People remembered by face and voice: list, show, name, m
                   invoke_without_command=True)
 
 
-def _open(db):
-    from mmem.consolidate.people import recover
+def _open(db, write: bool = False):
+    """The memory; a writer (name, merge, split, forget) finishes a pending operation first,
+    a reader (list, show) reads the last committed state and writes nothing."""
     from mmem.store.memory import Memory
 
-    memory = Memory.open(db_path(db))
-    recover(memory)
-    return memory
+    return Memory.open(db_path(db), write=write)
 
 
 def people(memory) -> list[dict[str, Any]]:
@@ -116,7 +115,7 @@ def name(ref: Annotated[str, typer.Argument(help="Entity id or current name.")],
     """Name an entity; linked faces and voices get the name too, for every past appearance."""
     from mmem.consolidate import people as ops
 
-    members = ops.name(_open(db), ref, new_name)
+    members = ops.name(_open(db, write=True), ref, new_name)
     out.print(f"named {', '.join(e.id for e in members)} {escape(new_name.strip())!r}")
 
 
@@ -128,7 +127,7 @@ def merge(keep: Annotated[str, typer.Argument(help="Entity that stays.")],
     """Two entities were one person."""
     from mmem.consolidate import people as ops
 
-    ent = ops.merge(_open(db), keep, other)
+    ent = ops.merge(_open(db, write=True), keep, other)
     out.print(f"merged {other} into {ent.id}")
 
 
@@ -139,7 +138,7 @@ def split(ref: Annotated[str, typer.Argument(help="Entity to split back into wha
     """Undo a wrong merge or link."""
     from mmem.consolidate import people as ops
 
-    rows = ops.split(_open(db), ref)
+    rows = ops.split(_open(db, write=True), ref)
     out.print(f"split into {', '.join(sorted({e.id for e in rows}))}")
 
 
@@ -152,7 +151,7 @@ def forget(ref: Annotated[str, typer.Argument(help="Entity to delete, with its e
     from mmem.consolidate import people as ops
     from mmem.errors import InputError
 
-    memory = _open(db)
+    memory = _open(db, write=True)
     if not yes:
         if not typer.confirm(f"forget {ref} and delete its face/voice data?", default=False):
             raise InputError("nothing forgotten (pass --yes to skip this question)")

@@ -1,72 +1,41 @@
 """Entities as the memory keeps them: loading the index, and the operations people run on it
 (name, merge, split, forget).
 
-Each operation touches several tables. It is written to a journal first and carried out in
-idempotent steps, so an interrupted operation is finished by the next command that opens the
-memory (`recover`), and the memory is never left half-merged.
+Each operation touches several tables: it runs through the store's journal
+(`mmem.store.journal`), so an interrupted operation is finished by the next writer and the
+memory is never left half-merged. Each operation is a writer: it finishes a pending one first.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from mmem.consolidate.entities import Entity, EntityIndex, add_exemplar
 from mmem.errors import InputError
-from mmem.store.location import rmtree
+from mmem.store._util import now
+from mmem.store.crops import save_crop
+from mmem.store.journal import recover, run_journalled
 from mmem.store.memory import Memory
-
-
-def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def to_row(e: Entity) -> dict[str, Any]:
-    return {
-        "id": e.id, "kind": e.kind, "name": e.name, "person": e.person,
-        "centre": e.centre.astype(np.float32).tolist(),
-        "exemplars": [x.astype(np.float32).tolist() for x in e.exemplars],
-        "links": json.dumps({k: round(v, 3) for k, v in e.links.items()}),
-        "created_at": e.created_at or now(), "updated_at": now(),
-        "first_seen": e.first_seen, "last_seen": e.last_seen, "thumbnail": e.thumbnail,
-        "history": json.dumps(e.history),
-    }
-
-
-def from_row(r: dict[str, Any]) -> Entity:
-    return Entity(
-        id=r["id"], kind=r["kind"], name=r.get("name"), person=r.get("person") or r["id"],
-        exemplars=[np.asarray(x, np.float32) for x in r["exemplars"] or []],
-        links={k: float(v) for k, v in json.loads(r.get("links") or "{}").items()},
-        thumbnail=r.get("thumbnail"), created_at=r.get("created_at") or "",
-        updated_at=r.get("updated_at") or "", first_seen=r.get("first_seen"), last_seen=r.get("last_seen"),
-        history=json.loads(r.get("history") or "[]"),
-    )
+from mmem.store.rows import appearance_row
+from mmem.store.rows import entity_from_row as from_row
+from mmem.store.rows import entity_to_row as to_row
 
 
 def load_index(memory: Memory) -> EntityIndex:
-    recover(memory)
+    """The entities as last committed (a reader: a pending journal is left to the next writer)."""
     return EntityIndex([from_row(r) for r in memory.entity_rows()], memory.new_entity_id)
+
+
+def _load_for_write(memory: Memory) -> EntityIndex:
+    recover(memory)  # a writer finishes an interrupted operation before it starts its own
+    return load_index(memory)
 
 
 def save(memory: Memory, entities: list[Entity]) -> None:
     memory.put_entities([to_row(e) for e in entities])
-
-
-def appearance_row(aid: str, app, ent: Entity, source_id: str, event_id: str, utterance: str | None,
-                   thumbnail: str | None) -> dict[str, Any]:
-    """The `appearances` row of one face track or voice turn joining an entity."""
-    return {
-        "id": aid, "entity_id": ent.id, "origin_entity": ent.id, "source_id": source_id,
-        "event_id": event_id, "kind": app.kind, "start": app.start, "end": app.end,
-        "box": list(app.box) if app.box else None, "utterance": utterance, "score": app.score,
-        "embedding": app.embedding.astype(np.float32).tolist(), "thumbnail": thumbnail,
-    }
 
 
 def appear(index: EntityIndex, root: Any, source_id: str, event_id: str, face_pairs: list, voices: list,
@@ -104,19 +73,6 @@ def meet_all(index: EntityIndex, root: Any, source_id: str, meetings: list) -> l
     return rows
 
 
-def save_crop(root: Path, entity_id: str, appearance_id: str, image: np.ndarray) -> str | None:
-    """A face crop as JPEG under entities/<id>/ (forget deletes it); its path relative to root."""
-    import cv2
-
-    rel = Path("entities") / entity_id / f"{appearance_id}.jpg"
-    (root / rel).parent.mkdir(parents=True, exist_ok=True)
-    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
-    if not ok:
-        return None
-    (root / rel).write_bytes(buf.tobytes())
-    return rel.as_posix()
-
-
 # -- finding entities ------------------------------------------------------------------------
 _ID = re.compile(r"^[eE](\d+)$")
 
@@ -152,7 +108,7 @@ def name(memory: Memory, ref: str, new_name: str) -> list[Entity]:
     new_name = new_name.strip()
     if not new_name:
         raise InputError("the name is empty: pass a name, e.g. mmem entities name E12 \"Alice\"")
-    index = load_index(memory)
+    index = _load_for_write(memory)
     members = index.members(resolve(index, ref).person)
     for e in members:
         e.name = new_name
@@ -164,7 +120,7 @@ def merge(memory: Memory, keep_ref: str, drop_ref: str) -> Entity:
     """Two clusters were one person. Same kind: one entity absorbs the other's appearances and
     exemplars. Face and voice: they are linked into one person. Either way the rows as they
     were are kept in the survivor's history, so `split` can undo it exactly."""
-    index = load_index(memory)
+    index = _load_for_write(memory)
     keep, drop = resolve(index, keep_ref), resolve(index, drop_ref)
     if keep.id == drop.id:
         raise InputError(f"{keep_ref} and {drop_ref} are the same entity: nothing to merge")
@@ -195,7 +151,7 @@ def split(memory: Memory, ref: str) -> list[Entity]:
     """Undo the last merge or link into an entity: every row it touched goes back to how it
     was, and the merged entity's appearances go back to it. An entity never merged but linked
     to others is unlinked from them (and will not be linked to them again)."""
-    index = load_index(memory)
+    index = _load_for_write(memory)
     ent = resolve(index, ref)
     if ent.history:
         last = ent.history.pop()
@@ -224,7 +180,7 @@ def split(memory: Memory, ref: str) -> list[Entity]:
 
 def forget(memory: Memory, ref: str) -> Entity:
     """Delete an entity, its appearances and embeddings, and its face crops (privacy)."""
-    index = load_index(memory)
+    index = _load_for_write(memory)
     ent = resolve(index, ref)
     thumbs = [a["thumbnail"] for a in memory.appearances([ent.id]) if a.get("thumbnail")]
     others = []
@@ -243,49 +199,3 @@ def forget(memory: Memory, ref: str) -> Entity:
 
 def _num(entity_id: str) -> int:
     return int(entity_id[1:]) if entity_id[1:].isdigit() else 0
-
-
-# -- journal ---------------------------------------------------------------------------------
-def run_journalled(memory: Memory, op: dict[str, Any]) -> None:
-    """Write the operation to the journal, carry it out, clear the journal."""
-    memory.begin(op)
-    _apply(memory, op)
-    memory.commit()
-
-
-def _apply(memory: Memory, op: dict[str, Any]) -> None:
-    """Every step is idempotent: running an operation twice equals running it once."""
-    kind = op["op"]
-    if kind == "merge":
-        memory.put_entities(op["rows"])
-        memory.reassign_appearances([op["drop"]], op["keep"])
-        memory.delete_entities([op["drop"]])
-    elif kind == "split":
-        memory.put_entities(op["rows"])
-        for origin in op["moves"]:
-            memory.reassign_appearances([op["entity"]], origin, origin=origin)
-    elif kind == "forget":
-        memory.delete_appearances([op["entity"]])
-        memory.delete_entities([op["entity"]])
-        memory.put_entities(op["rows"])
-        for rel in op["thumbs"]:
-            (memory.root / rel).unlink(missing_ok=True)
-        rmtree(memory.root / "entities" / op["entity"])
-    elif kind == "ingest":  # a batch file's commit: its entities, then the source row that shows it
-        memory.put_entities(op["rows"])
-        if int(memory.meta.get("next_entity", 1)) < op["next_entity"]:
-            memory.set_meta(next_entity=op["next_entity"])
-        memory.put_source(op["source"])
-        memory.drop_runs(op["source"]["id"], op["source"]["run"])
-    else:  # name, link
-        memory.put_entities(op["rows"])
-
-
-def recover(memory: Memory) -> bool:
-    """Finish an operation that was interrupted. True if there was one."""
-    op = memory.pending_operation
-    if op is None:
-        return False
-    _apply(memory, op)
-    memory.commit()
-    return True

@@ -1,9 +1,8 @@
-"""Entity and appearance tables, and the journal that makes multi-table entity operations
-safe to interrupt. Mixed into Memory (which provides `_table`, `_db`, `_visible`, `meta`)."""
+"""Entity and appearance tables. Mixed into Memory (which provides `_table`, `_db`, `_visible`,
+`meta`); operations over several tables go through mmem.store.journal."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from mmem.store._util import quote as _q
@@ -11,7 +10,6 @@ from mmem.store._util import write_json as _write_json
 from mmem.store.schema import MARKER, appearances_schema, entities_schema
 
 ENTITIES, APPEARANCES = "entities", "appearances"
-JOURNAL = "journal.json"
 
 
 class EntityTables:
@@ -96,19 +94,9 @@ class EntityTables:
         if t is not None and entity_ids:
             t.delete("entity_id IN (" + ", ".join(_q(i) for i in entity_ids) + ")")
 
-    # -- multi-table operations -------------------------------------------------------------
     @property
     def pending_operation(self) -> dict[str, Any] | None:
-        """An entity operation that was interrupted (written before, removed after)."""
-        path = self.root / JOURNAL
-        try:
-            return json.loads(path.read_text()) if path.exists() else None
-        except (OSError, ValueError):
-            return None
+        """An entity operation that was interrupted (see mmem.store.journal)."""
+        from mmem.store.journal import pending
 
-    def begin(self, op: dict[str, Any]) -> None:
-        _write_json(self.root / JOURNAL, op)
-
-    def commit(self) -> None:
-        (self.root / JOURNAL).unlink(missing_ok=True)
-
+        return pending(self.root)

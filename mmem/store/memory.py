@@ -34,6 +34,17 @@ SOURCES, EVENTS, TRANSCRIPTS = "sources", "events", "transcripts"
 ENTITIES, APPEARANCES = "entities", "appearances"
 
 
+def _check_location(root: Path | ObjectPath) -> None:
+    """Raise StoreError if `root` could not hold a memory (a file, a foreign folder)."""
+    if root.exists() and not root.is_dir():
+        raise StoreError(f"--db {root} is a file, not a memory directory: pass a directory")
+    if root.is_dir() and not (root / MARKER).exists() and any(root.iterdir()):
+        raise StoreError(
+            f"--db {root} is not an mmem memory (no {MARKER}) and is not empty: "
+            "pass an empty or new directory"
+        )
+
+
 def default_db() -> Path:
     env = os.environ.get("MMEM_DB")
     if env:
@@ -62,27 +73,26 @@ class Memory(EntityTables):
     @staticmethod
     def check_location(path: Path | str) -> None:
         """Raise StoreError if `path` could not hold a memory (a file, a foreign folder)."""
-        root = as_location(path)
-        if root.exists() and not root.is_dir():
-            raise StoreError(f"--db {root} is a file, not a memory directory: pass a directory")
-        if root.is_dir() and not (root / MARKER).exists() and any(root.iterdir()):
-            raise StoreError(
-                f"--db {root} is not an mmem memory (no {MARKER}) and is not empty: "
-                "pass an empty or new directory"
-            )
+        _check_location(as_location(path))
 
     @classmethod
-    def open(cls, path: Path | str, *, create: bool = False) -> Memory:
+    def open(cls, path: Path | str, *, create: bool = False, write: bool | None = None) -> Memory:
+        """Open (or with `create`, make) a memory. A writer (`write`, by default when `create`)
+        first finishes an operation an interrupted process left in the journal; a reader never
+        writes and sees the last committed state."""
         root = as_location(path)
+        memory = cls._open(root, create)
+        if create if write is None else write:
+            from mmem.store.journal import recover
+
+            recover(memory)
+        return memory
+
+    @classmethod
+    def _open(cls, root: Path | ObjectPath, create: bool) -> Memory:
         marker = root / MARKER
-        if root.exists() and not root.is_dir():
-            raise StoreError(f"--db {root} is a file, not a memory directory: pass a directory")
+        _check_location(root)
         if not marker.exists():
-            if root.is_dir() and any(root.iterdir()):
-                raise StoreError(
-                    f"--db {root} is not an mmem memory (no {MARKER}) and is not empty: "
-                    "pass an empty or new directory"
-                )
             if not create:
                 raise StoreError(f"no memory at {root}: run `mmem ingest ...` first, or pass --db DIR")
             try:

@@ -153,8 +153,8 @@ def test_an_interrupted_merge_is_finished_by_the_next_command(memory, monkeypatc
         ops.merge(memory, "E1", "E2")
     assert memory.pending_operation is not None
     monkeypatch.setattr(Memory, "delete_entities", real)
-    reopened = Memory.open(memory.root)
-    index = ops.load_index(reopened)  # any command that opens entities recovers first
+    reopened = Memory.open(memory.root, write=True)  # the next writer finishes the operation first
+    index = ops.load_index(reopened)
     assert reopened.pending_operation is None and "E2" not in index.entities
     reference = state(reopened)
     assert [e for _, e in reference["apps"]].count("E1") == 4
@@ -190,3 +190,43 @@ def test_bad_entity_requests_change_nothing(memory, call, match):
         call(memory)
     assert state(memory) == before and memory.pending_operation is None
     assert json.loads(json.dumps(before))  # the state is plain data
+
+
+# -- readers never write -----------------------------------------------------------------------
+def _versions(mem: Memory) -> dict:
+    names = ("sources", "events", "transcripts", "entities", "appearances")
+    return {n: t.version for n in names if (t := mem._table(n)) is not None}
+
+
+def test_readers_answer_from_a_memory_with_a_pending_journal_without_writing(memory, monkeypatch):
+    from typer.testing import CliRunner
+
+    from mmem.cli import app
+    from mmem.recall.answer import Recall, ask
+    from mmem.store._util import write_json
+    from mmem.store.journal import JOURNAL
+
+    memory.add_transcripts([{"id": "src-r-00000-u000", "source_id": "src", "event_id": "src-r-00000",
+                             "start": 0.0, "end": 2.0, "text": "Alice talks about the budget",
+                             "norm": "alice talks about the budget", "words": "[]", "language": "en",
+                             "confidence": 0.9, "vector": None}], "r", dim=4)
+    rows = [r for r in memory.entity_rows() if r["id"] == "E1"]
+    write_json(memory.root / JOURNAL, {"op": "merge", "keep": "E1", "drop": "E2", "rows": rows})
+    before = _versions(memory)
+
+    def no_write(*args, **kwargs):
+        raise AssertionError("a reader wrote to the memory")
+
+    for method in ("put_entities", "delete_entities", "reassign_appearances", "delete_appearances",
+                   "set_meta", "put_source", "update_source", "drop_runs", "add_appearances"):
+        monkeypatch.setattr(Memory, method, no_write)
+    reader = Memory.open(memory.root)
+    answer = ask(reader, Recall(), "what did Alice say about the budget?")
+    assert answer.channels == ["entity", "speech"]
+    runner = CliRunner()
+    listed = runner.invoke(app, ["entities", "--json", "--db", str(memory.root)])
+    assert listed.exit_code == 0, listed.output
+    assert {e["id"] for e in json.loads(listed.output)["entities"]} == {"E1", "E2", "E3"}
+    shown = runner.invoke(app, ["entities", "show", "E2", "--json", "--db", str(memory.root)])
+    assert shown.exit_code == 0, shown.output
+    assert (memory.root / JOURNAL).exists() and _versions(Memory.open(memory.root)) == before
