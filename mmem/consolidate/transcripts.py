@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from mmem.recall.normalize import normalize
+from mmem.text_norm import normalize
 from mmem.types import Utterance
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 from mmem.perceive.base import TextEmbedder
 from mmem.recall.context import merge_adjacent
 from mmem.recall.fusion import best_per_event, rrf
-from mmem.recall.normalize import normalize
 from mmem.store.memory import Memory
+from mmem.text_norm import normalize
 from mmem.types import Moment
 
 # MiniLM cosine below which a transcript is not evidence: on the sample transcripts unrelated

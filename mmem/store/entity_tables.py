@@ -7,9 +7,8 @@ from typing import Any
 
 from mmem.store._util import quote as _q
 from mmem.store._util import write_json as _write_json
+from mmem.store.names import APPEARANCES, ENTITIES
 from mmem.store.schema import MARKER, appearances_schema, entities_schema
-
-ENTITIES, APPEARANCES = "entities", "appearances"
 
 
 class EntityTables:

@@ -21,17 +21,16 @@ from mmem.store._util import quote as _q
 from mmem.store._util import write_json as _write_json
 from mmem.store.entity_tables import EntityTables
 from mmem.store.location import ObjectPath, as_location, explain, rmtree, storage_options
+from mmem.store.names import APPEARANCES, EVENTS, SOURCES, TABLES, TRANSCRIPTS
 from mmem.store.schema import (
     MARKER,
     SCHEMA_VERSION,
+    appearances_schema,
     events_schema,
     sources_schema,
     transcripts_schema,
 )
 from mmem.types import EventRecord
-
-SOURCES, EVENTS, TRANSCRIPTS = "sources", "events", "transcripts"
-ENTITIES, APPEARANCES = "entities", "appearances"
 
 
 def _check_location(root: Path | ObjectPath) -> None:
@@ -248,8 +247,6 @@ class Memory(EntityTables):
         if text_dim is not None and self._table(TRANSCRIPTS) is None:
             self._db.create_table(TRANSCRIPTS, schema=transcripts_schema(text_dim), exist_ok=True)
         if self._table(APPEARANCES) is None:
-            from mmem.store.schema import appearances_schema
-
             self._db.create_table(APPEARANCES, schema=appearances_schema(), exist_ok=True)
 
     def add_transcripts(self, rows: list[dict[str, Any]], run: str, dim: int, index: bool = True) -> None:
@@ -375,16 +372,8 @@ class Memory(EntityTables):
                     best[h["id"]] = (h, score)
         return sorted(best.values(), key=lambda p: -p[1])[:limit]
 
-    def neighbours(self, source_id: str, run: str, seqs: list[int]) -> list[dict[str, Any]]:
-        t = self._table(EVENTS)
-        if t is None or not seqs:
-            return []
-        cond = (f"source_id = {_q(source_id)} AND run = {_q(run)} AND seq IN "
-                f"({', '.join(str(int(s)) for s in seqs)})")
-        return t.search().where(cond).select(["id", "seq", "start", "end"]).limit(None).to_list()
-
     def compact(self) -> None:
-        for name in (SOURCES, EVENTS, TRANSCRIPTS, ENTITIES, APPEARANCES):
+        for name in TABLES:
             t = self._table(name)
             if t is not None:
                 try:
