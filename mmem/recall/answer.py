@@ -36,26 +36,6 @@ class Answer:
     moments: list[Moment] = field(default_factory=list)
     channels: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict:
-        return {
-            "question": self.question,
-            "answer": self.answer,
-            "moments": [
-                {
-                    "event_id": m.event_id,
-                    "source": m.source,
-                    "start": m.start,
-                    "end": m.end,
-                    "started_at": m.started_at,
-                    "score": m.score,
-                    "transcript": m.transcript,
-                    "entities": list(m.entities),
-                    "keyframe": m.keyframe,
-                }
-                for m in self.moments
-            ],
-        }
-
 
 def clock(seconds: float) -> str:
     s = max(0.0, seconds)
