@@ -12,7 +12,6 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from mmem.session import IngestReport, Session
 from mmem.sources.file import MediaInfo
 from mmem.sources.live import Capture, LiveSpec
 from mmem.store.memory import Memory
+from mmem.store.rows import SourceRow
 
 Status = Callable[[dict[str, Any]], None]
 COMPACT_EVERY = 600.0  # seconds between compactions of a long session's tables
@@ -99,13 +99,13 @@ def run_live(
     report = LiveReport(source_id=sid, uri=spec.uri)
     ingest = IngestReport(source_id=sid, uri=spec.uri, status="ingesting")
     channels = planned_channels(info, vision, hearing, people)
-    row: dict[str, Any] = {
-        "id": sid, "uri": spec.uri, "kind": "live" if spec.kind != "replay" else "replay",
-        "duration": 0.0, "fps": 0.0, "sample_fps": cfg.source.fps, "width": 0, "height": 0,
-        "content_hash": None, "status": "live", "run": run,
-        "ingested_at": capture.wall0.isoformat(timespec="seconds"), "started_at": capture.wall0.isoformat(),
-        "model_ids": [], "channels": channels, "skipped": [], "n_events": 0, "gaps": "[]",
-    }
+    row = SourceRow(
+        id=sid, uri=spec.uri, kind="live" if spec.kind != "replay" else "replay",
+        duration=0.0, fps=0.0, sample_fps=cfg.source.fps, width=0, height=0,
+        content_hash=None, status="live", run=run,
+        ingested_at=capture.wall0.isoformat(timespec="seconds"), started_at=capture.wall0.isoformat(),
+        model_ids=[], channels=channels, skipped=[], n_events=0, gaps="[]",
+    )
     memory.ensure_dim(vision.dim)
     if vision.embedder is not None and vision.spec is not None:
         memory.bind_vector_model(vision.spec, vision.dim)
@@ -168,9 +168,8 @@ def run_live(
             if capture.spool.dropped_seconds:
                 report.warnings.append(f"{capture.spool.dropped_seconds:.1f}s of audio did not fit the spool")
             capture.spool.remove()
-        row.update(status="complete", duration=seconds, n_events=job.seq,
-                   gaps=json.dumps([[round(a, 2), round(b, 2)] for a, b in stats.gaps]),
-                   ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        row.finish(duration=seconds, n_events=job.seq,
+                   gaps=json.dumps([[round(a, 2), round(b, 2)] for a, b in stats.gaps]))
         memory.put_source(row)
         memory.compact()
     return report

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -29,6 +28,7 @@ from mmem.sources.audio import AudioDecodeError, iter_audio
 from mmem.sources.file import MediaInfo
 from mmem.sources.prefetch import prefetch
 from mmem.store.memory import Memory
+from mmem.store.rows import AppearanceRow, UtteranceRow
 from mmem.types import Frame, Observation
 
 Progress = Callable[[float, float], None]  # (work done, total work), in media seconds
@@ -83,7 +83,7 @@ class Meeting:
     event_id: str
     faces: list  # face-track Appearances (embedding, box, thumbnail)
     voices: list  # voice-turn Appearances
-    utterances: list[dict[str, Any]]  # the event's transcript rows (voices point at one)
+    utterances: list[UtteranceRow]  # the event's transcript rows (voices point at one)
 
 
 @dataclass
@@ -117,8 +117,8 @@ class Session:
         has_vector = vision.embedder is not None and info.has_video
         self.consolidator = Consolidator(cfg.consolidate, memory.root, has_vector=has_vector)
         self.pending: list = []
-        self.pending_utts: list[dict[str, Any]] = []
-        self.pending_apps: list[dict[str, Any]] = []
+        self.pending_utts: list[UtteranceRow] = []
+        self.pending_apps: list[AppearanceRow] = []
         self.people = people if people is not None and people.active else None
         # batch: one of several concurrent writers; the batch writer matches entities, builds the index
         self.batch = batch
@@ -279,7 +279,7 @@ class Session:
             self.turn_cursor += 1
         return voices
 
-    def meet(self, seg, event_id: str, utt_rows: list[dict[str, Any]]) -> list:
+    def meet(self, seg, event_id: str, utt_rows: list[UtteranceRow]) -> list:
         """Who was in this event: face tracks and voice turns become entity appearances.
         Returns the event's (face appearance, entity) pairs. In a batch, the tracks and
         turns are kept in `meetings` for the batch writer to assign later."""
@@ -294,7 +294,7 @@ class Session:
         self._last_appearances = self._appear(event_id, face_pairs, voices, utt_rows)
         return face_pairs
 
-    def _appear(self, event_id: str, face_pairs: list, voices: list, utt_rows: list[dict[str, Any]],
+    def _appear(self, event_id: str, face_pairs: list, voices: list, utt_rows: list[UtteranceRow],
                 first: int = 0) -> int:
         """Write the event's appearance rows (see `people.appear`); returns how many it now has."""
         from mmem.consolidate.people import appear
@@ -350,9 +350,9 @@ class Session:
             text = self.hearing.text if self.hearing is not None else None
             dim = text.dim if text is not None else 384
             if text is not None:
-                vecs = text.embed_texts([u["text"] for u in self.pending_utts])
+                vecs = text.embed_texts([u.text for u in self.pending_utts])
                 for u, v in zip(self.pending_utts, vecs, strict=True):
-                    u["vector"] = v.tolist()
+                    u.vector = v.tolist()
             self.memory.add_transcripts(self.pending_utts, self.run, dim, index=not self.batch)
         if self.index is not None:
             from mmem.consolidate.people import save

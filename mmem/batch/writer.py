@@ -43,11 +43,12 @@ class Writer:
         memory, source = self.memory, res.source
         rows = []
         if self.index is not None and res.meetings:
-            rows = meet_all(self.index, memory.root, source["id"], res.meetings)
-            memory.add_appearances(rows, source["run"])  # invisible until the source row points at them
+            rows = meet_all(self.index, memory.root, source.id, res.meetings)
+            memory.add_appearances(rows, source.run or "")  # invisible until the source row points at them
         res.appearances, res.meetings = len(rows), []
-        touched = [to_row(self.index.entities[i]) for i in sorted(self.index.touched)] if self.index else []
-        op = {"op": "ingest", "source": source, "rows": touched, "next_entity": self.next_entity}
+        touched = [to_row(self.index.entities[i]).to_dict() for i in sorted(self.index.touched)] \
+            if self.index else []
+        op = {"op": "ingest", "source": source.to_dict(), "rows": touched, "next_entity": self.next_entity}
         run_journalled(memory, op)
         if self.index is not None:
             self.index.touched.clear()

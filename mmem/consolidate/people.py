@@ -19,7 +19,7 @@ from mmem.store._util import now
 from mmem.store.crops import save_crop
 from mmem.store.journal import recover, run_journalled
 from mmem.store.memory import Memory
-from mmem.store.rows import appearance_row
+from mmem.store.rows import AppearanceRow, UtteranceRow, appearance_row
 from mmem.store.rows import entity_from_row as from_row
 from mmem.store.rows import entity_to_row as to_row
 
@@ -39,7 +39,7 @@ def save(memory: Memory, entities: list[Entity]) -> None:
 
 
 def appear(index: EntityIndex, root: Any, source_id: str, event_id: str, face_pairs: list, voices: list,
-           utt_rows: list[dict[str, Any]], first: int = 0) -> tuple[list[dict[str, Any]], int]:
+           utt_rows: list[UtteranceRow], first: int = 0) -> tuple[list[AppearanceRow], int]:
     """Assign an event's voice turns, link them with its (already assigned) faces, and make the
     appearance rows, numbered from `first` (faces only when first == 0: later calls add voices
     heard late). Returns the rows and the number of appearances the event now has."""
@@ -57,16 +57,16 @@ def appear(index: EntityIndex, root: Any, source_id: str, event_id: str, face_pa
             ent.thumbnail, ent.thumb_quality = thumb, app.quality
         ent.first_seen = ent.first_seen or seen
         ent.last_seen = seen
-        utt = max(utt_rows, key=lambda u: min(u["end"], app.end) - max(u["start"], app.start),
+        utt = max(utt_rows, key=lambda u: min(u.end, app.end) - max(u.start, app.start),
                   default=None) if app.kind == "voice" else None
-        rows.append(appearance_row(aid, app, ent, source_id, event_id, utt["id"] if utt else None, thumb))
+        rows.append(appearance_row(aid, app, ent, source_id, event_id, utt.id if utt else None, thumb))
     return rows, first + len(pairs)
 
 
-def meet_all(index: EntityIndex, root: Any, source_id: str, meetings: list) -> list[dict[str, Any]]:
+def meet_all(index: EntityIndex, root: Any, source_id: str, meetings: list) -> list[AppearanceRow]:
     """A file's deferred meetings (see Session.meetings), matched in order: the same entities
     and appearance rows the file would have had if it were ingested on its own."""
-    rows: list[dict[str, Any]] = []
+    rows: list[AppearanceRow] = []
     for m in meetings:
         face_pairs = list(zip(m.faces, index.assign(m.faces) if m.faces else []))
         rows.extend(appear(index, root, source_id, m.event_id, face_pairs, m.voices, m.utterances)[0])
@@ -112,7 +112,7 @@ def name(memory: Memory, ref: str, new_name: str) -> list[Entity]:
     members = index.members(resolve(index, ref).person)
     for e in members:
         e.name = new_name
-    run_journalled(memory, {"op": "name", "rows": [to_row(e) for e in members]})
+    run_journalled(memory, {"op": "name", "rows": _rows(members)})
     return members
 
 
@@ -127,11 +127,11 @@ def merge(memory: Memory, keep_ref: str, drop_ref: str) -> Entity:
     if keep.kind != drop.kind and keep.person == drop.person:
         raise InputError(f"{keep.id} and {drop.id} are already one person")
     touched = {e.id: e for e in index.members(keep.person) + index.members(drop.person)}
-    before = [to_row(e) for e in touched.values()]
+    before = [to_row(e).to_dict() for e in touched.values()]
     if keep.kind != drop.kind:
         index.union(keep.person, drop.person)
         keep.history.append({"op": "link", "other": drop.id, "before": before})
-        run_journalled(memory, {"op": "name", "rows": [to_row(e) for e in index.members(keep.person)]})
+        run_journalled(memory, {"op": "name", "rows": _rows(index.members(keep.person))})
         return keep
     for x in drop.exemplars:
         add_exemplar(keep, x)
@@ -142,8 +142,8 @@ def merge(memory: Memory, keep_ref: str, drop_ref: str) -> Entity:
         index.union(keep.person, drop.person)
     del index.entities[drop.id]
     keep.history.append({"op": "merge", "other": drop.id, "before": before})
-    rows = [to_row(e) for e in index.members(keep.person)]
-    run_journalled(memory, {"op": "merge", "keep": keep.id, "drop": drop.id, "rows": rows})
+    run_journalled(memory, {"op": "merge", "keep": keep.id, "drop": drop.id,
+                            "rows": _rows(index.members(keep.person))})
     return keep
 
 
@@ -159,13 +159,13 @@ def split(memory: Memory, ref: str) -> list[Entity]:
         mine = next(r for r in restored if r.id == ent.id)
         mine.history = ent.history
         # appearances that joined after the merge stay with it: rebuild from its own
-        own = [np.asarray(a["embedding"], np.float32)
-               for a in memory.appearances([ent.id], with_embeddings=True) if a["origin_entity"] == ent.id]
+        own = [np.asarray(a.embedding, np.float32)
+               for a in memory.appearances([ent.id], with_embeddings=True) if a.origin_entity == ent.id]
         for x in own[len(mine.exemplars):]:
             add_exemplar(mine, x)
         moves = [last["other"]] if last["op"] == "merge" else []
         run_journalled(memory, {"op": "split", "entity": ent.id, "moves": moves,
-                                "rows": [to_row(e) for e in restored]})
+                                "rows": _rows(restored)})
         return restored
     group = index.members(ent.person)
     if len(group) == 1:
@@ -174,7 +174,7 @@ def split(memory: Memory, ref: str) -> list[Entity]:
         e.person = e.id
         for other in [o for o in e.links if o in {g.id for g in group}]:
             e.links[other] = float("-inf")
-    run_journalled(memory, {"op": "split", "entity": ent.id, "moves": [], "rows": [to_row(e) for e in group]})
+    run_journalled(memory, {"op": "split", "entity": ent.id, "moves": [], "rows": _rows(group)})
     return group
 
 
@@ -182,7 +182,7 @@ def forget(memory: Memory, ref: str) -> Entity:
     """Delete an entity, its appearances and embeddings, and its face crops (privacy)."""
     index = _load_for_write(memory)
     ent = resolve(index, ref)
-    thumbs = [a["thumbnail"] for a in memory.appearances([ent.id]) if a.get("thumbnail")]
+    thumbs = [a.thumbnail for a in memory.appearances([ent.id]) if a.thumbnail]
     others = []
     for e in index.entities.values():
         if ent.id in e.links or (e.person == ent.person and e.id != ent.id):
@@ -193,8 +193,13 @@ def forget(memory: Memory, ref: str) -> Entity:
     if ent.thumbnail:
         thumbs.append(ent.thumbnail)
     run_journalled(memory, {"op": "forget", "entity": ent.id, "thumbs": thumbs,
-                  "rows": [to_row(e) for e in others]})
+                  "rows": _rows(others)})
     return ent
+
+
+def _rows(entities: list[Entity]) -> list[dict[str, Any]]:
+    """Entities as journal rows (JSON)."""
+    return [to_row(e).to_dict() for e in entities]
 
 
 def _num(entity_id: str) -> int:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from mmem.store._util import write_json
 from mmem.store.location import rmtree
+from mmem.store.rows import EntityRow, SourceRow
 
 if TYPE_CHECKING:
     from mmem.store.memory import Memory
@@ -39,29 +40,30 @@ def run_journalled(memory: Memory, op: dict[str, Any]) -> None:
 def apply(memory: Memory, op: dict[str, Any]) -> None:
     """Every step is idempotent: running an operation twice equals running it once."""
     kind = op["op"]
+    rows = [EntityRow.from_dict(r) for r in op["rows"]]
     if kind == "merge":
-        memory.put_entities(op["rows"])
+        memory.put_entities(rows)
         memory.reassign_appearances([op["drop"]], op["keep"])
         memory.delete_entities([op["drop"]])
     elif kind == "split":
-        memory.put_entities(op["rows"])
+        memory.put_entities(rows)
         for origin in op["moves"]:
             memory.reassign_appearances([op["entity"]], origin, origin=origin)
     elif kind == "forget":
         memory.delete_appearances([op["entity"]])
         memory.delete_entities([op["entity"]])
-        memory.put_entities(op["rows"])
+        memory.put_entities(rows)
         for rel in op["thumbs"]:
             (memory.root / rel).unlink(missing_ok=True)
         rmtree(memory.root / "entities" / op["entity"])
     elif kind == "ingest":  # a batch file's commit: its entities, then the source row that shows it
-        memory.put_entities(op["rows"])
+        memory.put_entities(rows)
         if int(memory.meta.get("next_entity", 1)) < op["next_entity"]:
             memory.set_meta(next_entity=op["next_entity"])
-        memory.put_source(op["source"])
+        memory.put_source(SourceRow.from_dict(op["source"]))
         memory.drop_runs(op["source"]["id"], op["source"]["run"])
     else:  # name, link
-        memory.put_entities(op["rows"])
+        memory.put_entities(rows)
 
 
 def recover(memory: Memory) -> bool:

@@ -22,6 +22,7 @@ from mmem.store._util import write_json as _write_json
 from mmem.store.entity_tables import EntityTables
 from mmem.store.location import ObjectPath, as_location, explain, rmtree, storage_options
 from mmem.store.names import APPEARANCES, EVENTS, SOURCES, TABLES, TRANSCRIPTS
+from mmem.store.rows import EventRow, SourceRow, UtteranceRow
 from mmem.store.schema import (
     MARKER,
     SCHEMA_VERSION,
@@ -179,32 +180,31 @@ class Memory(EntityTables):
         return t
 
     # -- sources ----------------------------------------------------------------------------
-    def source_by_hash(self, content_hash: str) -> dict[str, Any] | None:
+    def source_by_hash(self, content_hash: str) -> SourceRow | None:
         t = self._table(SOURCES)
         if t is None:
             return None
         rows = t.search().where(f"content_hash = {_q(content_hash)}").limit(1).to_list()
-        return rows[0] if rows else None
+        return SourceRow.from_dict(rows[0]) if rows else None
 
-    def put_source(self, row: dict[str, Any]) -> None:
-        full = {f.name: row.get(f.name) for f in sources_schema()}
+    def put_source(self, row: SourceRow) -> None:
         t = self._sources()
-        t.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute([full])
+        t.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute([row.to_dict()])
 
     def update_source(self, source_id: str, **values: Any) -> None:
         self._sources().update(where=f"id = {_q(source_id)}", values=values)
 
-    def sources(self) -> list[dict[str, Any]]:
+    def sources(self) -> list[SourceRow]:
         t = self._table(SOURCES)
-        return t.search().limit(None).to_list() if t is not None else []
+        return [SourceRow.from_dict(r) for r in t.search().limit(None).to_list()] if t is not None else []
 
-    def find_sources(self, ref: str) -> list[dict[str, Any]]:
+    def find_sources(self, ref: str) -> list[SourceRow]:
         """Sources matching a path, a file name, or an id prefix."""
         out = []
         path = str(Path(ref).expanduser().resolve()) if ref else ""
         for row in self.sources():
-            if ref in (row["id"], row["uri"]) or row["uri"] == path or row["id"].startswith(ref) \
-                    or Path(row["uri"]).name == ref:
+            if ref in (row.id, row.uri) or row.uri == path or row.id.startswith(ref) \
+                    or Path(row.uri).name == ref:
                 out.append(row)
         return out
 
@@ -249,16 +249,15 @@ class Memory(EntityTables):
         if self._table(APPEARANCES) is None:
             self._db.create_table(APPEARANCES, schema=appearances_schema(), exist_ok=True)
 
-    def add_transcripts(self, rows: list[dict[str, Any]], run: str, dim: int, index: bool = True) -> None:
-        """Utterance rows (id, source_id, event_id, start, end, text, norm, words, language,
-        confidence, vector) of one run; the full-text index covers them at once (`index=False`
+    def add_transcripts(self, rows: list[UtteranceRow], run: str, dim: int, index: bool = True) -> None:
+        """Utterance rows of one run; the full-text index covers them at once (`index=False`
         for concurrent writers: one writer builds it with `ensure_text_index`)."""
         if not rows:
             return
         t = self._table(TRANSCRIPTS)
         if t is None:
             t = self._db.create_table(TRANSCRIPTS, schema=transcripts_schema(dim))
-        t.add([{**r, "run": run} for r in rows])
+        t.add([{**r.to_dict(), "run": run} for r in rows])
         if index:
             self.ensure_text_index()
 
@@ -274,7 +273,7 @@ class Memory(EntityTables):
 
     def _visible(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         runs = self.visible_runs()
-        return [r for r in rows if r["source_id"] in runs and runs[r["source_id"]]["run"] == r["run"]]
+        return [r for r in rows if r["source_id"] in runs and runs[r["source_id"]].run == r["run"]]
 
     def set_event_transcript(self, event_id: str, text: str) -> None:
         t = self._table(EVENTS)
@@ -285,18 +284,19 @@ class Memory(EntityTables):
         t = self._table(TRANSCRIPTS)
         return t is not None and t.count_rows() > 0
 
-    def transcripts(self, source_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    def transcripts(self, source_ids: list[str] | None = None) -> list[UtteranceRow]:
         t = self._table(TRANSCRIPTS)
         if t is None:
             return []
         cols = ["id", "source_id", "run", "event_id", "start", "end", "text", "words", "language",
                 "confidence"]
-        rows = self._visible(t.search().select(cols).limit(None).to_list())
+        found = self._visible(t.search().select(cols).limit(None).to_list())
+        rows = [UtteranceRow.from_dict(r) for r in found]
         if source_ids is not None:
-            rows = [r for r in rows if r["source_id"] in source_ids]
-        return sorted(rows, key=lambda r: (r["source_id"], r["start"]))
+            rows = [r for r in rows if r.source_id in source_ids]
+        return sorted(rows, key=lambda r: (r.source_id, r.start))
 
-    def search_text(self, norm_query: str, limit: int) -> list[tuple[dict[str, Any], float]]:
+    def search_text(self, norm_query: str, limit: int) -> list[tuple[UtteranceRow, float]]:
         """BM25 over normalised transcripts."""
         t = self._table(TRANSCRIPTS)
         if t is None or not norm_query.strip():
@@ -304,29 +304,30 @@ class Memory(EntityTables):
         cols = ["id", "source_id", "run", "event_id", "start", "end", "text", "_score"]
         query = t.search(norm_query, query_type="fts", fts_columns="norm")
         hits = query.select(cols).limit(limit * 3).to_list()
-        return [(h, float(h.pop("_score"))) for h in self._visible(hits)][:limit]
+        return [(UtteranceRow.from_dict(h), float(h["_score"])) for h in self._visible(hits)][:limit]
 
-    def search_transcript_vectors(self, query: np.ndarray, limit: int) -> list[tuple[dict[str, Any], float]]:
+    def search_transcript_vectors(self, query: np.ndarray, limit: int) -> list[tuple[UtteranceRow, float]]:
         t = self._table(TRANSCRIPTS)
         if t is None:
             return []
         cols = ["id", "source_id", "run", "event_id", "start", "end", "text", "_distance"]
         hits = (t.search(np.asarray(query, np.float32).tolist(), vector_column_name="vector")
                 .distance_type("cosine").select(cols).limit(limit * 3).to_list())
-        return [(h, 1.0 - float(h.pop("_distance"))) for h in self._visible(hits)][:limit]
+        return [(UtteranceRow.from_dict(h), 1.0 - float(h["_distance"])) for h in self._visible(hits)][:limit]
 
-    def events_by_id(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+    def events_by_id(self, ids: list[str]) -> dict[str, EventRow]:
         t = self._table(EVENTS)
         if t is None or not ids:
             return {}
         cond = "id IN (" + ", ".join(_q(i) for i in ids) + ")"
         cols = ["id", "source_id", "run", "seq", "start", "end", "started_at", "keyframes", "transcript"]
-        return {r["id"]: r for r in t.search().where(cond).select(cols).limit(None).to_list()}
+        found = t.search().where(cond).select(cols).limit(None).to_list()
+        return {r["id"]: EventRow.from_dict(r) for r in found}
 
-    def visible_runs(self) -> dict[str, dict[str, Any]]:
-        return {s["id"]: s for s in self.sources() if s.get("run")}
+    def visible_runs(self) -> dict[str, SourceRow]:
+        return {s.id: s for s in self.sources() if s.run}
 
-    def events(self, source_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    def events(self, source_ids: list[str] | None = None) -> list[EventRow]:
         """Visible events, in (source, start) order, without their vectors."""
         t = self._table(EVENTS)
         if t is None:
@@ -336,22 +337,22 @@ class Memory(EntityTables):
         if not wanted:
             return []
         cond = " OR ".join(
-            f"(source_id = {_q(s)} AND run = {_q(runs[s]['run'])})" for s in wanted if s in runs
+            f"(source_id = {_q(s)} AND run = {_q(runs[s].run)})" for s in wanted if s in runs
         )
         if not cond:
             return []
         cols = ["id", "source_id", "seq", "start", "end", "started_at", "surprise", "keyframes",
                 "n_frames", "transcript"]
-        rows = t.search().where(cond).select(cols).limit(None).to_list()
-        return sorted(rows, key=lambda r: (runs[r["source_id"]]["uri"], r["start"]))
+        rows = [EventRow.from_dict(r) for r in t.search().where(cond).select(cols).limit(None).to_list()]
+        return sorted(rows, key=lambda r: (runs[r.source_id].uri, r.start))
 
-    def search(self, query: np.ndarray, limit: int) -> list[tuple[dict[str, Any], float]]:
+    def search(self, query: np.ndarray, limit: int) -> list[tuple[EventRow, float]]:
         """Events nearest to `query` by their vector or their best centroid (cosine similarity)."""
         t = self._table(EVENTS)
         if t is None:
             return []
         runs = self.visible_runs()
-        best: dict[str, tuple[dict[str, Any], float]] = {}
+        best: dict[str, tuple[EventRow, float]] = {}
         q = np.asarray(query, np.float32).tolist()
         cols = ["id", "source_id", "run", "seq", "start", "end", "started_at", "keyframes", "transcript",
                 "_distance"]
@@ -365,11 +366,11 @@ class Memory(EntityTables):
             )
             for h in hits:
                 src = runs.get(h["source_id"])
-                if src is None or src["run"] != h["run"]:
+                if src is None or src.run != h["run"]:
                     continue  # a stale or unfinished run
-                score = 1.0 - float(h.pop("_distance"))
+                score = 1.0 - float(h["_distance"])
                 if h["id"] not in best or score > best[h["id"]][1]:
-                    best[h["id"]] = (h, score)
+                    best[h["id"]] = (EventRow.from_dict(h), score)
         return sorted(best.values(), key=lambda p: -p[1])[:limit]
 
     def compact(self) -> None:

@@ -36,11 +36,11 @@ class EventsView:
 
 def events_view(memory: Memory, source_ids: list[str] | None = None) -> EventsView:
     """Visible events of these sources (all when None), in (source, start) order."""
-    uris = {s["id"]: s["uri"] for s in memory.sources()}
+    uris = {s.id: s.uri for s in memory.sources()}
     return EventsView([
-        EventView(id=r["id"], source=uris.get(r["source_id"], r["source_id"]), seq=r["seq"],
-                  start=r["start"], end=r["end"], started_at=r["started_at"], surprise=r["surprise"],
-                  keyframes=[str(memory.root / k) for k in r["keyframes"] or []])
+        EventView(id=r.id, source=uris.get(r.source_id, r.source_id), seq=r.seq, start=r.start, end=r.end,
+                  started_at=r.started_at, surprise=float(r.surprise or 0.0),
+                  keyframes=[str(memory.root / k) for k in r.keyframes or []])
         for r in memory.events(source_ids)
     ])
 
@@ -84,8 +84,8 @@ class TranscriptView:
 def transcript_view(memory: Memory, source: str, source_ids: list[str] | None) -> TranscriptView:
     """What was said in these sources (all when None), with times and word timings."""
     return TranscriptView(source, [
-        Segment(start=r["start"], end=r["end"], text=r["text"], language=r["language"],
-                confidence=r["confidence"], event_id=r["event_id"],
-                words=[Word(w, a, b, p) for w, a, b, p in json.loads(r["words"] or "[]")])
+        Segment(start=r.start, end=r.end, text=r.text, language=r.language,
+                confidence=float(r.confidence or 0.0), event_id=r.event_id,
+                words=[Word(w, a, b, p) for w, a, b, p in json.loads(r.words or "[]")])
         for r in memory.transcripts(source_ids)
     ])
