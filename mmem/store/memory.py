@@ -1,4 +1,5 @@
-"""A memory directory: LanceDB tables `sources` and `events`, keyframes, and a format marker.
+"""A memory directory: LanceDB tables (sources here; events, transcripts, entities and appearances
+in their mixins), keyframes, and a format marker.
 
 Every write is one LanceDB commit, so a crash or Ctrl-C leaves the tables readable at their
 last version. Events belong to a *run*; only the run named on the source row is visible, so a
@@ -9,20 +10,18 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from mmem.errors import ModelMismatch, StoreError
 from mmem.store._util import now as _now
 from mmem.store._util import quote as _q
 from mmem.store._util import write_json as _write_json
 from mmem.store.entity_tables import EntityTables
+from mmem.store.event_tables import EventTables
 from mmem.store.location import ObjectPath, as_location, explain, rmtree, storage_options
 from mmem.store.names import APPEARANCES, EVENTS, SOURCES, TABLES, TRANSCRIPTS
-from mmem.store.rows import EventRow, SourceRow, UtteranceRow
+from mmem.store.rows import SourceRow
 from mmem.store.schema import (
     MARKER,
     SCHEMA_VERSION,
@@ -31,7 +30,7 @@ from mmem.store.schema import (
     sources_schema,
     transcripts_schema,
 )
-from mmem.types import EventRecord
+from mmem.store.transcript_tables import TranscriptTables
 
 
 def _check_location(root: Path | ObjectPath) -> None:
@@ -54,7 +53,7 @@ def default_db() -> Path:
     return Path(user_data_dir("mmem")) / "memory"
 
 
-class Memory(EntityTables):
+class Memory(EventTables, TranscriptTables, EntityTables):
     def __init__(self, root: Path | ObjectPath, meta: dict[str, Any]) -> None:
         import lancedb
 
@@ -208,21 +207,6 @@ class Memory(EntityTables):
                 out.append(row)
         return out
 
-    # -- events -----------------------------------------------------------------------------
-    def add_events(self, records: list[EventRecord], run: str) -> None:
-        if not records:
-            return
-        rows = []
-        for r in records:
-            d = asdict(r)
-            d["run"] = run
-            d["vector"] = None if r.vector is None else r.vector.tolist()
-            d["centroids"] = None if r.centroids is None else r.centroids.tolist()
-            d["centroid_weights"] = r.centroid_weights.tolist()
-            d["centroid_times"] = r.centroid_times.tolist()
-            rows.append(d)
-        self._events().add(rows)
-
     def drop_runs(self, source_id: str, keep_run: str | None) -> None:
         """Delete a source's events and keyframes except those of `keep_run`."""
         cond = f"source_id = {_q(source_id)}"
@@ -249,129 +233,12 @@ class Memory(EntityTables):
         if self._table(APPEARANCES) is None:
             self._db.create_table(APPEARANCES, schema=appearances_schema(), exist_ok=True)
 
-    def add_transcripts(self, rows: list[UtteranceRow], run: str, dim: int, index: bool = True) -> None:
-        """Utterance rows of one run; the full-text index covers them at once (`index=False`
-        for concurrent writers: one writer builds it with `ensure_text_index`)."""
-        if not rows:
-            return
-        t = self._table(TRANSCRIPTS)
-        if t is None:
-            t = self._db.create_table(TRANSCRIPTS, schema=transcripts_schema(dim))
-        t.add([{**r.to_dict(), "run": run} for r in rows])
-        if index:
-            self.ensure_text_index()
-
-    def ensure_text_index(self) -> None:
-        t = self._table(TRANSCRIPTS)
-        if t is None or t.count_rows() == 0:
-            return
-        if not any(getattr(i, "index_type", "") == "FTS" for i in t.list_indices()):
-            from lancedb.index import FTS
-
-            # stop words out: "a" and "in" must not make "a rabbit in a meadow" match any sentence
-            t.create_index("norm", config=FTS(remove_stop_words=True, with_position=False))
-
     def _visible(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         runs = self.visible_runs()
         return [r for r in rows if r["source_id"] in runs and runs[r["source_id"]].run == r["run"]]
 
-    def set_event_transcript(self, event_id: str, text: str) -> None:
-        t = self._table(EVENTS)
-        if t is not None:
-            t.update(where=f"id = {_q(event_id)}", values={"transcript": text})
-
-    def has_transcripts(self) -> bool:
-        t = self._table(TRANSCRIPTS)
-        return t is not None and t.count_rows() > 0
-
-    def transcripts(self, source_ids: list[str] | None = None) -> list[UtteranceRow]:
-        t = self._table(TRANSCRIPTS)
-        if t is None:
-            return []
-        cols = ["id", "source_id", "run", "event_id", "start", "end", "text", "words", "language",
-                "confidence"]
-        found = self._visible(t.search().select(cols).limit(None).to_list())
-        rows = [UtteranceRow.from_dict(r) for r in found]
-        if source_ids is not None:
-            rows = [r for r in rows if r.source_id in source_ids]
-        return sorted(rows, key=lambda r: (r.source_id, r.start))
-
-    def search_text(self, norm_query: str, limit: int) -> list[tuple[UtteranceRow, float]]:
-        """BM25 over normalised transcripts."""
-        t = self._table(TRANSCRIPTS)
-        if t is None or not norm_query.strip():
-            return []
-        cols = ["id", "source_id", "run", "event_id", "start", "end", "text", "_score"]
-        query = t.search(norm_query, query_type="fts", fts_columns="norm")
-        hits = query.select(cols).limit(limit * 3).to_list()
-        return [(UtteranceRow.from_dict(h), float(h["_score"])) for h in self._visible(hits)][:limit]
-
-    def search_transcript_vectors(self, query: np.ndarray, limit: int) -> list[tuple[UtteranceRow, float]]:
-        t = self._table(TRANSCRIPTS)
-        if t is None:
-            return []
-        cols = ["id", "source_id", "run", "event_id", "start", "end", "text", "_distance"]
-        hits = (t.search(np.asarray(query, np.float32).tolist(), vector_column_name="vector")
-                .distance_type("cosine").select(cols).limit(limit * 3).to_list())
-        return [(UtteranceRow.from_dict(h), 1.0 - float(h["_distance"])) for h in self._visible(hits)][:limit]
-
-    def events_by_id(self, ids: list[str]) -> dict[str, EventRow]:
-        t = self._table(EVENTS)
-        if t is None or not ids:
-            return {}
-        cond = "id IN (" + ", ".join(_q(i) for i in ids) + ")"
-        cols = ["id", "source_id", "run", "seq", "start", "end", "started_at", "keyframes", "transcript"]
-        found = t.search().where(cond).select(cols).limit(None).to_list()
-        return {r["id"]: EventRow.from_dict(r) for r in found}
-
     def visible_runs(self) -> dict[str, SourceRow]:
         return {s.id: s for s in self.sources() if s.run}
-
-    def events(self, source_ids: list[str] | None = None) -> list[EventRow]:
-        """Visible events, in (source, start) order, without their vectors."""
-        t = self._table(EVENTS)
-        if t is None:
-            return []
-        runs = self.visible_runs()
-        wanted = source_ids if source_ids is not None else list(runs)
-        if not wanted:
-            return []
-        cond = " OR ".join(
-            f"(source_id = {_q(s)} AND run = {_q(runs[s].run)})" for s in wanted if s in runs
-        )
-        if not cond:
-            return []
-        cols = ["id", "source_id", "seq", "start", "end", "started_at", "surprise", "keyframes",
-                "n_frames", "transcript"]
-        rows = [EventRow.from_dict(r) for r in t.search().where(cond).select(cols).limit(None).to_list()]
-        return sorted(rows, key=lambda r: (runs[r.source_id].uri, r.start))
-
-    def search(self, query: np.ndarray, limit: int) -> list[tuple[EventRow, float]]:
-        """Events nearest to `query` by their vector or their best centroid (cosine similarity)."""
-        t = self._table(EVENTS)
-        if t is None:
-            return []
-        runs = self.visible_runs()
-        best: dict[str, tuple[EventRow, float]] = {}
-        q = np.asarray(query, np.float32).tolist()
-        cols = ["id", "source_id", "run", "seq", "start", "end", "started_at", "keyframes", "transcript",
-                "_distance"]
-        for column in ("vector", "centroids"):
-            hits = (
-                t.search(q, vector_column_name=column)
-                .distance_type("cosine")
-                .select(cols)
-                .limit(limit * 3)
-                .to_list()
-            )
-            for h in hits:
-                src = runs.get(h["source_id"])
-                if src is None or src.run != h["run"]:
-                    continue  # a stale or unfinished run
-                score = 1.0 - float(h["_distance"])
-                if h["id"] not in best or score > best[h["id"]][1]:
-                    best[h["id"]] = (EventRow.from_dict(h), score)
-        return sorted(best.values(), key=lambda p: -p[1])[:limit]
 
     def compact(self) -> None:
         for name in TABLES:
