@@ -115,3 +115,22 @@ def test_opening_rules(tmp_path):
     (broken / "mmem.json").write_text("{not json")
     with pytest.raises(StoreError, match="unreadable"):
         Memory.open(broken)
+
+
+def test_the_timeline_views_are_the_json_the_commands_print(memory):
+    from mmem.store.rows import UtteranceRow
+    from mmem.views.timeline import events_view, transcript_view
+
+    memory.put_source(source_row("aaaa", "r1"))
+    memory.add_events([record("aaaa", "r1", 0)], "r1")
+    memory.add_transcripts([UtteranceRow(id="aaaa-r1-00000-u000", source_id="aaaa", event_id="aaaa-r1-00000",
+                                         start=1.0, end=2.5, text="Hello there.", norm="hello there",
+                                         words=json.dumps([["Hello", 1.0, 1.4, 0.9]]), language="en",
+                                         confidence=0.87654)], "r1", dim=4)
+    assert events_view(memory).to_json() == {"events": [{
+        "id": "aaaa-r1-00000", "source": "/videos/aaaa.mp4", "start": 0.0, "end": 10.0, "started_at": None,
+        "surprise": 0.5, "keyframes": [str(memory.root / "keyframes/aaaa/aaaa-r1-00000_0.00.jpg")]}]}
+    assert transcript_view(memory, "aaaa.mp4", ["aaaa"]).to_json() == {"source": "aaaa.mp4", "segments": [{
+        "start": 1.0, "end": 2.5, "text": "Hello there.", "language": "en", "confidence": 0.8765,
+        "event_id": "aaaa-r1-00000", "words": [{"word": "Hello", "start": 1.0, "end": 1.4, "prob": 0.9}]}]}
+    assert events_view(memory, ["bbbb"]).events == [] and transcript_view(memory, "x", ["bbbb"]).segments == []
