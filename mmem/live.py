@@ -12,7 +12,6 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from mmem.session_live import LiveSession
 from mmem.sources.file import MediaInfo
 from mmem.sources.live import Capture, LiveSpec
 from mmem.store.memory import Memory
+from mmem.store.rows import SourceRow
 from mmem.types import Clock
 
 Status = Callable[[dict[str, Any]], None]
@@ -98,13 +98,13 @@ def run_live(
     report = LiveReport(source_id=sid, uri=spec.uri)
     ingest = IngestReport(source_id=sid, uri=spec.uri, status="ingesting")
     channels = planned_channels(info, vision, hearing, people)
-    row: dict[str, Any] = {
-        "id": sid, "uri": spec.uri, "kind": "live" if spec.kind != "replay" else "replay",
-        "duration": 0.0, "fps": 0.0, "sample_fps": cfg.source.fps, "width": 0, "height": 0,
-        "content_hash": None, "status": "live", "run": run,
-        "ingested_at": capture.wall0.isoformat(timespec="seconds"), "started_at": capture.wall0.isoformat(),
-        "model_ids": [], "channels": channels, "skipped": [], "n_events": 0, "gaps": "[]",
-    }
+    row = SourceRow(
+        id=sid, uri=spec.uri, kind="live" if spec.kind != "replay" else "replay",
+        duration=0.0, fps=0.0, sample_fps=cfg.source.fps, width=0, height=0,
+        content_hash=None, status="live", run=run,
+        ingested_at=capture.wall0.isoformat(timespec="seconds"), started_at=capture.wall0.isoformat(),
+        model_ids=[], channels=channels, skipped=[], n_events=0, gaps="[]",
+    )
     bind_models(memory, loaded_plan(vision, hearing, people), audio=audio)
     memory.put_source(row)
 
@@ -133,9 +133,8 @@ def run_live(
             seconds = min(seconds, duration)
         job.finish(seconds)
         _tell(report, capture, job, seconds, duration, source_ended)
-        row.update(status="complete", duration=seconds, n_events=job.events,
-                   gaps=json.dumps([[round(a, 2), round(b, 2)] for a, b in capture.stats.gaps]),
-                   ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        row.finish(duration=seconds, n_events=job.events,
+                   gaps=json.dumps([[round(a, 2), round(b, 2)] for a, b in capture.stats.gaps]))
         memory.put_source(row)
         memory.compact()
     return report

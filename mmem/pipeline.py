@@ -12,9 +12,8 @@ import itertools
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mmem.config import IngestConfig
 from mmem.perceive.audio_channel import Hearing
@@ -24,7 +23,9 @@ from mmem.perceive.vision import Vision
 from mmem.reports import STAGES, IngestReport
 from mmem.session import Progress, Session, run_file
 from mmem.sources.file import MediaInfo, content_hash, iter_frames, probe
+from mmem.store._util import now
 from mmem.store.memory import Memory
+from mmem.store.rows import SourceRow
 from mmem.types import Frame
 
 if TYPE_CHECKING:
@@ -78,35 +79,34 @@ class FileJob:
         self.report = IngestReport(source_id=sid, uri=self.uri, status="ingested", duration=info.duration)
         channels = planned_channels(info, vision, hearing, people)
         existing = memory.source_by_hash(digest)
-        upgrade = existing is not None and not set(channels) <= set(existing.get("channels") or [])
-        self.skipped = bool(existing and existing["status"] == "complete" and not force and not upgrade)
+        upgrade = existing is not None and not set(channels) <= set(existing.channels or [])
+        self.skipped = bool(existing and existing.status == "complete" and not force and not upgrade)
         if self.skipped:
             self.report.status = "skipped"
-            self.report.events = int(existing.get("n_events") or 0)  # type: ignore[union-attr]
-            self.report.uri = existing["uri"]  # type: ignore[index]
+            self.report.events = int(existing.n_events or 0)  # type: ignore[union-attr]
+            self.report.uri = existing.uri  # type: ignore[union-attr]
             return
         self.frames: Iterator[Frame] | None = None
         if info.has_video:
             frames = iter_frames(self.path, cfg.source.fps, cfg.source.short_side)
             first = next(frames)  # fails here, before anything is written, if nothing decodes
             self.frames = itertools.chain([first], frames)
-        self.keep = existing["run"] if existing and existing["status"] == "complete" else None
+        self.keep = existing.run if existing and existing.status == "complete" else None
         self.run = run_id(digest, cfg, channels)
         if self.run == self.keep:  # --force with the same settings: a new run replaces the old one
             self.run = uuid.uuid4().hex[:8]
         self.report.channels = channels
         self.report.skipped = skipped_lines(vision, hearing, people, has_video=info.has_video,
                                             has_audio=info.has_audio)
-        self.row: dict[str, Any] = {
-            "id": sid, "uri": self.uri, "kind": "file", "duration": info.duration, "fps": info.fps,
-            "sample_fps": cfg.source.fps, "width": info.width, "height": info.height,
-            "content_hash": digest, "status": "ingesting" if self.keep is None else "complete",
-            "run": self.run if self.keep is None else self.keep,
-            "ingested_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "model_ids": _model_ids(vision, hearing, channels),
-            "channels": channels, "skipped": self.report.skipped,
-            "n_events": 0 if self.keep is None else existing["n_events"],  # type: ignore[index]
-        }
+        self.row = SourceRow(
+            id=sid, uri=self.uri, kind="file", duration=info.duration, fps=info.fps,
+            sample_fps=cfg.source.fps, width=info.width, height=info.height,
+            content_hash=digest, status="ingesting" if self.keep is None else "complete",
+            run=self.run if self.keep is None else self.keep, ingested_at=now(),
+            model_ids=_model_ids(vision, hearing, channels),
+            channels=channels, skipped=self.report.skipped,
+            n_events=0 if self.keep is None else existing.n_events,  # type: ignore[union-attr]
+        )
 
     def run_session(self, progress: Progress | None = None,
                     recorder: RecorderChoice | None = None) -> Session:
@@ -115,9 +115,8 @@ class FileJob:
         session = Session(self.info, self.memory, self.cfg, self.vision, self.hearing, self.people,
                           self.report, self.run, recorder=recorder)
         run_file(session, self.path, self.frames, progress)
-        self.row.update(status="complete", run=self.run, n_events=self.report.events,
-                        skipped=self.report.skipped, channels=self.report.channels,
-                        ingested_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        self.row.finish(run=self.run, n_events=self.report.events, skipped=self.report.skipped,
+                        channels=self.report.channels)
         self.report.wall = time.perf_counter() - self.started
         return session
 

@@ -4,10 +4,10 @@ transcripts embedded first (the perceive step `TranscriptVectors`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from mmem.perceive.text import TranscriptVectors
 from mmem.store.memory import Memory
+from mmem.store.rows import UtteranceRow
 from mmem.types import EventRecord
 
 WRITE_EVERY = 64  # events buffered per LanceDB commit
@@ -23,14 +23,14 @@ class Sink:
         self.memory, self.run, self.vectors = memory, run, vectors
         self.index_transcripts, self.write_every, self.on_commit = index_transcripts, write_every, on_commit
         self.events: list[EventRecord] = []
-        self.utterances: list[dict[str, Any]] = []
+        self.utterances: list[UtteranceRow] = []
         self.late_texts: dict[str, str] = {}  # event id -> its whole transcript, grown late
 
-    def add(self, record: EventRecord, utterance_rows: list[dict[str, Any]]) -> None:
+    def add(self, record: EventRecord, utterance_rows: list[UtteranceRow]) -> None:
         self.events.append(record)
         self.utterances.extend(utterance_rows)
 
-    def add_late(self, event_id: str, utterance_rows: list[dict[str, Any]], transcript: str) -> None:
+    def add_late(self, event_id: str, utterance_rows: list[UtteranceRow], transcript: str) -> None:
         """Speech that joined an event already written."""
         self.utterances.extend(utterance_rows)
         self.late_texts[event_id] = transcript
@@ -54,10 +54,10 @@ class Sink:
         self.utterances.clear()
 
 
-def embed_rows(vectors: TranscriptVectors, rows: list[dict[str, Any]]) -> None:
-    """Fill the transcript rows' vectors (row access: text in, vector out)."""
-    vecs = vectors.embed([u["text"] for u in rows])
+def embed_rows(vectors: TranscriptVectors, rows: list[UtteranceRow]) -> None:
+    """Fill the transcript rows' vectors."""
+    vecs = vectors.embed([u.text for u in rows])
     if vecs is not None:
         for u, v in zip(rows, vecs, strict=True):
-            u["vector"] = v
+            u.vector = v
 

@@ -100,3 +100,33 @@ class Utterance:
     words: list[Word]
     language: str | None
     confidence: float  # exp(mean token log-probability), 0..1
+
+
+@dataclass
+class Entity:
+    id: str
+    kind: str
+    exemplars: list[np.ndarray]
+    name: str | None = None
+    person: str = ""  # id of the linked group (union-find root); itself when alone
+    links: dict[str, float] = field(default_factory=dict)  # other entity id -> seconds together
+    thumbnail: str | None = None
+    thumb_quality: float = 0.0
+    created_at: str = ""
+    updated_at: str = ""
+    first_seen: str | None = None
+    last_seen: str | None = None
+    history: list[dict] = field(default_factory=list)  # merges into it: the rows before each
+
+    def __post_init__(self) -> None:
+        self.person = self.person or self.id
+
+    @property
+    def centre(self) -> np.ndarray:
+        """Trimmed mean of the exemplars: the farthest fifth from the plain mean is left out."""
+        x = np.stack(self.exemplars)
+        if len(x) >= 5:
+            d = np.linalg.norm(x - x.mean(axis=0), axis=1)
+            x = x[np.argsort(d)[: max(1, int(len(x) * 0.8))]]
+        c = x.mean(axis=0)
+        return c / np.linalg.norm(c) if self.kind == "voice" else c

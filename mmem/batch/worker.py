@@ -21,6 +21,7 @@ from mmem.batch.plan import Item
 from mmem.config import IngestConfig
 from mmem.errors import MmemError
 from mmem.reports import FileTally
+from mmem.store.rows import SourceRow
 
 
 @dataclass
@@ -31,13 +32,13 @@ class FileResult(FileTally):
     uri: str
     status: str  # ingested | skipped | duplicate | failed
     size: int = 0  # bytes
-    source: dict[str, Any] | None = None  # the complete sources row, for the writer
+    source: SourceRow | None = None  # the complete sources row, for the writer
     meetings: list = field(default_factory=list)  # faces and voices per event, unmatched
     error: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "uri": self.uri, "status": self.status, "source_id": (self.source or {}).get("id"),
+            "uri": self.uri, "status": self.status, "source_id": self.source.id if self.source else None,
             "events": self.events, "utterances": self.utterances, "appearances": self.appearances,
             "frames": self.frames, "duration": round(self.duration, 3), "seconds": round(self.wall, 3),
             "bytes": self.size, "channels": self.channels, "skipped": self.skipped,

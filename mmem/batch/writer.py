@@ -18,7 +18,8 @@ from mmem.store.memory import Memory
 class Writer:
     def __init__(self, memory: Memory, people: bool) -> None:
         from mmem.consolidate.entities import EntityIndex
-        from mmem.consolidate.people import from_row, recover
+        from mmem.store.journal import recover
+        from mmem.store.rows import entity_from_row as from_row
 
         self.memory = memory
         recover(memory)  # an interrupted commit (or entity operation) is finished first
@@ -33,18 +34,21 @@ class Writer:
 
     def commit(self, res: FileResult) -> None:
         """Make one ingested file visible (other results need nothing written)."""
-        from mmem.consolidate.people import meet_all, run_journalled, to_row
+        from mmem.consolidate.people import meet_all
+        from mmem.store.journal import run_journalled
+        from mmem.store.rows import entity_to_row as to_row
 
         if res.status != "ingested" or res.source is None:
             return
         memory, source = self.memory, res.source
         rows = []
         if self.index is not None and res.meetings:
-            rows = meet_all(self.index, memory.root, source["id"], res.meetings)
-            memory.add_appearances(rows, source["run"])  # invisible until the source row points at them
+            rows = meet_all(self.index, memory.root, source.id, res.meetings)
+            memory.add_appearances(rows, source.run or "")  # invisible until the source row points at them
         res.appearances, res.meetings = len(rows), []
-        touched = [to_row(self.index.entities[i]) for i in sorted(self.index.touched)] if self.index else []
-        op = {"op": "ingest", "source": source, "rows": touched, "next_entity": self.next_entity}
+        touched = [to_row(self.index.entities[i]).to_dict() for i in sorted(self.index.touched)] \
+            if self.index else []
+        op = {"op": "ingest", "source": source.to_dict(), "rows": touched, "next_entity": self.next_entity}
         run_journalled(memory, op)
         if self.index is not None:
             self.index.touched.clear()

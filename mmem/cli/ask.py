@@ -40,20 +40,13 @@ def ask(
     memory = Memory.open(db_path(db))
     ids = source_ids(memory, source)
 
-    from mmem.recall.answer import Answer, build_recall
-    from mmem.recall.answer import ask as run_ask
+    from mmem.recall.answer import build_recall
+    from mmem.views.answers import answer_json, answer_view
 
-    recall = build_recall(memory, device)
-    if recall.vision is None and not memory.has_transcripts():
-        result = Answer(question, "No index in this memory can answer this: " + " ".join(recall.notes))
-    else:
-        result = run_ask(memory, recall, question, k=k, source_ids=ids, min_score=min_score,
-                         since=since_t, until=until_t)
-        if recall.notes and not result.moments:
-            result.answer += " (" + " ".join(recall.notes) + ")"
-
+    result = answer_view(memory, build_recall(memory, device), question, k=k, source_ids=ids,
+                         min_score=min_score, since=since_t, until=until_t)
     if json_out:
-        print_json(result.to_json())
+        print_json(answer_json(result))
         return
     _print(result)
 

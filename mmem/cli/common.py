@@ -45,7 +45,7 @@ def source_ids(memory: Any, source: str | None) -> list[str] | None:
     found = memory.find_sources(source)
     if not found:
         raise InputError(f"no source matches {source!r}: see `mmem events` for what memory holds")
-    return [s["id"] for s in found]
+    return [s.id for s in found]
 
 
 def handles_errors(fn: F) -> F:

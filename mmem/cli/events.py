@@ -19,28 +19,20 @@ def events(
     """List events in time order: start-end, surprise, keyframes."""
     from mmem.recall.answer import clock
     from mmem.store.memory import Memory
+    from mmem.views.timeline import events_view
 
     memory = Memory.open(db_path(db))
-    ids = source_ids(memory, source)
-    uris = {s["id"]: s["uri"] for s in memory.sources()}
-    rows = memory.events(ids)
+    view = events_view(memory, source_ids(memory, source))
     if json_out:
-        print_json({"events": [
-            {"id": r["id"], "source": uris.get(r["source_id"], r["source_id"]),
-             "start": r["start"], "end": r["end"], "started_at": r["started_at"],
-             "surprise": round(float(r["surprise"]), 4),
-             "keyframes": [str(memory.root / k) for k in r["keyframes"] or []]}
-            for r in rows
-        ]})
+        print_json(view.to_json())
         return
     from rich.table import Table
 
     table = Table()
     for col in ("source", "#", "start", "end", "surprise", "keyframe"):
         table.add_column(col, overflow="fold")
-    for r in rows:
-        kf = r["keyframes"] or []
-        table.add_row(Path(uris.get(r["source_id"], "?")).name, str(r["seq"]), clock(r["start"]),
-                      clock(r["end"]), f"{r['surprise']:.2f}", str(memory.root / kf[0]) if kf else "-")
+    for e in view.events:
+        table.add_row(Path(e.source).name, str(e.seq), clock(e.start), clock(e.end), f"{e.surprise:.2f}",
+                      e.keyframes[0] if e.keyframes else "-")
     out.print(table)
-    out.print(f"{len(rows)} events")
+    out.print(f"{len(view.events)} events")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mmem.cli.common import DbOption, db_path, handles_errors, out, print_json, source_ids
 from mmem.errors import InputError
+
+if TYPE_CHECKING:
+    from mmem.views.timeline import Segment
 
 
 def _stamp(seconds: float, sep: str) -> str:
@@ -19,14 +21,14 @@ def _stamp(seconds: float, sep: str) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
 
 
-def render(rows: list[dict], fmt: str) -> str:
+def render(segments: list[Segment], fmt: str) -> str:
     if fmt == "srt":
-        return "\n".join(f"{i}\n{_stamp(r['start'], ',')} --> {_stamp(r['end'], ',')}\n{r['text']}\n"
-                         for i, r in enumerate(rows, 1))
+        return "\n".join(f"{i}\n{_stamp(s.start, ',')} --> {_stamp(s.end, ',')}\n{s.text}\n"
+                         for i, s in enumerate(segments, 1))
     if fmt == "vtt":
         return "WEBVTT\n\n" + "\n".join(
-            f"{_stamp(r['start'], '.')} --> {_stamp(r['end'], '.')}\n{r['text']}\n" for r in rows)
-    return "\n".join(f"[{_stamp(r['start'], '.')}] {r['text']}" for r in rows)
+            f"{_stamp(s.start, '.')} --> {_stamp(s.end, '.')}\n{s.text}\n" for s in segments)
+    return "\n".join(f"[{_stamp(s.start, '.')}] {s.text}" for s in segments)
 
 
 @handles_errors
@@ -39,6 +41,7 @@ def transcript(
 ) -> None:
     """Print what was said in a source, with times."""
     from mmem.store.memory import Memory
+    from mmem.views.timeline import transcript_view
 
     if srt + vtt + json_out > 1:
         raise InputError("choose one of --srt, --vtt, --json")
@@ -46,15 +49,11 @@ def transcript(
     ids = source_ids(memory, source)
     if ids is not None and len(ids) > 1:
         raise InputError(f"{source!r} matches {len(ids)} sources: pass a full path or a source id")
-    rows = memory.transcripts(ids)
+    view = transcript_view(memory, source, ids)
     if json_out:
-        print_json({"source": source, "segments": [
-            {"start": r["start"], "end": r["end"], "text": r["text"], "language": r["language"],
-             "confidence": round(float(r["confidence"]), 4), "event_id": r["event_id"],
-             "words": [{"word": w, "start": a, "end": b, "prob": p} for w, a, b, p in json.loads(r["words"] or "[]")]}
-            for r in rows]})
+        print_json(view.to_json())
         return
-    if not rows:
+    if not view.segments:
         out.print("no speech was transcribed in this source")
         return
-    out.print(render(rows, "srt" if srt else "vtt" if vtt else "text"), markup=False, highlight=False)
+    out.print(render(view.segments, "srt" if srt else "vtt" if vtt else "text"), markup=False, highlight=False)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import torch
@@ -16,6 +15,7 @@ from mmem.consolidate.transcripts import TranscriptAssigner, transcript_rows, tr
 from mmem.consolidate.working import WorkingMemory
 from mmem.segment.segmenter import Segmenter
 from mmem.segment.speech import SpeechTimeline
+from mmem.store.rows import UtteranceRow
 from mmem.types import Clock, EventRecord, Frame, Observation, Segment, Utterance
 
 
@@ -26,7 +26,7 @@ class BuiltEvent:
     segment: Segment
     record: EventRecord
     utterances: list[Utterance]
-    rows: list[dict[str, Any]]  # its transcript rows, as stored
+    rows: list[UtteranceRow]  # its transcript rows, as stored
 
 
 class EventBuilder:

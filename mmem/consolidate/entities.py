@@ -13,9 +13,13 @@ Two appearances seen in the same frame are never put in one entity.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
+
+from mmem.types import Entity
+
+__all__ = ["Appearance", "Entity", "EntityIndex", "add_exemplar", "distance", "threshold"]
 
 FACE_DISTANCE = 0.6
 VOICE_COSINE = 0.80
@@ -34,36 +38,6 @@ class Appearance:
     box: tuple[int, int, int, int] | None = None
     thumbnail: np.ndarray | None = None  # RGB crop for faces
     score: float = 0.0  # detector score (faces) or 1.0 (voices)
-
-
-@dataclass
-class Entity:
-    id: str
-    kind: str
-    exemplars: list[np.ndarray]
-    name: str | None = None
-    person: str = ""  # id of the linked group (union-find root); itself when alone
-    links: dict[str, float] = field(default_factory=dict)  # other entity id -> seconds together
-    thumbnail: str | None = None
-    thumb_quality: float = 0.0
-    created_at: str = ""
-    updated_at: str = ""
-    first_seen: str | None = None
-    last_seen: str | None = None
-    history: list[dict] = field(default_factory=list)  # merges into it: the rows before each
-
-    def __post_init__(self) -> None:
-        self.person = self.person or self.id
-
-    @property
-    def centre(self) -> np.ndarray:
-        """Trimmed mean of the exemplars: the farthest fifth from the plain mean is left out."""
-        x = np.stack(self.exemplars)
-        if len(x) >= 5:
-            d = np.linalg.norm(x - x.mean(axis=0), axis=1)
-            x = x[np.argsort(d)[: max(1, int(len(x) * 0.8))]]
-        c = x.mean(axis=0)
-        return c / np.linalg.norm(c) if self.kind == "voice" else c
 
 
 def distance(kind: str, embedding: np.ndarray, entity: Entity) -> float:

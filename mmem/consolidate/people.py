@@ -1,76 +1,45 @@
 """Entities as the memory keeps them: loading the index, and the operations people run on it
 (name, merge, split, forget).
 
-Each operation touches several tables. It is written to a journal first and carried out in
-idempotent steps, so an interrupted operation is finished by the next command that opens the
-memory (`recover`), and the memory is never left half-merged.
+Each operation touches several tables: it runs through the store's journal
+(`mmem.store.journal`), so an interrupted operation is finished by the next writer and the
+memory is never left half-merged. Each operation is a writer: it finishes a pending one first.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from mmem.consolidate.entities import Entity, EntityIndex, add_exemplar
 from mmem.errors import InputError
-from mmem.store.location import rmtree
+from mmem.store._util import now
+from mmem.store.crops import save_crop
+from mmem.store.journal import recover, run_journalled
 from mmem.store.memory import Memory
-
-
-def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-def to_row(e: Entity) -> dict[str, Any]:
-    return {
-        "id": e.id, "kind": e.kind, "name": e.name, "person": e.person,
-        "centre": e.centre.astype(np.float32).tolist(),
-        "exemplars": [x.astype(np.float32).tolist() for x in e.exemplars],
-        "links": json.dumps({k: round(v, 3) for k, v in e.links.items()}),
-        "created_at": e.created_at or now(), "updated_at": now(),
-        "first_seen": e.first_seen, "last_seen": e.last_seen, "thumbnail": e.thumbnail,
-        "history": json.dumps(e.history),
-    }
-
-
-def from_row(r: dict[str, Any]) -> Entity:
-    return Entity(
-        id=r["id"], kind=r["kind"], name=r.get("name"), person=r.get("person") or r["id"],
-        exemplars=[np.asarray(x, np.float32) for x in r["exemplars"] or []],
-        links={k: float(v) for k, v in json.loads(r.get("links") or "{}").items()},
-        thumbnail=r.get("thumbnail"), created_at=r.get("created_at") or "",
-        updated_at=r.get("updated_at") or "", first_seen=r.get("first_seen"), last_seen=r.get("last_seen"),
-        history=json.loads(r.get("history") or "[]"),
-    )
+from mmem.store.rows import AppearanceRow, UtteranceRow, appearance_row
+from mmem.store.rows import entity_from_row as from_row
+from mmem.store.rows import entity_to_row as to_row
 
 
 def load_index(memory: Memory) -> EntityIndex:
-    recover(memory)
+    """The entities as last committed (a reader: a pending journal is left to the next writer)."""
     return EntityIndex([from_row(r) for r in memory.entity_rows()], memory.new_entity_id)
+
+
+def _load_for_write(memory: Memory) -> EntityIndex:
+    recover(memory)  # a writer finishes an interrupted operation before it starts its own
+    return load_index(memory)
 
 
 def save(memory: Memory, entities: list[Entity]) -> None:
     memory.put_entities([to_row(e) for e in entities])
 
 
-def appearance_row(aid: str, app, ent: Entity, source_id: str, event_id: str, utterance: str | None,
-                   thumbnail: str | None) -> dict[str, Any]:
-    """The `appearances` row of one face track or voice turn joining an entity."""
-    return {
-        "id": aid, "entity_id": ent.id, "origin_entity": ent.id, "source_id": source_id,
-        "event_id": event_id, "kind": app.kind, "start": app.start, "end": app.end,
-        "box": list(app.box) if app.box else None, "utterance": utterance, "score": app.score,
-        "embedding": app.embedding.astype(np.float32).tolist(), "thumbnail": thumbnail,
-    }
-
-
 def appear(index: EntityIndex, root: Any, source_id: str, event_id: str, face_pairs: list, voices: list,
-           utt_rows: list[dict[str, Any]], first: int = 0) -> tuple[list[dict[str, Any]], int]:
+           utt_rows: list[UtteranceRow], first: int = 0) -> tuple[list[AppearanceRow], int]:
     """Assign an event's voice turns, link them with its (already assigned) faces, and make the
     appearance rows, numbered from `first` (faces only when first == 0: later calls add voices
     heard late). Returns the rows and the number of appearances the event now has."""
@@ -88,33 +57,20 @@ def appear(index: EntityIndex, root: Any, source_id: str, event_id: str, face_pa
             ent.thumbnail, ent.thumb_quality = thumb, app.quality
         ent.first_seen = ent.first_seen or seen
         ent.last_seen = seen
-        utt = max(utt_rows, key=lambda u: min(u["end"], app.end) - max(u["start"], app.start),
+        utt = max(utt_rows, key=lambda u: min(u.end, app.end) - max(u.start, app.start),
                   default=None) if app.kind == "voice" else None
-        rows.append(appearance_row(aid, app, ent, source_id, event_id, utt["id"] if utt else None, thumb))
+        rows.append(appearance_row(aid, app, ent, source_id, event_id, utt.id if utt else None, thumb))
     return rows, first + len(pairs)
 
 
-def meet_all(index: EntityIndex, root: Any, source_id: str, meetings: list) -> list[dict[str, Any]]:
-    """A file's deferred meetings (see Session.meetings), matched in order: the same entities
+def meet_all(index: EntityIndex, root: Any, source_id: str, meetings: list) -> list[AppearanceRow]:
+    """A file's deferred meetings (see recorders.Deferred), matched in order: the same entities
     and appearance rows the file would have had if it were ingested on its own."""
-    rows: list[dict[str, Any]] = []
+    rows: list[AppearanceRow] = []
     for m in meetings:
         face_pairs = list(zip(m.faces, index.assign(m.faces) if m.faces else []))
         rows.extend(appear(index, root, source_id, m.event_id, face_pairs, m.voices, m.utterances)[0])
     return rows
-
-
-def save_crop(root: Path, entity_id: str, appearance_id: str, image: np.ndarray) -> str | None:
-    """A face crop as JPEG under entities/<id>/ (forget deletes it); its path relative to root."""
-    import cv2
-
-    rel = Path("entities") / entity_id / f"{appearance_id}.jpg"
-    (root / rel).parent.mkdir(parents=True, exist_ok=True)
-    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
-    if not ok:
-        return None
-    (root / rel).write_bytes(buf.tobytes())
-    return rel.as_posix()
 
 
 # -- finding entities ------------------------------------------------------------------------
@@ -152,11 +108,11 @@ def name(memory: Memory, ref: str, new_name: str) -> list[Entity]:
     new_name = new_name.strip()
     if not new_name:
         raise InputError("the name is empty: pass a name, e.g. mmem entities name E12 \"Alice\"")
-    index = load_index(memory)
+    index = _load_for_write(memory)
     members = index.members(resolve(index, ref).person)
     for e in members:
         e.name = new_name
-    run_journalled(memory, {"op": "name", "rows": [to_row(e) for e in members]})
+    run_journalled(memory, {"op": "name", "rows": _rows(members)})
     return members
 
 
@@ -164,18 +120,18 @@ def merge(memory: Memory, keep_ref: str, drop_ref: str) -> Entity:
     """Two clusters were one person. Same kind: one entity absorbs the other's appearances and
     exemplars. Face and voice: they are linked into one person. Either way the rows as they
     were are kept in the survivor's history, so `split` can undo it exactly."""
-    index = load_index(memory)
+    index = _load_for_write(memory)
     keep, drop = resolve(index, keep_ref), resolve(index, drop_ref)
     if keep.id == drop.id:
         raise InputError(f"{keep_ref} and {drop_ref} are the same entity: nothing to merge")
     if keep.kind != drop.kind and keep.person == drop.person:
         raise InputError(f"{keep.id} and {drop.id} are already one person")
     touched = {e.id: e for e in index.members(keep.person) + index.members(drop.person)}
-    before = [to_row(e) for e in touched.values()]
+    before = [to_row(e).to_dict() for e in touched.values()]
     if keep.kind != drop.kind:
         index.union(keep.person, drop.person)
         keep.history.append({"op": "link", "other": drop.id, "before": before})
-        run_journalled(memory, {"op": "name", "rows": [to_row(e) for e in index.members(keep.person)]})
+        run_journalled(memory, {"op": "name", "rows": _rows(index.members(keep.person))})
         return keep
     for x in drop.exemplars:
         add_exemplar(keep, x)
@@ -186,8 +142,8 @@ def merge(memory: Memory, keep_ref: str, drop_ref: str) -> Entity:
         index.union(keep.person, drop.person)
     del index.entities[drop.id]
     keep.history.append({"op": "merge", "other": drop.id, "before": before})
-    rows = [to_row(e) for e in index.members(keep.person)]
-    run_journalled(memory, {"op": "merge", "keep": keep.id, "drop": drop.id, "rows": rows})
+    run_journalled(memory, {"op": "merge", "keep": keep.id, "drop": drop.id,
+                            "rows": _rows(index.members(keep.person))})
     return keep
 
 
@@ -195,7 +151,7 @@ def split(memory: Memory, ref: str) -> list[Entity]:
     """Undo the last merge or link into an entity: every row it touched goes back to how it
     was, and the merged entity's appearances go back to it. An entity never merged but linked
     to others is unlinked from them (and will not be linked to them again)."""
-    index = load_index(memory)
+    index = _load_for_write(memory)
     ent = resolve(index, ref)
     if ent.history:
         last = ent.history.pop()
@@ -203,13 +159,13 @@ def split(memory: Memory, ref: str) -> list[Entity]:
         mine = next(r for r in restored if r.id == ent.id)
         mine.history = ent.history
         # appearances that joined after the merge stay with it: rebuild from its own
-        own = [np.asarray(a["embedding"], np.float32)
-               for a in memory.appearances([ent.id], with_embeddings=True) if a["origin_entity"] == ent.id]
+        own = [np.asarray(a.embedding, np.float32)
+               for a in memory.appearances([ent.id], with_embeddings=True) if a.origin_entity == ent.id]
         for x in own[len(mine.exemplars):]:
             add_exemplar(mine, x)
         moves = [last["other"]] if last["op"] == "merge" else []
         run_journalled(memory, {"op": "split", "entity": ent.id, "moves": moves,
-                                "rows": [to_row(e) for e in restored]})
+                                "rows": _rows(restored)})
         return restored
     group = index.members(ent.person)
     if len(group) == 1:
@@ -218,15 +174,15 @@ def split(memory: Memory, ref: str) -> list[Entity]:
         e.person = e.id
         for other in [o for o in e.links if o in {g.id for g in group}]:
             e.links[other] = float("-inf")
-    run_journalled(memory, {"op": "split", "entity": ent.id, "moves": [], "rows": [to_row(e) for e in group]})
+    run_journalled(memory, {"op": "split", "entity": ent.id, "moves": [], "rows": _rows(group)})
     return group
 
 
 def forget(memory: Memory, ref: str) -> Entity:
     """Delete an entity, its appearances and embeddings, and its face crops (privacy)."""
-    index = load_index(memory)
+    index = _load_for_write(memory)
     ent = resolve(index, ref)
-    thumbs = [a["thumbnail"] for a in memory.appearances([ent.id]) if a.get("thumbnail")]
+    thumbs = [a.thumbnail for a in memory.appearances([ent.id]) if a.thumbnail]
     others = []
     for e in index.entities.values():
         if ent.id in e.links or (e.person == ent.person and e.id != ent.id):
@@ -237,55 +193,14 @@ def forget(memory: Memory, ref: str) -> Entity:
     if ent.thumbnail:
         thumbs.append(ent.thumbnail)
     run_journalled(memory, {"op": "forget", "entity": ent.id, "thumbs": thumbs,
-                  "rows": [to_row(e) for e in others]})
+                  "rows": _rows(others)})
     return ent
+
+
+def _rows(entities: list[Entity]) -> list[dict[str, Any]]:
+    """Entities as journal rows (JSON)."""
+    return [to_row(e).to_dict() for e in entities]
 
 
 def _num(entity_id: str) -> int:
     return int(entity_id[1:]) if entity_id[1:].isdigit() else 0
-
-
-# -- journal ---------------------------------------------------------------------------------
-def run_journalled(memory: Memory, op: dict[str, Any]) -> None:
-    """Write the operation to the journal, carry it out, clear the journal."""
-    memory.begin(op)
-    _apply(memory, op)
-    memory.commit()
-
-
-def _apply(memory: Memory, op: dict[str, Any]) -> None:
-    """Every step is idempotent: running an operation twice equals running it once."""
-    kind = op["op"]
-    if kind == "merge":
-        memory.put_entities(op["rows"])
-        memory.reassign_appearances([op["drop"]], op["keep"])
-        memory.delete_entities([op["drop"]])
-    elif kind == "split":
-        memory.put_entities(op["rows"])
-        for origin in op["moves"]:
-            memory.reassign_appearances([op["entity"]], origin, origin=origin)
-    elif kind == "forget":
-        memory.delete_appearances([op["entity"]])
-        memory.delete_entities([op["entity"]])
-        memory.put_entities(op["rows"])
-        for rel in op["thumbs"]:
-            (memory.root / rel).unlink(missing_ok=True)
-        rmtree(memory.root / "entities" / op["entity"])
-    elif kind == "ingest":  # a batch file's commit: its entities, then the source row that shows it
-        memory.put_entities(op["rows"])
-        if int(memory.meta.get("next_entity", 1)) < op["next_entity"]:
-            memory.set_meta(next_entity=op["next_entity"])
-        memory.put_source(op["source"])
-        memory.drop_runs(op["source"]["id"], op["source"]["run"])
-    else:  # name, link
-        memory.put_entities(op["rows"])
-
-
-def recover(memory: Memory) -> bool:
-    """Finish an operation that was interrupted. True if there was one."""
-    op = memory.pending_operation
-    if op is None:
-        return False
-    _apply(memory, op)
-    memory.commit()
-    return True

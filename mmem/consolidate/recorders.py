@@ -10,13 +10,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from mmem.consolidate.builder import BuiltEvent
 from mmem.consolidate.entities import Appearance, EntityIndex
 from mmem.perceive.facetracks import FaceTracker
 from mmem.perceive.voices import VoiceTurn
 from mmem.store.memory import Memory
+from mmem.store.rows import AppearanceRow, UtteranceRow
 
 
 @dataclass
@@ -26,7 +27,7 @@ class Meeting:
     event_id: str
     faces: list  # face-track Appearances (embedding, box, thumbnail)
     voices: list  # voice-turn Appearances
-    utterances: list[dict[str, Any]]  # the event's transcript rows (voices point at one)
+    utterances: list[UtteranceRow]  # the event's transcript rows (voices point at one)
 
 
 @dataclass
@@ -44,7 +45,7 @@ class EntityRecorder(Protocol):
 
     def record(self, event: BuiltEvent) -> Met: ...
     def late_voices(self, until: float) -> list[Appearance]: ...
-    def appear(self, event_id: str, face_pairs: list, voices: list, utt_rows: list[dict[str, Any]],
+    def appear(self, event_id: str, face_pairs: list, voices: list, utt_rows: list[UtteranceRow],
                first: int) -> int: ...
     def flush(self, memory: Memory, run: str) -> None: ...
     def handoff(self) -> list[Meeting]: ...
@@ -79,7 +80,7 @@ class NoEntities:
     def late_voices(self, until: float) -> list[Appearance]:
         return []
 
-    def appear(self, event_id: str, face_pairs: list, voices: list, utt_rows: list[dict[str, Any]],
+    def appear(self, event_id: str, face_pairs: list, voices: list, utt_rows: list[UtteranceRow],
                first: int) -> int:
         return first
 
@@ -128,7 +129,7 @@ class MatchNow(_Seen):
                  turns: Turns, frame_gap: float) -> None:
         super().__init__(tracker, turns, frame_gap)
         self.index, self.memory, self.source_id = index, memory, source_id
-        self.rows: list[dict[str, Any]] = []  # appearance rows not yet written
+        self.rows: list[AppearanceRow] = []  # appearance rows not yet written
         self.appearances = 0
 
     def record(self, event: BuiltEvent) -> Met:
@@ -140,7 +141,7 @@ class MatchNow(_Seen):
     def late_voices(self, until: float) -> list[Appearance]:
         return self.turns.before(until)
 
-    def appear(self, event_id: str, face_pairs: list, voices: list, utt_rows: list[dict[str, Any]],
+    def appear(self, event_id: str, face_pairs: list, voices: list, utt_rows: list[UtteranceRow],
                first: int) -> int:
         """Write the event's appearance rows (see `people.appear`); returns how many it now has."""
         from mmem.consolidate.people import appear

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
 
-from mmem.recall.normalize import normalize
+from mmem.store.rows import UtteranceRow
+from mmem.text_norm import normalize
 from mmem.types import Utterance
 
 
@@ -36,22 +36,22 @@ def transcript_text(utterances: Sequence[Utterance]) -> str | None:
 
 
 def transcript_rows(event_id: str, source_id: str, utterances: Sequence[Utterance],
-                    first: int = 0) -> list[dict[str, Any]]:
+                    first: int = 0) -> list[UtteranceRow]:
     return [
-        {
-            "id": f"{event_id}-u{first + i:03d}",
-            "source_id": source_id,
-            "event_id": event_id,
-            "start": u.start,
-            "end": u.end,
-            "text": u.text,
-            "norm": normalize(u.text),
-            "words": json.dumps([[w.text, round(w.start, 3), round(w.end, 3), round(w.prob, 3)]
-                                 for w in u.words]),
-            "language": u.language,
-            "confidence": u.confidence,
-            "vector": None,
-        }
+        UtteranceRow(
+            id=f"{event_id}-u{first + i:03d}",
+            source_id=source_id,
+            event_id=event_id,
+            start=u.start,
+            end=u.end,
+            text=u.text,
+            norm=normalize(u.text),
+            words=json.dumps([[w.text, round(w.start, 3), round(w.end, 3), round(w.prob, 3)]
+                              for w in u.words]),
+            language=u.language,
+            confidence=u.confidence,
+            vector=None,
+        )
         for i, u in enumerate(utterances)
     ]
 

@@ -10,8 +10,9 @@ from pathlib import Path
 from mmem.perceive.base import TextEmbedder
 from mmem.recall.context import merge_adjacent
 from mmem.recall.fusion import best_per_event, rrf
-from mmem.recall.normalize import normalize
 from mmem.store.memory import Memory
+from mmem.store.rows import EventRow, UtteranceRow
+from mmem.text_norm import normalize
 from mmem.types import Moment
 
 # MiniLM cosine below which a transcript is not evidence: on the sample transcripts unrelated
@@ -35,26 +36,6 @@ class Answer:
     answer: str
     moments: list[Moment] = field(default_factory=list)
     channels: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict:
-        return {
-            "question": self.question,
-            "answer": self.answer,
-            "moments": [
-                {
-                    "event_id": m.event_id,
-                    "source": m.source,
-                    "start": m.start,
-                    "end": m.end,
-                    "started_at": m.started_at,
-                    "score": m.score,
-                    "transcript": m.transcript,
-                    "entities": list(m.entities),
-                    "keyframe": m.keyframe,
-                }
-                for m in self.moments
-            ],
-        }
 
 
 def clock(seconds: float) -> str:
@@ -118,13 +99,13 @@ def ask(
     depth = max(k * 4, 20)
     rankings: dict[str, list[str]] = {}
     quotes: dict[str, str] = {}
-    rows: dict[str, dict] = {}
+    rows: dict[str, EventRow] = {}
     people = _people(memory)
     who = _mentioned_events(memory, people, question)  # None: nobody known is named
 
-    def keep(row: dict) -> bool:
-        event_id = row.get("event_id", row.get("id"))
-        return (source_ids is None or row["source_id"] in source_ids) and (who is None or event_id in who)
+    def keep(row: EventRow | UtteranceRow) -> bool:
+        event_id = row.event_id if isinstance(row, UtteranceRow) else row.id
+        return (source_ids is None or row.source_id in source_ids) and (who is None or event_id in who)
 
     speech = [h for h in memory.search_text(normalize(question), depth) if keep(h[0])]
     semantic = []
@@ -137,17 +118,17 @@ def ask(
         if per_event:
             rankings[name] = [eid for eid, _ in per_event]
             for eid, utt in per_event:
-                quotes.setdefault(eid, utt["text"])
+                quotes.setdefault(eid, utt.text)
     if recall.vision is not None:
         qv = recall.vision.embed_texts([question])[0]
         visual = [h for h in memory.search(qv, depth) if keep(h[0])]
-        rankings["vision"] = [row["id"] for row, _ in visual]
-        rows.update({row["id"]: row for row, _ in visual})
+        rankings["vision"] = [row.id for row, _ in visual]
+        rows.update({row.id: row for row, _ in visual})
     available = int(recall.vision is not None) + int(memory.has_transcripts()) * (
         1 + int(recall.text is not None))
     if who is not None:  # the person named is itself evidence: their events rank by presence
-        rankings["entity"] = [e for e, _ in sorted(who.items(), key=lambda p: -p[1])
-                              if source_ids is None or e.split("-")[0] in source_ids][:depth]
+        rankings["entity"] = [e for e, p in sorted(who.items(), key=lambda p: -p[1].seconds)
+                              if source_ids is None or p.source_id in source_ids][:depth]
         available += 1
     scores = rrf(rankings, channels=max(1, available))
     missing = [eid for eid in scores if eid not in rows]
@@ -156,13 +137,13 @@ def ask(
     if min_score is not None:
         hits = [h for h in hits if h[1] >= min_score]
     if since is not None or until is not None:  # wall-clock window: live sessions' events
-        hits = [h for h in hits if _within(h[0].get("started_at"), since, until)]
-    uris = {sid: row["uri"] for sid, row in memory.visible_runs().items()}
+        hits = [h for h in hits if _within(h[0].started_at, since, until)]
+    uris = {sid: row.uri for sid, row in memory.visible_runs().items()}
     moments = merge_adjacent(hits, uris, memory.root, k=k)
     for m in moments:
         quote = next((quotes[e] for e in m.event_ids if e in quotes), None)
         if quote is None:
-            quote = next((rows[e].get("transcript") for e in m.event_ids if rows[e].get("transcript")), None)
+            quote = next((rows[e].transcript for e in m.event_ids if rows[e].transcript), None)
         m.transcript = quote
         m.entities = _entities_of(memory, people, m.event_ids)
     return Answer(question=question, answer=summarise(moments), moments=moments, channels=sorted(rankings))
@@ -175,9 +156,15 @@ def _people(memory: Memory):
     return index if index.entities else None
 
 
-def _mentioned_events(memory: Memory, people, question: str) -> dict[str, float] | None:
-    """Events where a person named (or an entity id given) in the question appears, with the
-    seconds they are present; None when the question names nobody memory knows."""
+@dataclass
+class _Presence:
+    source_id: str
+    seconds: float = 0.0
+
+
+def _mentioned_events(memory: Memory, people, question: str) -> dict[str, _Presence] | None:
+    """Events where a person named (or an entity id given) in the question appears, with their
+    source and the seconds they are present; None when the question names nobody memory knows."""
     if people is None:
         return None
     from mmem.consolidate.people import mentioned
@@ -186,9 +173,9 @@ def _mentioned_events(memory: Memory, people, question: str) -> dict[str, float]
     if not persons:
         return None
     ids = [e.id for p in persons for e in people.members(p)]
-    out: dict[str, float] = {}
+    out: dict[str, _Presence] = {}
     for a in memory.appearances(ids):
-        out[a["event_id"]] = out.get(a["event_id"], 0.0) + float(a["end"] - a["start"])
+        out.setdefault(a.event_id, _Presence(a.source_id)).seconds += float(a.end - a.start)
     return out
 
 
@@ -197,7 +184,7 @@ def _entities_of(memory: Memory, people, event_ids: list[str]) -> list[dict]:
         return []
     seen: dict[str, dict] = {}
     for a in memory.appearances(event_ids=event_ids):
-        ent = people.entities.get(a["entity_id"])
+        ent = people.entities.get(a.entity_id)
         if ent is None:
             continue
         group = people.members(ent.person)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from mmem.store.rows import EventRow
 from mmem.types import Moment
 
 MERGE_MARGIN = 0.2  # a neighbour joins a moment if it scores within this fraction of its best
@@ -15,22 +15,20 @@ MERGE_MARGIN = 0.2  # a neighbour joins a moment if it scores within this fracti
 @dataclass
 class _Group:
     source_id: str
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[EventRow] = field(default_factory=list)
     scores: list[float] = field(default_factory=list)
 
     @property
     def best(self) -> float:
         return max(self.scores)
 
-    def touches(self, row: dict[str, Any]) -> bool:
-        seqs = [r["seq"] for r in self.rows]
-        return row["source_id"] == self.source_id and (
-            row["seq"] == min(seqs) - 1 or row["seq"] == max(seqs) + 1
-        )
+    def touches(self, row: EventRow) -> bool:
+        seqs = [r.seq for r in self.rows]
+        return row.source_id == self.source_id and (row.seq == min(seqs) - 1 or row.seq == max(seqs) + 1)
 
 
 def merge_adjacent(
-    hits: list[tuple[dict[str, Any], float]],
+    hits: list[tuple[EventRow, float]],
     uris: dict[str, str],
     root: Path,
     k: int | None = None,
@@ -45,7 +43,7 @@ def merge_adjacent(
         if home is None:
             if k is not None and len(groups) >= k:
                 continue
-            home = _Group(row["source_id"])
+            home = _Group(row.source_id)
             groups.append(home)
         home.rows.append(row)
         home.scores.append(score)
@@ -53,16 +51,16 @@ def merge_adjacent(
 
 
 def _moment(group: _Group, source: str, root: Path) -> Moment:
-    rows = sorted(zip(group.rows, group.scores), key=lambda p: p[0]["seq"])
+    rows = sorted(zip(group.rows, group.scores), key=lambda p: p[0].seq)
     best, score = max(rows, key=lambda p: p[1])
-    keyframes = best.get("keyframes") or []
+    keyframes = best.keyframes or []
     return Moment(
-        event_id=best["id"],
+        event_id=best.id,
         source=source,
-        start=float(rows[0][0]["start"]),
-        end=float(rows[-1][0]["end"]),
-        started_at=rows[0][0].get("started_at"),
+        start=float(rows[0][0].start),
+        end=float(rows[-1][0].end),
+        started_at=rows[0][0].started_at,
         score=round(float(score), 4),
         keyframe=str(root / keyframes[0]) if keyframes else None,
-        event_ids=[r["id"] for r, _ in rows],
+        event_ids=[r.id for r, _ in rows],
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from mmem.store.rows import UtteranceRow
+
 K = 60  # the usual RRF constant: damps the difference between ranks 1 and 2
 
 
@@ -23,9 +25,9 @@ def rrf(rankings: dict[str, list[str]], channels: int | None = None) -> dict[str
     return dict(scores)
 
 
-def best_per_event(hits: list[tuple[dict, float]]) -> list[tuple[str, dict]]:
+def best_per_event(hits: list[tuple[UtteranceRow, float]]) -> list[tuple[str, UtteranceRow]]:
     """Utterance hits (best first) -> [(event id, best utterance)] in order of first appearance."""
-    seen: dict[str, dict] = {}
+    seen: dict[str, UtteranceRow] = {}
     for row, _ in hits:
-        seen.setdefault(row["event_id"], row)
+        seen.setdefault(row.event_id, row)
     return list(seen.items())

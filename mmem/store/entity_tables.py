@@ -1,17 +1,15 @@
-"""Entity and appearance tables, and the journal that makes multi-table entity operations
-safe to interrupt. Mixed into Memory (which provides `_table`, `_db`, `_visible`, `meta`)."""
+"""Entity and appearance tables. Mixed into Memory (which provides `_table`, `_db`, `_visible`,
+`meta`); operations over several tables go through mmem.store.journal."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from mmem.store._util import quote as _q
 from mmem.store._util import write_json as _write_json
+from mmem.store.names import APPEARANCES, ENTITIES
+from mmem.store.rows import AppearanceRow, EntityRow
 from mmem.store.schema import MARKER, appearances_schema, entities_schema
-
-ENTITIES, APPEARANCES = "entities", "appearances"
-JOURNAL = "journal.json"
 
 
 class EntityTables:
@@ -33,17 +31,17 @@ class EntityTables:
         self.meta.update(values)
         _write_json(self.root / MARKER, self.meta)
 
-    def entity_rows(self) -> list[dict[str, Any]]:
+    def entity_rows(self) -> list[EntityRow]:
         t = self._table(ENTITIES)
-        return t.search().limit(None).to_list() if t is not None else []
+        return [EntityRow.from_dict(r) for r in t.search().limit(None).to_list()] if t is not None else []
 
-    def put_entities(self, rows: list[dict[str, Any]]) -> None:
+    def put_entities(self, rows: list[EntityRow]) -> None:
         if not rows:
             return
         t = self._table(ENTITIES)
         if t is None:
             t = self._db.create_table(ENTITIES, schema=entities_schema())
-        full = [{f.name: r.get(f.name) for f in entities_schema()} for r in rows]
+        full = [r.to_dict() for r in rows]
         t.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(full)
 
     def delete_entities(self, ids: list[str]) -> None:
@@ -51,16 +49,17 @@ class EntityTables:
         if t is not None and ids:
             t.delete("id IN (" + ", ".join(_q(i) for i in ids) + ")")
 
-    def add_appearances(self, rows: list[dict[str, Any]], run: str) -> None:
+    def add_appearances(self, rows: list[AppearanceRow], run: str) -> None:
         if not rows:
             return
         t = self._table(APPEARANCES)
         if t is None:
             t = self._db.create_table(APPEARANCES, schema=appearances_schema())
-        t.add([{**{f.name: r.get(f.name) for f in appearances_schema()}, "run": run} for r in rows])
+        names = [f.name for f in appearances_schema()]
+        t.add([{k: (run if k == "run" else getattr(r, k)) for k in names} for r in rows])
 
     def appearances(self, entity_ids: list[str] | None = None, event_ids: list[str] | None = None,
-                    with_embeddings: bool = False) -> list[dict[str, Any]]:
+                    with_embeddings: bool = False) -> list[AppearanceRow]:
         """Visible appearances (of current runs), in time order within each source."""
         t = self._table(APPEARANCES)
         if t is None:
@@ -79,8 +78,8 @@ class EntityTables:
             q = q.where(" AND ".join(conds))
         if not with_embeddings:
             q = q.select([f.name for f in appearances_schema() if f.name != "embedding"])
-        rows = self._visible(q.limit(None).to_list())
-        return sorted(rows, key=lambda r: (r["source_id"], r["start"]))
+        rows = [AppearanceRow.from_dict(r) for r in self._visible(q.limit(None).to_list())]
+        return sorted(rows, key=lambda r: (r.source_id, r.start))
 
     def reassign_appearances(self, from_ids: list[str], to_id: str, origin: str | None = None) -> None:
         t = self._table(APPEARANCES)
@@ -96,19 +95,9 @@ class EntityTables:
         if t is not None and entity_ids:
             t.delete("entity_id IN (" + ", ".join(_q(i) for i in entity_ids) + ")")
 
-    # -- multi-table operations -------------------------------------------------------------
     @property
     def pending_operation(self) -> dict[str, Any] | None:
-        """An entity operation that was interrupted (written before, removed after)."""
-        path = self.root / JOURNAL
-        try:
-            return json.loads(path.read_text()) if path.exists() else None
-        except (OSError, ValueError):
-            return None
+        """An entity operation that was interrupted (see mmem.store.journal)."""
+        from mmem.store.journal import pending
 
-    def begin(self, op: dict[str, Any]) -> None:
-        _write_json(self.root / JOURNAL, op)
-
-    def commit(self) -> None:
-        (self.root / JOURNAL).unlink(missing_ok=True)
-
+        return pending(self.root)

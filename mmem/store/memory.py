@@ -1,4 +1,5 @@
-"""A memory directory: LanceDB tables `sources` and `events`, keyframes, and a format marker.
+"""A memory directory: LanceDB tables (sources here; events, transcripts, entities and appearances
+in their mixins), keyframes, and a format marker.
 
 Every write is one LanceDB commit, so a crash or Ctrl-C leaves the tables readable at their
 last version. Events belong to a *run*; only the run named on the source row is visible, so a
@@ -9,29 +10,38 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from mmem.errors import ModelMismatch, StoreError
 from mmem.store._util import now as _now
 from mmem.store._util import quote as _q
 from mmem.store._util import write_json as _write_json
 from mmem.store.entity_tables import EntityTables
+from mmem.store.event_tables import EventTables
 from mmem.store.location import ObjectPath, as_location, explain, rmtree, storage_options
+from mmem.store.names import APPEARANCES, EVENTS, SOURCES, TABLES, TRANSCRIPTS
+from mmem.store.rows import SourceRow
 from mmem.store.schema import (
     MARKER,
     SCHEMA_VERSION,
+    appearances_schema,
     events_schema,
     sources_schema,
     transcripts_schema,
 )
-from mmem.types import EventRecord
+from mmem.store.transcript_tables import TranscriptTables
 
-SOURCES, EVENTS, TRANSCRIPTS = "sources", "events", "transcripts"
-ENTITIES, APPEARANCES = "entities", "appearances"
+
+def _check_location(root: Path | ObjectPath) -> None:
+    """Raise StoreError if `root` could not hold a memory (a file, a foreign folder)."""
+    if root.exists() and not root.is_dir():
+        raise StoreError(f"--db {root} is a file, not a memory directory: pass a directory")
+    if root.is_dir() and not (root / MARKER).exists() and any(root.iterdir()):
+        raise StoreError(
+            f"--db {root} is not an mmem memory (no {MARKER}) and is not empty: "
+            "pass an empty or new directory"
+        )
 
 
 def default_db() -> Path:
@@ -43,7 +53,7 @@ def default_db() -> Path:
     return Path(user_data_dir("mmem")) / "memory"
 
 
-class Memory(EntityTables):
+class Memory(EventTables, TranscriptTables, EntityTables):
     def __init__(self, root: Path | ObjectPath, meta: dict[str, Any]) -> None:
         import lancedb
 
@@ -62,27 +72,26 @@ class Memory(EntityTables):
     @staticmethod
     def check_location(path: Path | str) -> None:
         """Raise StoreError if `path` could not hold a memory (a file, a foreign folder)."""
-        root = as_location(path)
-        if root.exists() and not root.is_dir():
-            raise StoreError(f"--db {root} is a file, not a memory directory: pass a directory")
-        if root.is_dir() and not (root / MARKER).exists() and any(root.iterdir()):
-            raise StoreError(
-                f"--db {root} is not an mmem memory (no {MARKER}) and is not empty: "
-                "pass an empty or new directory"
-            )
+        _check_location(as_location(path))
 
     @classmethod
-    def open(cls, path: Path | str, *, create: bool = False) -> Memory:
+    def open(cls, path: Path | str, *, create: bool = False, write: bool | None = None) -> Memory:
+        """Open (or with `create`, make) a memory. A writer (`write`, by default when `create`)
+        first finishes an operation an interrupted process left in the journal; a reader never
+        writes and sees the last committed state."""
         root = as_location(path)
+        memory = cls._open(root, create)
+        if create if write is None else write:
+            from mmem.store.journal import recover
+
+            recover(memory)
+        return memory
+
+    @classmethod
+    def _open(cls, root: Path | ObjectPath, create: bool) -> Memory:
         marker = root / MARKER
-        if root.exists() and not root.is_dir():
-            raise StoreError(f"--db {root} is a file, not a memory directory: pass a directory")
+        _check_location(root)
         if not marker.exists():
-            if root.is_dir() and any(root.iterdir()):
-                raise StoreError(
-                    f"--db {root} is not an mmem memory (no {MARKER}) and is not empty: "
-                    "pass an empty or new directory"
-                )
             if not create:
                 raise StoreError(f"no memory at {root}: run `mmem ingest ...` first, or pass --db DIR")
             try:
@@ -192,49 +201,33 @@ class Memory(EntityTables):
         return t
 
     # -- sources ----------------------------------------------------------------------------
-    def source_by_hash(self, content_hash: str) -> dict[str, Any] | None:
+    def source_by_hash(self, content_hash: str) -> SourceRow | None:
         t = self._table(SOURCES)
         if t is None:
             return None
         rows = t.search().where(f"content_hash = {_q(content_hash)}").limit(1).to_list()
-        return rows[0] if rows else None
+        return SourceRow.from_dict(rows[0]) if rows else None
 
-    def put_source(self, row: dict[str, Any]) -> None:
-        full = {f.name: row.get(f.name) for f in sources_schema()}
+    def put_source(self, row: SourceRow) -> None:
         t = self._sources()
-        t.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute([full])
+        t.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute([row.to_dict()])
 
     def update_source(self, source_id: str, **values: Any) -> None:
         self._sources().update(where=f"id = {_q(source_id)}", values=values)
 
-    def sources(self) -> list[dict[str, Any]]:
+    def sources(self) -> list[SourceRow]:
         t = self._table(SOURCES)
-        return t.search().limit(None).to_list() if t is not None else []
+        return [SourceRow.from_dict(r) for r in t.search().limit(None).to_list()] if t is not None else []
 
-    def find_sources(self, ref: str) -> list[dict[str, Any]]:
+    def find_sources(self, ref: str) -> list[SourceRow]:
         """Sources matching a path, a file name, or an id prefix."""
         out = []
         path = str(Path(ref).expanduser().resolve()) if ref else ""
         for row in self.sources():
-            if ref in (row["id"], row["uri"]) or row["uri"] == path or row["id"].startswith(ref) \
-                    or Path(row["uri"]).name == ref:
+            if ref in (row.id, row.uri) or row.uri == path or row.id.startswith(ref) \
+                    or Path(row.uri).name == ref:
                 out.append(row)
         return out
-
-    # -- events -----------------------------------------------------------------------------
-    def add_events(self, records: list[EventRecord], run: str) -> None:
-        if not records:
-            return
-        rows = []
-        for r in records:
-            d = asdict(r)
-            d["run"] = run
-            d["vector"] = None if r.vector is None else r.vector.tolist()
-            d["centroids"] = None if r.centroids is None else r.centroids.tolist()
-            d["centroid_weights"] = r.centroid_weights.tolist()
-            d["centroid_times"] = r.centroid_times.tolist()
-            rows.append(d)
-        self._events().add(rows)
 
     def drop_runs(self, source_id: str, keep_run: str | None) -> None:
         """Delete a source's events and keyframes except those of `keep_run`."""
@@ -260,143 +253,17 @@ class Memory(EntityTables):
         if text_dim is not None and self._table(TRANSCRIPTS) is None:
             self._db.create_table(TRANSCRIPTS, schema=transcripts_schema(text_dim), exist_ok=True)
         if self._table(APPEARANCES) is None:
-            from mmem.store.schema import appearances_schema
-
             self._db.create_table(APPEARANCES, schema=appearances_schema(), exist_ok=True)
-
-    def add_transcripts(self, rows: list[dict[str, Any]], run: str, dim: int, index: bool = True) -> None:
-        """Utterance rows (id, source_id, event_id, start, end, text, norm, words, language,
-        confidence, vector) of one run; the full-text index covers them at once (`index=False`
-        for concurrent writers: one writer builds it with `ensure_text_index`)."""
-        if not rows:
-            return
-        t = self._table(TRANSCRIPTS)
-        if t is None:
-            t = self._db.create_table(TRANSCRIPTS, schema=transcripts_schema(dim))
-        t.add([{**r, "run": run} for r in rows])
-        if index:
-            self.ensure_text_index()
-
-    def ensure_text_index(self) -> None:
-        t = self._table(TRANSCRIPTS)
-        if t is None or t.count_rows() == 0:
-            return
-        if not any(getattr(i, "index_type", "") == "FTS" for i in t.list_indices()):
-            from lancedb.index import FTS
-
-            # stop words out: "a" and "in" must not make "a rabbit in a meadow" match any sentence
-            t.create_index("norm", config=FTS(remove_stop_words=True, with_position=False))
 
     def _visible(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         runs = self.visible_runs()
-        return [r for r in rows if r["source_id"] in runs and runs[r["source_id"]]["run"] == r["run"]]
+        return [r for r in rows if r["source_id"] in runs and runs[r["source_id"]].run == r["run"]]
 
-    def set_event_transcript(self, event_id: str, text: str) -> None:
-        t = self._table(EVENTS)
-        if t is not None:
-            t.update(where=f"id = {_q(event_id)}", values={"transcript": text})
-
-    def has_transcripts(self) -> bool:
-        t = self._table(TRANSCRIPTS)
-        return t is not None and t.count_rows() > 0
-
-    def transcripts(self, source_ids: list[str] | None = None) -> list[dict[str, Any]]:
-        t = self._table(TRANSCRIPTS)
-        if t is None:
-            return []
-        cols = ["id", "source_id", "run", "event_id", "start", "end", "text", "words", "language",
-                "confidence"]
-        rows = self._visible(t.search().select(cols).limit(None).to_list())
-        if source_ids is not None:
-            rows = [r for r in rows if r["source_id"] in source_ids]
-        return sorted(rows, key=lambda r: (r["source_id"], r["start"]))
-
-    def search_text(self, norm_query: str, limit: int) -> list[tuple[dict[str, Any], float]]:
-        """BM25 over normalised transcripts."""
-        t = self._table(TRANSCRIPTS)
-        if t is None or not norm_query.strip():
-            return []
-        cols = ["id", "source_id", "run", "event_id", "start", "end", "text", "_score"]
-        query = t.search(norm_query, query_type="fts", fts_columns="norm")
-        hits = query.select(cols).limit(limit * 3).to_list()
-        return [(h, float(h.pop("_score"))) for h in self._visible(hits)][:limit]
-
-    def search_transcript_vectors(self, query: np.ndarray, limit: int) -> list[tuple[dict[str, Any], float]]:
-        t = self._table(TRANSCRIPTS)
-        if t is None:
-            return []
-        cols = ["id", "source_id", "run", "event_id", "start", "end", "text", "_distance"]
-        hits = (t.search(np.asarray(query, np.float32).tolist(), vector_column_name="vector")
-                .distance_type("cosine").select(cols).limit(limit * 3).to_list())
-        return [(h, 1.0 - float(h.pop("_distance"))) for h in self._visible(hits)][:limit]
-
-    def events_by_id(self, ids: list[str]) -> dict[str, dict[str, Any]]:
-        t = self._table(EVENTS)
-        if t is None or not ids:
-            return {}
-        cond = "id IN (" + ", ".join(_q(i) for i in ids) + ")"
-        cols = ["id", "source_id", "run", "seq", "start", "end", "started_at", "keyframes", "transcript"]
-        return {r["id"]: r for r in t.search().where(cond).select(cols).limit(None).to_list()}
-
-    def visible_runs(self) -> dict[str, dict[str, Any]]:
-        return {s["id"]: s for s in self.sources() if s.get("run")}
-
-    def events(self, source_ids: list[str] | None = None) -> list[dict[str, Any]]:
-        """Visible events, in (source, start) order, without their vectors."""
-        t = self._table(EVENTS)
-        if t is None:
-            return []
-        runs = self.visible_runs()
-        wanted = source_ids if source_ids is not None else list(runs)
-        if not wanted:
-            return []
-        cond = " OR ".join(
-            f"(source_id = {_q(s)} AND run = {_q(runs[s]['run'])})" for s in wanted if s in runs
-        )
-        if not cond:
-            return []
-        cols = ["id", "source_id", "seq", "start", "end", "started_at", "surprise", "keyframes",
-                "n_frames", "transcript"]
-        rows = t.search().where(cond).select(cols).limit(None).to_list()
-        return sorted(rows, key=lambda r: (runs[r["source_id"]]["uri"], r["start"]))
-
-    def search(self, query: np.ndarray, limit: int) -> list[tuple[dict[str, Any], float]]:
-        """Events nearest to `query` by their vector or their best centroid (cosine similarity)."""
-        t = self._table(EVENTS)
-        if t is None:
-            return []
-        runs = self.visible_runs()
-        best: dict[str, tuple[dict[str, Any], float]] = {}
-        q = np.asarray(query, np.float32).tolist()
-        cols = ["id", "source_id", "run", "seq", "start", "end", "started_at", "keyframes", "transcript",
-                "_distance"]
-        for column in ("vector", "centroids"):
-            hits = (
-                t.search(q, vector_column_name=column)
-                .distance_type("cosine")
-                .select(cols)
-                .limit(limit * 3)
-                .to_list()
-            )
-            for h in hits:
-                src = runs.get(h["source_id"])
-                if src is None or src["run"] != h["run"]:
-                    continue  # a stale or unfinished run
-                score = 1.0 - float(h.pop("_distance"))
-                if h["id"] not in best or score > best[h["id"]][1]:
-                    best[h["id"]] = (h, score)
-        return sorted(best.values(), key=lambda p: -p[1])[:limit]
-
-    def neighbours(self, source_id: str, run: str, seqs: list[int]) -> list[dict[str, Any]]:
-        t = self._table(EVENTS)
-        if t is None or not seqs:
-            return []
-        cond = (f"source_id = {_q(source_id)} AND run = {_q(run)} AND seq IN "
-                f"({', '.join(str(int(s)) for s in seqs)})")
-        return t.search().where(cond).select(["id", "seq", "start", "end"]).limit(None).to_list()
+    def visible_runs(self) -> dict[str, SourceRow]:
+        return {s.id: s for s in self.sources() if s.run}
 
     def compact(self) -> None:
-        for name in (SOURCES, EVENTS, TRANSCRIPTS, ENTITIES, APPEARANCES):
+        for name in TABLES:
             t = self._table(name)
             if t is not None:
                 try:

@@ -66,7 +66,7 @@ def transcripts_schema(dim: int) -> pa.Schema:
             pa.field("start", pa.float64()),
             pa.field("end", pa.float64()),
             pa.field("text", pa.string()),
-            pa.field("norm", pa.string()),  # normalised text (mmem.recall.normalize): FTS-indexed
+            pa.field("norm", pa.string()),  # normalised text (mmem.text_norm): FTS-indexed
             pa.field("words", pa.string()),  # JSON [[word, start, end, prob], ...]
             pa.field("language", pa.string()),
             pa.field("confidence", pa.float32()),

@@ -54,12 +54,12 @@ def snapshot(db: Path | str) -> dict[str, list]:
 
     m = Memory.open(db)
     return {
-        "sources": sorted((s["id"], s["status"], s["run"], s["n_events"]) for s in m.sources()),
-        "events": sorted((e["id"], round(e["start"], 3), round(e["end"], 3), e["transcript"] or "")
+        "sources": sorted((s.id, s.status, s.run, s.n_events) for s in m.sources()),
+        "events": sorted((e.id, round(e.start, 3), round(e.end, 3), e.transcript or "")
                          for e in m.events()),
-        "transcripts": sorted((t["id"], t["event_id"], t["text"]) for t in m.transcripts()),
-        "appearances": sorted((a["id"], a["entity_id"], a["kind"]) for a in m.appearances()),
-        "entities": sorted((e["id"], e["kind"], e["person"]) for e in m.entity_rows()),
+        "transcripts": sorted((t.id, t.event_id, t.text) for t in m.transcripts()),
+        "appearances": sorted((a.id, a.entity_id, a.kind) for a in m.appearances()),
+        "entities": sorted((e.id, e.kind, e.person) for e in m.entity_rows()),
     }
 
 

@@ -72,25 +72,26 @@ def test_an_interrupted_commit_is_finished_by_the_next_command(folder, baseline,
     from mmem.batch.plan import plan
     from mmem.batch.run import run_batch
     from mmem.config import BatchConfig
-    from mmem.consolidate import people
+    from mmem.store import journal
+    from mmem.store.rows import EntityRow
     from tests.batch.test_batch import _cfg
 
     db = tmp_path / "db"
-    real_apply = people._apply
+    real_apply = journal.apply
     calls = {"n": 0}
 
     def dying_apply(memory, op):
         if op["op"] == "ingest":
             calls["n"] += 1
             if calls["n"] == 2:
-                memory.put_entities(op["rows"])  # halfway through the second commit...
+                memory.put_entities([EntityRow.from_dict(r) for r in op["rows"]])  # halfway through...
                 raise KeyboardInterrupt  # ...the power goes
         real_apply(memory, op)
 
-    monkeypatch.setattr(people, "_apply", dying_apply)
+    monkeypatch.setattr(journal, "apply", dying_apply)
     report = run_batch(plan([str(folder)]), str(db), _cfg(), BatchConfig())
     assert report.interrupted
-    monkeypatch.setattr(people, "_apply", real_apply)
+    monkeypatch.setattr(journal, "apply", real_apply)
     rerun = mmem("batch", folder, "--db", db, *TINY)
     assert rerun.returncode == 1, rerun.stderr
     assert snapshot(db) == baseline

@@ -40,11 +40,11 @@ def hearing():
 
 def persons(memory: Memory) -> dict[str, set[tuple[str, str]]]:
     """person id -> {(source file, kind)}"""
-    uris = {s["id"]: Path(s["uri"]).name for s in memory.sources()}
-    ents = {e["id"]: e for e in memory.entity_rows()}
+    uris = {s.id: Path(s.uri).name for s in memory.sources()}
+    ents = {e.id: e for e in memory.entity_rows()}
     out: dict[str, set[tuple[str, str]]] = {}
     for a in memory.appearances():
-        out.setdefault(ents[a["entity_id"]]["person"], set()).add((uris[a["source_id"]], a["kind"]))
+        out.setdefault(ents[a.entity_id].person, set()).add((uris[a.source_id], a.kind))
     return out
 
 
@@ -78,11 +78,11 @@ def test_grid_speakers_become_four_people_with_linked_faces_and_voices(grid_memo
     for members in groups.values():
         assert {f for f, _ in members} == {next(iter(members))[0]}  # one clip per person
         assert {k for _, k in members} == {"face", "voice"}  # the face is linked to its voice
-    kinds = Counter(e["kind"] for e in grid_memory.entity_rows())
+    kinds = Counter(e.kind for e in grid_memory.entity_rows())
     assert kinds == {"face": 4, "voice": 4}
     for e in grid_memory.entity_rows():
-        if e["kind"] == "face":
-            assert (grid_memory.root / e["thumbnail"]).read_bytes()[:2] == b"\xff\xd8"
+        if e.kind == "face":
+            assert (grid_memory.root / e.thumbnail).read_bytes()[:2] == b"\xff\xd8"
 
 
 def test_clustering_is_the_same_in_reverse_order(tmp_path, grid_memory, tiny_vision, hearing, people):
@@ -100,10 +100,10 @@ def test_librispeech_voices_cluster_by_speaker(tmp_path, people):
     files = sorted((DATA / "voices").glob("*/*.flac"))
     for f in files:
         ingest_file(f, memory, IngestConfig(), Vision(None, None, 64), listen, people)
-    uris = {s["id"]: Path(s["uri"]).parent.name for s in memory.sources()}
+    uris = {s.id: Path(s.uri).parent.name for s in memory.sources()}
     by_entity: dict[str, Counter] = {}
     for a in memory.appearances():
-        by_entity.setdefault(a["entity_id"], Counter())[uris[a["source_id"]]] += 1
+        by_entity.setdefault(a.entity_id, Counter())[uris[a.source_id]] += 1
     majority = sum(c.most_common(1)[0][1] for c in by_entity.values())
     purity = majority / sum(sum(c.values()) for c in by_entity.values())
     print(f"LibriSpeech: {len(by_entity)} voice entities for 3 speakers, purity {purity:.2f}")
@@ -138,13 +138,13 @@ def test_entities_cli_and_asking_about_someone(grid_memory):
 def test_forget_removes_a_person_biometrics_for_good(tmp_path, tiny_vision, hearing, people):
     memory = Memory.open(tmp_path / "db", create=True)
     ingest_file(GRID[0], memory, IngestConfig(), tiny_vision, hearing, people)
-    face = next(e for e in memory.entity_rows() if e["kind"] == "face")
-    crops = list((memory.root / "entities" / face["id"]).glob("*.jpg"))
+    face = next(e for e in memory.entity_rows() if e.kind == "face")
+    crops = list((memory.root / "entities" / face.id).glob("*.jpg"))
     assert crops
-    result = CliRunner().invoke(app, ["entities", "forget", face["id"], "--yes", "--db", str(memory.root)])
+    result = CliRunner().invoke(app, ["entities", "forget", face.id, "--yes", "--db", str(memory.root)])
     assert result.exit_code == 0, result.output
-    assert face["id"] not in {e["id"] for e in memory.entity_rows()}
-    assert all(a["entity_id"] != face["id"] for a in memory.appearances(with_embeddings=True))
+    assert face.id not in {e.id for e in memory.entity_rows()}
+    assert all(a.entity_id != face.id for a in memory.appearances(with_embeddings=True))
     assert not any(p.exists() for p in crops)
     assert memory.events()  # the event itself is still remembered
 
@@ -153,4 +153,4 @@ def test_no_face_anywhere_makes_no_face_entity(tmp_path, tiny_vision, hearing, p
     memory = Memory.open(tmp_path / "db", create=True)
     report = ingest_file(SAMPLES / "bikes.mp4", memory, IngestConfig(), tiny_vision, hearing, people)
     assert report.status == "ingested" and report.events >= 1
-    assert not [e for e in memory.entity_rows() if e["kind"] == "face"]
+    assert not [e for e in memory.entity_rows() if e.kind == "face"]

@@ -56,15 +56,15 @@ def wer(ref: str, hyp: str) -> float:
 
 def test_jfk_is_transcribed_and_found_by_what_was_said(speech_memory):
     source = speech_memory.find_sources("jfk.flac")[0]
-    assert source["kind"] == "file" and "asr" in source["channels"] and "pixel" not in source["channels"]
-    text = " ".join(r["text"] for r in speech_memory.transcripts([source["id"]]))
+    assert source.kind == "file" and "asr" in source.channels and "pixel" not in source.channels
+    text = " ".join(r.text for r in speech_memory.transcripts([source.id]))
     assert "ask not what your country can do for you" in normalize(text)
     answer = run_ask(speech_memory, build_recall(speech_memory, "cpu"), "what can you do for your country")
     top = answer.moments[0]
     assert Path(top.source).name == "jfk.flac" and top.start < 11.0 and top.end > 0.0
     assert "country" in top.transcript.lower()
-    rows = speech_memory.transcripts([source["id"]])
-    words = [w for r in rows for w in __import__("json").loads(r["words"])]
+    rows = speech_memory.transcripts([source.id])
+    words = [w for r in rows for w in __import__("json").loads(r.words)]
     americans = [w for w in words if "american" in w[0].lower()]
     assert americans and americans[0][1] <= 1.8 <= americans[0][2] + 0.3  # word timing on the clock
 
@@ -73,8 +73,8 @@ def test_grid_clips_carry_their_sentence(speech_memory):
     errors = {}
     for name, sentence in GRID.items():
         [source] = speech_memory.find_sources(f"{name}.mpg")
-        events = speech_memory.events([source["id"]])
-        said = " ".join(e["transcript"] or "" for e in events)
+        events = speech_memory.events([source.id])
+        said = " ".join(e.transcript or "" for e in events)
         errors[name] = wer(sentence, said)
     exact = [n for n, e in errors.items() if e == 0.0]
     assert len(exact) >= 3, errors  # tiny.en hears "bin blue" as "bimbloo"; the rest word for word
@@ -104,7 +104,7 @@ def test_broken_audio_track_keeps_the_video_events(tmp_path, hearing, tiny_visio
     report = ingest_file(samples / "bbaf2n.mpg", memory, IngestConfig(), tiny_vision, hearing, people)
     assert report.events == 1 and not {"audio", "asr", "voices"} & set(report.channels)
     assert any("audio track skipped" in w for w in report.warnings)
-    assert memory.sources()[0]["status"] == "complete"
+    assert memory.sources()[0].status == "complete"
 
 
 def _video_with_audio(path: Path, audio: np.ndarray | None, seconds: float = 4.0) -> None:
@@ -173,9 +173,9 @@ def test_openai_whisper_backend_end_to_end_with_a_random_tiny_model(tmp_path, ti
     vision = Vision(None, None, 64)
     report = ingest_file(SAMPLES / "jfk.flac", memory, IngestConfig(), vision, h)
     assert report.status == "ingested" and report.events >= 1
-    assert memory.sources()[0]["model_ids"][0].startswith("openai-whisper/file-")
+    assert memory.sources()[0].model_ids[0].startswith("openai-whisper/file-")
     for row in memory.transcripts():  # whatever a random model says, it is stored on the clock
-        assert 0.0 <= row["start"] <= row["end"] <= 11.5
+        assert 0.0 <= row.start <= row.end <= 11.5
 
 
 def test_unrelated_questions_find_no_speech(speech_memory):

@@ -16,10 +16,10 @@ from mmem.store.memory import Memory
 pytestmark = pytest.mark.integration
 
 
-def tiled(events: list[dict], duration: float) -> bool:
-    if not events or events[0]["start"] != 0.0 or abs(events[-1]["end"] - duration) > 1e-6:
+def tiled(events: list, duration: float) -> bool:
+    if not events or events[0].start != 0.0 or abs(events[-1].end - duration) > 1e-6:
         return False
-    return all(a["end"] == b["start"] and a["start"] < a["end"] for a, b in zip(events, events[1:]))
+    return all(a.end == b.start and a.start < a.end for a, b in zip(events, events[1:]))
 
 
 @pytest.mark.parametrize("with_clip", [True, False], ids=["clip+pixel", "pixel-only"])
@@ -33,13 +33,13 @@ def test_three_shots_become_three_events_that_tile_the_video(tmp_path, concat_vi
     assert len(events) == 3
     assert tiled(events, report.duration)
     for join, event in zip(joins, events[1:]):
-        assert abs(event["start"] - join) <= 1.0  # boundaries land on the real cuts
+        assert abs(event.start - join) <= 1.0  # boundaries land on the real cuts
     for e in events:
-        assert e["keyframes"] and all((memory.root / k).is_file() for k in e["keyframes"])
-        assert (memory.root / e["keyframes"][0]).read_bytes()[:2] == b"\xff\xd8"  # JPEG
+        assert e.keyframes and all((memory.root / k).is_file() for k in e.keyframes)
+        assert (memory.root / e.keyframes[0]).read_bytes()[:2] == b"\xff\xd8"  # JPEG
     source = memory.sources()[0]
-    assert source["status"] == "complete" and source["n_events"] == 3
-    assert ("vision" in source["channels"]) == with_clip
+    assert source.status == "complete" and source.n_events == 3
+    assert ("vision" in source.channels) == with_clip
 
 
 def test_ask_returns_ranked_moments_with_evidence(tmp_path, concat_video, tiny_vision):
@@ -58,17 +58,17 @@ def test_ask_returns_ranked_moments_with_evidence(tmp_path, concat_video, tiny_v
 def test_reingest_is_a_noop_and_force_replaces_cleanly(tmp_path, samples, tiny_vision):
     memory = Memory.open(tmp_path / "db", create=True)
     first = ingest_file(samples / "bikes.mp4", memory, IngestConfig(), tiny_vision)
-    ids = [e["id"] for e in memory.events()]
+    ids = [e.id for e in memory.events()]
     again = ingest_file(samples / "bikes.mp4", memory, IngestConfig(), tiny_vision)
     assert (first.status, again.status) == ("ingested", "skipped")
-    assert [e["id"] for e in memory.events()] == ids
+    assert [e.id for e in memory.events()] == ids
     forced = ingest_file(samples / "bikes.mp4", memory, IngestConfig(), tiny_vision, force=True)
     assert forced.status == "ingested"
     after = memory.events()
-    assert len(after) == len(ids) and set(e["id"] for e in after).isdisjoint(ids)
+    assert len(after) == len(ids) and set(e.id for e in after).isdisjoint(ids)
     kdir = memory.root / "keyframes" / first.source_id
     assert sorted(p.name for p in kdir.iterdir()) == sorted(
-        Path(k).name for e in after for k in e["keyframes"])  # old keyframes are gone
+        Path(k).name for e in after for k in e.keyframes)  # old keyframes are gone
 
 
 def test_interrupted_ingest_leaves_memory_readable_and_is_redone(tmp_path, concat_video, tiny_vision):
@@ -84,12 +84,12 @@ def test_interrupted_ingest_leaves_memory_readable_and_is_redone(tmp_path, conca
     with pytest.raises(KeyboardInterrupt):
         ingest_file(video, memory, cfg, tiny_vision, progress=interrupt)
     reopened = Memory.open(tmp_path / "db")
-    statuses = sorted(s["status"] for s in reopened.sources())
+    statuses = sorted(s.status for s in reopened.sources())
     assert statuses == ["complete", "incomplete"]
     assert len([e for e in reopened.events()]) >= 1  # the complete source is untouched
     redo = ingest_file(video, reopened, cfg, tiny_vision)
     assert redo.status == "ingested" and redo.events == 3
-    events = [e for e in reopened.events() if e["source_id"] == redo.source_id]
+    events = [e for e in reopened.events() if e.source_id == redo.source_id]
     assert len(events) == 3 and tiled(events, redo.duration)
 
 
@@ -97,10 +97,10 @@ def test_a_missing_vision_channel_is_recorded_and_upgraded_later(tmp_path, sampl
     memory = Memory.open(tmp_path / "db", create=True)
     none = Vision(None, None, 512, skipped="weights not cached")
     r1 = ingest_file(samples / "bbaf2n.mpg", memory, IngestConfig(), none)
-    assert memory.sources()[0]["skipped"] == ["vision: weights not cached"]
+    assert memory.sources()[0].skipped == ["vision: weights not cached"]
     r2 = ingest_file(samples / "bbaf2n.mpg", memory, IngestConfig(), tiny_vision)
     assert (r1.status, r2.status) == ("ingested", "ingested")  # weights now exist: redone
-    assert memory.sources()[0]["channels"] == ["pixel", "vision"]
+    assert memory.sources()[0].channels == ["pixel", "vision"]
     assert ask(memory, Recall(vision=tiny_vision.embedder), "a man talking").moments
 
 

@@ -92,12 +92,12 @@ def test_replay_as_live_keeps_the_file_timeline_and_stamps_wall_time(tmp_path, m
     assert time.monotonic() - started >= 18.27 / 6.0  # replayed at 6x, not faster
     assert report.ended_by == "source" and report.dropped == 0
     events = memory.events()
-    assert [round(e["start"], 1) for e in events][1:] == [5.5, 15.5]
-    assert events[-1]["end"] == pytest.approx(18.27, abs=0.01)
-    walls = [datetime.fromisoformat(e["started_at"]) for e in events]
+    assert [round(e.start, 1) for e in events][1:] == [5.5, 15.5]
+    assert events[-1].end == pytest.approx(18.27, abs=0.01)
+    walls = [datetime.fromisoformat(e.started_at) for e in events]
     assert (walls[1] - walls[0]).total_seconds() == pytest.approx(5.5 / 6.0, abs=0.01)
     src = memory.sources()[0]
-    assert (src["kind"], src["status"]) == ("replay", "complete")
+    assert (src.kind, src.status) == ("replay", "complete")
 
 
 def test_duration_stops_on_time(tmp_path, models):
@@ -106,7 +106,7 @@ def test_duration_stops_on_time(tmp_path, models):
     spec = parse_live(str(SAMPLES / "three_shots.mp4"), as_live=True, speed=8.0)
     report = run_live(spec, memory, QUICK, vision, None, None, duration=6.0)
     assert report.ended_by == "duration" and report.seconds == 6.0
-    assert memory.events()[-1]["end"] <= 6.0 + 1e-6 and memory.sources()[0]["duration"] == 6.0
+    assert memory.events()[-1].end <= 6.0 + 1e-6 and memory.sources()[0].duration == 6.0
 
 
 def test_mjpeg_camera_over_http_with_a_reconnect(tmp_path, models, mjpeg):
@@ -122,10 +122,10 @@ def test_mjpeg_camera_over_http_with_a_reconnect(tmp_path, models, mjpeg):
     threading.Thread(target=outage, daemon=True).start()
     report = run_live(parse_live(mjpeg.url), memory, QUICK, vision, None, None, duration=16.0)
     assert report.error is None and report.reconnects >= 1
-    gaps = json.loads(memory.sources()[0]["gaps"])
+    gaps = json.loads(memory.sources()[0].gaps)
     assert gaps and all(b > a for a, b in gaps) and 2.0 <= gaps[0][1] - gaps[0][0] <= 12.0
     assert report.frames >= 6 and len(memory.events()) >= 2
-    assert memory.sources()[0]["kind"] == "live"
+    assert memory.sources()[0].kind == "live"
 
 
 def test_rtsp_stream_with_speech(tmp_path, models, rtsp):
@@ -133,10 +133,10 @@ def test_rtsp_stream_with_speech(tmp_path, models, rtsp):
     memory = Memory.open(tmp_path / "db", create=True)
     report = run_live(parse_live(rtsp), memory, QUICK, vision, hearing, people, duration=11.0)
     assert report.error is None and report.frames >= 8
-    text = " ".join(r["text"] for r in memory.transcripts()).lower()
+    text = " ".join(r.text for r in memory.transcripts()).lower()
     assert "blue" in text or "white" in text  # GRID sentences, heard live
-    assert any(e["transcript"] for e in memory.events())
-    assert {e["kind"] for e in memory.entity_rows()} >= {"face"}
+    assert any(e.transcript for e in memory.events())
+    assert {e.kind for e in memory.entity_rows()} >= {"face"}
 
 
 # -- the CLI as a process: concurrent ask, SIGINT, SIGKILL --------------------------------------
@@ -177,7 +177,7 @@ def test_ask_while_ingesting_then_ctrl_c_closes_the_session(tmp_path, mjpeg):
     assert proc.returncode == 0
     assert json.loads(out)["live"]["ended_by"] == "stop"
     memory = Memory.open(db)
-    assert memory.sources()[0]["status"] == "complete"
+    assert memory.sources()[0].status == "complete"
     assert len(memory.events()) >= before + 1  # the open event was flushed on the way out
 
 
@@ -190,7 +190,7 @@ def test_sigkill_leaves_a_readable_memory(tmp_path, mjpeg):
         proc.kill()
         proc.wait()
     memory = Memory.open(db)
-    assert memory.events() and memory.sources()[0]["status"] == "live"  # killed mid-session
+    assert memory.events() and memory.sources()[0].status == "live"  # killed mid-session
 
 
 def test_a_missing_microphone_is_a_warning_that_names_the_fix():

@@ -77,7 +77,7 @@ def test_a_file_that_vanishes_or_is_corrupt_is_a_failed_result_not_an_exception(
     bad = worker.process(Item(1, str(tmp_path / "bad.mp4"), "bad.mp4", 5000))
     assert bad.status == "failed" and "bad.mp4" in bad.error
     ok = worker.process(Item(2, str(SAMPLES / "bikes.mp4"), "bikes.mp4", 1))
-    assert ok.status == "ingested" and ok.events >= 1 and ok.source["status"] == "complete", ok.error
+    assert ok.status == "ingested" and ok.events >= 1 and ok.source.status == "complete", ok.error
     assert Memory.open(tmp_path / "db").events() == []  # written, but invisible until committed
 
 

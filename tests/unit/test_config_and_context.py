@@ -9,6 +9,7 @@ import pytest
 from mmem.config import IngestConfig, load_recipe, validate
 from mmem.errors import InputError
 from mmem.recall.context import merge_adjacent
+from mmem.store.rows import EventRow
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,9 +33,9 @@ def test_recipe_overrides_defaults_and_rejects_typos(tmp_path):
         load_recipe(tmp_path / "missing.toml")
 
 
-def row(sid: str, seq: int, start: float) -> dict:
-    return {"id": f"{sid}-r-{seq}", "source_id": sid, "seq": seq, "start": start, "end": start + 5,
-            "started_at": None, "keyframes": [f"k/{sid}{seq}.jpg"]}
+def row(sid: str, seq: int, start: float) -> EventRow:
+    return EventRow(id=f"{sid}-r-{seq}", source_id=sid, seq=seq, start=start, end=start + 5,
+                    started_at=None, keyframes=[f"k/{sid}{seq}.jpg"])
 
 
 def test_adjacent_hits_of_one_source_merge_into_one_moment():

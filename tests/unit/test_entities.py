@@ -13,6 +13,7 @@ from mmem.consolidate import people as ops
 from mmem.consolidate.entities import MAX_EXEMPLARS, Appearance, Entity, EntityIndex, add_exemplar
 from mmem.errors import InputError
 from mmem.store.memory import Memory
+from mmem.store.rows import AppearanceRow, SourceRow, UtteranceRow
 
 
 def ids():
@@ -105,8 +106,8 @@ def test_a_face_speaking_alone_links_to_its_voice_and_a_crowd_does_not():
 def memory(tmp_path):
     rng = np.random.default_rng(4)
     mem = Memory.open(tmp_path / "db", create=True)
-    mem.put_source({"id": "src", "uri": "/v/a.mp4", "kind": "file", "duration": 60.0, "status": "complete",
-                    "run": "r", "content_hash": "h", "channels": [], "skipped": [], "model_ids": []})
+    mem.put_source(SourceRow(id="src", uri="/v/a.mp4", kind="file", duration=60.0, status="complete",
+                             run="r", content_hash="h", channels=[], skipped=[], model_ids=[]))
     index = EntityIndex([], mem.new_entity_id)
     apps, rows = [], []
     for n, centre in enumerate(people(3, 128, rng, scale=0.15)):
@@ -115,10 +116,10 @@ def memory(tmp_path):
             [ent] = index.assign([app])
             ent.name = "Alice" if n == 0 else None
             apps.append(app)
-            rows.append({"id": f"a{n}{k}", "entity_id": ent.id, "origin_entity": ent.id, "source_id": "src",
-                         "event_id": f"src-r-{n:05d}", "kind": "face", "start": app.start, "end": app.end,
-                         "score": 1.0, "embedding": app.embedding.tolist(),
-                         "thumbnail": f"entities/{ent.id}/a{n}{k}.jpg"})
+            rows.append(AppearanceRow(id=f"a{n}{k}", entity_id=ent.id, origin_entity=ent.id, source_id="src",
+                                      event_id=f"src-r-{n:05d}", kind="face", start=app.start, end=app.end,
+                                      score=1.0, embedding=app.embedding.tolist(),
+                                      thumbnail=f"entities/{ent.id}/a{n}{k}.jpg"))
             (mem.root / "entities" / ent.id).mkdir(parents=True, exist_ok=True)
             (mem.root / "entities" / ent.id / f"a{n}{k}.jpg").write_bytes(b"\xff\xd8")
     ops.save(mem, list(index.entities.values()))
@@ -127,8 +128,8 @@ def memory(tmp_path):
 
 
 def state(mem: Memory) -> dict:
-    return {r["id"]: (r["kind"], r["name"], r["person"], len(r["exemplars"])) for r in mem.entity_rows()} | {
-        "apps": sorted((a["id"], a["entity_id"]) for a in mem.appearances())}
+    return {r.id: (r.kind, r.name, r.person, len(r.exemplars or [])) for r in mem.entity_rows()} | {
+        "apps": sorted((a.id, a.entity_id) for a in mem.appearances())}
 
 
 def test_merge_then_split_restores_the_memory_exactly(memory):
@@ -153,8 +154,8 @@ def test_an_interrupted_merge_is_finished_by_the_next_command(memory, monkeypatc
         ops.merge(memory, "E1", "E2")
     assert memory.pending_operation is not None
     monkeypatch.setattr(Memory, "delete_entities", real)
-    reopened = Memory.open(memory.root)
-    index = ops.load_index(reopened)  # any command that opens entities recovers first
+    reopened = Memory.open(memory.root, write=True)  # the next writer finishes the operation first
+    index = ops.load_index(reopened)
     assert reopened.pending_operation is None and "E2" not in index.entities
     reference = state(reopened)
     assert [e for _, e in reference["apps"]].count("E1") == 4
@@ -162,8 +163,8 @@ def test_an_interrupted_merge_is_finished_by_the_next_command(memory, monkeypatc
 
 def test_forget_deletes_embeddings_and_crops(memory):
     ops.forget(memory, "alice")
-    assert "E1" not in {r["id"] for r in memory.entity_rows()}
-    assert all(a["entity_id"] != "E1" for a in memory.appearances(with_embeddings=True))
+    assert "E1" not in {r.id for r in memory.entity_rows()}
+    assert all(a.entity_id != "E1" for a in memory.appearances(with_embeddings=True))
     assert not (memory.root / "entities" / "E1").exists()
 
 
@@ -190,3 +191,75 @@ def test_bad_entity_requests_change_nothing(memory, call, match):
         call(memory)
     assert state(memory) == before and memory.pending_operation is None
     assert json.loads(json.dumps(before))  # the state is plain data
+
+
+# -- readers never write -----------------------------------------------------------------------
+def _versions(mem: Memory) -> dict:
+    names = ("sources", "events", "transcripts", "entities", "appearances")
+    return {n: t.version for n in names if (t := mem._table(n)) is not None}
+
+
+def test_readers_answer_from_a_memory_with_a_pending_journal_without_writing(memory, monkeypatch):
+    from typer.testing import CliRunner
+
+    from mmem.cli import app
+    from mmem.recall.answer import Recall, ask
+    from mmem.store._util import write_json
+    from mmem.store.journal import JOURNAL
+
+    memory.add_transcripts([UtteranceRow(id="src-r-00000-u000", source_id="src", event_id="src-r-00000",
+                                         start=0.0, end=2.0, text="Alice talks about the budget",
+                                         norm="alice talks about the budget", words="[]", language="en",
+                                         confidence=0.9)], "r", dim=4)
+    rows = [r.to_dict() for r in memory.entity_rows() if r.id == "E1"]
+    write_json(memory.root / JOURNAL, {"op": "merge", "keep": "E1", "drop": "E2", "rows": rows})
+    before = _versions(memory)
+
+    def no_write(*args, **kwargs):
+        raise AssertionError("a reader wrote to the memory")
+
+    for method in ("put_entities", "delete_entities", "reassign_appearances", "delete_appearances",
+                   "set_meta", "put_source", "update_source", "drop_runs", "add_appearances"):
+        monkeypatch.setattr(Memory, method, no_write)
+    reader = Memory.open(memory.root)
+    answer = ask(reader, Recall(), "what did Alice say about the budget?")
+    assert answer.channels == ["entity", "speech"]
+    runner = CliRunner()
+    listed = runner.invoke(app, ["entities", "--json", "--db", str(memory.root)])
+    assert listed.exit_code == 0, listed.output
+    assert {e["id"] for e in json.loads(listed.output)["entities"]} == {"E1", "E2", "E3"}
+    shown = runner.invoke(app, ["entities", "show", "E2", "--json", "--db", str(memory.root)])
+    assert shown.exit_code == 0, shown.output
+    assert (memory.root / JOURNAL).exists() and _versions(Memory.open(memory.root)) == before
+
+
+def test_ask_limited_to_a_live_session_still_ranks_the_events_a_person_is_in(tmp_path):
+    """Source ids are opaque: a live session's id has dashes (live-...), so the entity ranking
+    must use the appearance's source id, not a prefix of the event id."""
+    from mmem.recall.answer import Recall, ask
+    from mmem.types import EventRecord
+
+    rng = np.random.default_rng(5)
+    sid, eid = "live-0123456789ab", "live-0123456789ab-r-00000"
+    mem = Memory.open(tmp_path / "db", create=True)
+    mem.put_source(SourceRow(id=sid, uri="webcam:0", kind="live", status="complete", run="r",
+                             channels=[], skipped=[], model_ids=[]))
+    mem.ensure_dim(4)
+    mem.add_events([EventRecord(id=eid, source_id=sid, seq=0, start=0.0, end=5.0, started_at=None,
+                                vector=None, centroids=None, centroid_weights=np.array([1], np.float32),
+                                centroid_times=np.array([1.0], np.float32), surprise=0.0, keyframes=[],
+                                n_frames=1)], "r")
+    mem.add_transcripts([UtteranceRow(id=f"{eid}-u000", source_id=sid, event_id=eid, start=0.0, end=2.0,
+                                      text="good morning", norm="good morning", words="[]")], "r", dim=4)
+    index = EntityIndex([], mem.new_entity_id)
+    [alice] = index.assign([face(people(1, 128, rng)[0], rng, frames={0})])
+    alice.name = "Alice"
+    ops.save(mem, [alice])
+    mem.add_appearances([AppearanceRow(id=f"{eid}-a00", entity_id=alice.id, origin_entity=alice.id,
+                                       source_id=sid, event_id=eid, kind="face", start=0.0, end=4.0,
+                                       score=1.0)], "r")
+    for only in (None, [sid]):
+        answer = ask(mem, Recall(), "when was Alice here?", source_ids=only)
+        assert [m.event_id for m in answer.moments] == [eid]
+        assert answer.moments[0].entities == [{"id": alice.id, "name": "Alice", "kind": "face"}]
+    assert ask(mem, Recall(), "when was Alice here?", source_ids=["other"]).moments == []

@@ -22,6 +22,7 @@ from mmem.perceive.voices import VoiceTurn
 from mmem.session_live import Lags, LateSpeech
 from mmem.sink import Sink
 from mmem.sources.sampler import Sampler
+from mmem.store.rows import UtteranceRow
 from mmem.types import Clock, EventRecord, Frame, Segment, Utterance
 
 CFG = dataclasses.replace(IngestConfig(), segment=dataclasses.replace(
@@ -70,8 +71,8 @@ def test_event_builder_tiles_the_stream_and_hands_each_event_its_utterances(tmp_
     for e in out:
         for u in e.utterances:  # each utterance goes to the event holding its midpoint
             assert e.segment.start <= (u.start + u.end) / 2 < e.segment.end
-        assert [r["text"] for r in e.rows] == [u.text for u in e.utterances]
-        assert all(r["event_id"] == e.record.id and r["vector"] is None for r in e.rows)
+        assert [r.text for r in e.rows] == [u.text for u in e.utterances]
+        assert all(r.event_id == e.record.id and r.vector is None for r in e.rows)
         assert e.record.transcript == (" ".join(u.text for u in e.utterances) or None)
     assert sum(e.record.n_frames for e in out) == 10
 
@@ -150,13 +151,13 @@ def test_match_now_assigns_entities_numbers_appearances_and_writes_them_on_flush
     tracker = FakeTracker([[face(0.0, 0.5)], [face(0.01, 2.5)]])
     mem = FakeMemory(tmp_path)
     r = MatchNow(index, mem, "src", tracker, voices((0.2, 1.2)), 1.0)  # type: ignore[arg-type]
-    rows = [{"id": "e0-u000", "start": 0.0, "end": 1.5}]
+    rows = [UtteranceRow("e0-u000", "src", "e0", 0.0, 1.5, "hi")]
     m0 = r.record(built("e0", 0, 2, 0, 2, rows=rows))
     m1 = r.record(built("e1", 2, 4, 2, 4))
     assert m0.appearances == 2 and m1.appearances == 1 and r.appearances == 3
     assert m0.faces[0][1] is m1.faces[0][1]  # the same face twice: one entity
-    assert [row["id"] for row in r.rows] == ["e0-a00", "e0-a01", "e1-a00"]
-    assert r.rows[1]["kind"] == "voice" and r.rows[1]["utterance"] == "e0-u000"
+    assert [row.id for row in r.rows] == ["e0-a00", "e0-a01", "e1-a00"]
+    assert r.rows[1].kind == "voice" and r.rows[1].utterance == "e0-u000"
     assert r.appear("e0", m0.faces, r.late_voices(1e9), [], first=m0.appearances) == 2  # no late voice
     r.flush(mem, "run1")  # type: ignore[arg-type]
     assert [c[0] for c in mem.calls] == ["add_appearances", "put_entities"] and r.rows == []
@@ -186,10 +187,10 @@ def test_sink_buffers_embeds_transcripts_and_writes_events_first():
     mem, committed = FakeMemory(), []
     sink = Sink(mem, "run1", TranscriptVectors(FakeText()), index_transcripts=False, write_every=2,  # type: ignore[arg-type]
                 on_commit=lambda recs: committed.append([r.id for r in recs]))
-    sink.add(record("e0"), [{"text": "hi", "vector": None}])
+    sink.add(record("e0"), [UtteranceRow("u-hi", "s", "e", 0.0, 1.0, "hi")])
     assert not sink.due
     sink.add(record("e1"), [])
-    sink.add_late("e0", [{"text": "again", "vector": None}], "hi again")
+    sink.add_late("e0", [UtteranceRow("u-again", "s", "e", 0.0, 1.0, "again")], "hi again")
     assert sink.due
     sink.flush()
     names = [c[0] for c in mem.calls]
@@ -197,17 +198,17 @@ def test_sink_buffers_embeds_transcripts_and_writes_events_first():
     assert committed == [["e0", "e1"]] and mem.calls[1][1] == ("e0", "hi again")
     rows, run, dim = mem.calls[2][1]
     assert run == "run1" and dim == 3 and mem.calls[2][2] == {"index": False}
-    assert [r["vector"] for r in rows] == [unit([1, 2, 0]).tolist(), unit([1, 5, 0]).tolist()]
+    assert [r.vector for r in rows] == [unit([1, 2, 0]).tolist(), unit([1, 5, 0]).tolist()]
     assert sink.events == [] and sink.utterances == [] and not sink.due
 
 
 def test_sink_without_a_sentence_model_keeps_no_vectors_at_the_default_width():
     mem = FakeMemory()
     sink = Sink(mem, "r", TranscriptVectors(None), index_transcripts=True)  # type: ignore[arg-type]
-    sink.add(record("e0"), [{"text": "hi", "vector": None}])
+    sink.add(record("e0"), [UtteranceRow("u-hi", "s", "e", 0.0, 1.0, "hi")])
     sink.flush()
     rows, _, dim = mem.calls[-1][1]
-    assert rows[0]["vector"] is None and dim == 384 and mem.calls[-1][2] == {"index": True}
+    assert rows[0].vector is None and dim == 384 and mem.calls[-1][2] == {"index": True}
 
 
 # -- live: late speech and lags --------------------------------------------------------------
@@ -224,7 +225,7 @@ def test_late_speech_joins_the_event_it_was_said_in():
     heard += [utt(1.0, 1.6, "late"), utt(2.5, 3.0, "later"), utt(5.0, 6.0, "not yet")]
     assert late.catch_up()
     assert sink.late_texts == {"live-x-r-00000": "early late", "live-x-r-00001": "later"}
-    assert [r["id"] for r in sink.utterances] == ["live-x-r-00000-u001", "live-x-r-00001-u000"]
+    assert [r.id for r in sink.utterances] == ["live-x-r-00000-u001", "live-x-r-00001-u000"]
     assert not late.catch_up()  # "not yet" waits for its event
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from mmem.errors import ModelMismatch, StoreError
 from mmem.store.memory import Memory
+from mmem.store.rows import SourceRow
 from mmem.types import EventRecord
 
 DIM = 8
@@ -25,11 +26,11 @@ def record(source: str, run: str, seq: int, vec=None, start=None) -> EventRecord
     )
 
 
-def source_row(sid: str, run: str, status: str = "complete") -> dict:
-    return {"id": sid, "uri": f"/videos/{sid}.mp4", "kind": "file", "duration": 30.0, "fps": 25.0,
-            "sample_fps": 1.0, "width": 640, "height": 360, "content_hash": sid * 2,
-            "status": status, "run": run, "ingested_at": "2026-01-01T00:00:00+00:00",
-            "model_ids": ["m"], "channels": ["pixel", "vision"], "skipped": [], "n_events": 3}
+def source_row(sid: str, run: str, status: str = "complete") -> SourceRow:
+    return SourceRow(id=sid, uri=f"/videos/{sid}.mp4", kind="file", duration=30.0, fps=25.0,
+                     sample_fps=1.0, width=640, height=360, content_hash=sid * 2,
+                     status=status, run=run, ingested_at="2026-01-01T00:00:00+00:00",
+                     model_ids=["m"], channels=["pixel", "vision"], skipped=[], n_events=3)
 
 
 @pytest.fixture
@@ -44,19 +45,19 @@ def test_round_trip_and_vector_search(memory):
     eye = np.eye(DIM)
     memory.add_events([record("aaaa", "r1", i, eye[i]) for i in range(3)], "r1")
     rows = memory.events()
-    assert [r["seq"] for r in rows] == [0, 1, 2]
-    assert rows[1]["start"] == 10.0 and rows[1]["keyframes"][0].endswith("_0.00.jpg")
+    assert [r.seq for r in rows] == [0, 1, 2]
+    assert rows[1].start == 10.0 and rows[1].keyframes[0].endswith("_0.00.jpg")
     hits = memory.search(eye[2], limit=2)
-    assert hits[0][0]["id"] == "aaaa-r1-00002" and hits[0][1] == pytest.approx(1.0, abs=1e-5)
-    assert memory.source_by_hash("aaaa" * 2)["status"] == "complete"
+    assert hits[0][0].id == "aaaa-r1-00002" and hits[0][1] == pytest.approx(1.0, abs=1e-5)
+    assert memory.source_by_hash("aaaa" * 2).status == "complete"
 
 
 def test_only_the_sources_current_run_is_visible(memory):
     memory.put_source(source_row("aaaa", "old"))
     memory.add_events([record("aaaa", "old", 0, np.ones(DIM))], "old")
     memory.add_events([record("aaaa", "new", 0, np.ones(DIM)), record("aaaa", "new", 1, np.ones(DIM))], "new")
-    assert [r["id"] for r in memory.events()] == ["aaaa-old-00000"]
-    assert {h[0]["id"] for h in memory.search(np.ones(DIM), 5)} == {"aaaa-old-00000"}
+    assert [r.id for r in memory.events()] == ["aaaa-old-00000"]
+    assert {h[0].id for h in memory.search(np.ones(DIM), 5)} == {"aaaa-old-00000"}
     memory.drop_runs("aaaa", keep_run="old")
     memory.put_source(source_row("aaaa", "old"))
     assert len(memory.events()) == 1
@@ -66,7 +67,7 @@ def test_events_without_vectors_are_stored_but_not_searched(memory):
     memory.put_source(source_row("bbbb", "r"))
     memory.add_events([record("bbbb", "r", 0), record("bbbb", "r", 1, np.ones(DIM))], "r")
     assert len(memory.events()) == 2
-    assert [h[0]["seq"] for h in memory.search(np.ones(DIM), 5)] == [1]
+    assert [h[0].seq for h in memory.search(np.ones(DIM), 5)] == [1]
 
 
 def test_reopen_keeps_everything(tmp_path, memory):
@@ -88,7 +89,7 @@ def test_first_vision_run_rewidths_a_vision_less_memory(tmp_path):
     m.add_events([record("cccc", "r", 0)], "r")
     m.bind_vector_model({"clip_model": "t", "clip_pretrained": "random", "model_id": "t/random"}, DIM)
     m.add_events([record("cccc", "r", 1, np.ones(DIM))], "r")
-    assert [r["seq"] for r in Memory.open(m.root).events()] == [0, 1]
+    assert [r.seq for r in Memory.open(m.root).events()] == [0, 1]
 
 
 def test_opening_rules(tmp_path):
@@ -114,3 +115,23 @@ def test_opening_rules(tmp_path):
     (broken / "mmem.json").write_text("{not json")
     with pytest.raises(StoreError, match="unreadable"):
         Memory.open(broken)
+
+
+def test_the_timeline_views_are_the_json_the_commands_print(memory):
+    from mmem.store.rows import UtteranceRow
+    from mmem.views.timeline import events_view, transcript_view
+
+    memory.put_source(source_row("aaaa", "r1"))
+    memory.add_events([record("aaaa", "r1", 0)], "r1")
+    memory.add_transcripts([UtteranceRow(id="aaaa-r1-00000-u000", source_id="aaaa", event_id="aaaa-r1-00000",
+                                         start=1.0, end=2.5, text="Hello there.", norm="hello there",
+                                         words=json.dumps([["Hello", 1.0, 1.4, 0.9]]), language="en",
+                                         confidence=0.87654)], "r1", dim=4)
+    assert events_view(memory).to_json() == {"events": [{
+        "id": "aaaa-r1-00000", "source": "/videos/aaaa.mp4", "start": 0.0, "end": 10.0, "started_at": None,
+        "surprise": 0.5, "keyframes": [str(memory.root / "keyframes/aaaa/aaaa-r1-00000_0.00.jpg")]}]}
+    assert transcript_view(memory, "aaaa.mp4", ["aaaa"]).to_json() == {"source": "aaaa.mp4", "segments": [{
+        "start": 1.0, "end": 2.5, "text": "Hello there.", "language": "en", "confidence": 0.8765,
+        "event_id": "aaaa-r1-00000", "words": [{"word": "Hello", "start": 1.0, "end": 1.4, "prob": 0.9}]}]}
+    assert events_view(memory, ["bbbb"]).events == []
+    assert transcript_view(memory, "x", ["bbbb"]).segments == []

@@ -1,0 +1,36 @@
+"""The `ask` view: a question's answer and its moments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from mmem.recall.answer import Answer, Recall
+from mmem.store.memory import Memory
+from mmem.types import Moment
+
+
+def answer_view(memory: Memory, recall: Recall, question: str, k: int = 5,
+                source_ids: list[str] | None = None, min_score: float | None = None,
+                since: datetime | None = None, until: datetime | None = None) -> Answer:
+    """The answer to a question, or why no index of this memory can give one."""
+    from mmem.recall.answer import ask
+
+    if recall.vision is None and not memory.has_transcripts():
+        return Answer(question, "No index in this memory can answer this: " + " ".join(recall.notes))
+    result = ask(memory, recall, question, k=k, source_ids=source_ids, min_score=min_score,
+                 since=since, until=until)
+    if recall.notes and not result.moments:
+        result.answer += " (" + " ".join(recall.notes) + ")"
+    return result
+
+
+def moment_json(m: Moment) -> dict[str, Any]:
+    return {"event_id": m.event_id, "source": m.source, "start": m.start, "end": m.end,
+            "started_at": m.started_at, "score": m.score, "transcript": m.transcript,
+            "entities": list(m.entities), "keyframe": m.keyframe}
+
+
+def answer_json(answer: Answer) -> dict[str, Any]:
+    return {"question": answer.question, "answer": answer.answer,
+            "moments": [moment_json(m) for m in answer.moments]}

@@ -1,0 +1,91 @@
+"""The timeline views: events in time order, and a source's timed transcript."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from mmem.store.memory import Memory
+
+
+@dataclass
+class EventView:
+    id: str
+    source: str  # the source's uri
+    seq: int
+    start: float
+    end: float
+    started_at: str | None
+    surprise: float
+    keyframes: list[str]  # absolute paths
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "source": self.source, "start": self.start, "end": self.end,
+                "started_at": self.started_at, "surprise": round(float(self.surprise), 4),
+                "keyframes": self.keyframes}
+
+
+@dataclass
+class EventsView:
+    events: list[EventView] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"events": [e.to_json() for e in self.events]}
+
+
+def events_view(memory: Memory, source_ids: list[str] | None = None) -> EventsView:
+    """Visible events of these sources (all when None), in (source, start) order."""
+    uris = {s.id: s.uri for s in memory.sources()}
+    return EventsView([
+        EventView(id=r.id, source=uris.get(r.source_id, r.source_id), seq=r.seq, start=r.start, end=r.end,
+                  started_at=r.started_at, surprise=float(r.surprise or 0.0),
+                  keyframes=[str(memory.root / k) for k in r.keyframes or []])
+        for r in memory.events(source_ids)
+    ])
+
+
+@dataclass
+class Word:
+    word: str
+    start: float
+    end: float
+    prob: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"word": self.word, "start": self.start, "end": self.end, "prob": self.prob}
+
+
+@dataclass
+class Segment:
+    start: float
+    end: float
+    text: str
+    language: str | None
+    confidence: float
+    event_id: str
+    words: list[Word]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "text": self.text, "language": self.language,
+                "confidence": round(float(self.confidence), 4), "event_id": self.event_id,
+                "words": [w.to_json() for w in self.words]}
+
+
+@dataclass
+class TranscriptView:
+    source: str  # as the user named it
+    segments: list[Segment] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"source": self.source, "segments": [s.to_json() for s in self.segments]}
+
+
+def transcript_view(memory: Memory, source: str, source_ids: list[str] | None) -> TranscriptView:
+    """What was said in these sources (all when None), with times and word timings."""
+    return TranscriptView(source, [
+        Segment(start=r.start, end=r.end, text=r.text, language=r.language,
+                confidence=float(r.confidence or 0.0), event_id=r.event_id,
+                words=[Word(w, a, b, p) for w, a, b, p in json.loads(r.words or "[]")])
+        for r in memory.transcripts(source_ids)
+    ])
