@@ -1,5 +1,13 @@
 """Shared fixtures. Tests never touch the network or the user's cache: MMEM_OFFLINE=1 and a
-private MMEM_HOME are set for every test."""
+private MMEM_HOME are set for every test.
+
+Tiers, by directory (markers set here, so a test module needs no decorator):
+    unit         tests/unit         fakes, no models (`make test-fast`)
+    integration  tests/integration  real media and tiny real models
+                 tests/cli          (the same, through the CLI)
+    live         tests/live         loopback MJPEG / RTSP servers
+    batch        tests/batch        `mmem batch` subprocesses, Ray, moto's S3
+"""
 
 from __future__ import annotations
 
@@ -11,6 +19,20 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 TINY = ("mmem-tiny", "random")  # bundled tiny open_clip config, deterministic random init
+TIERS = {"unit": "unit", "integration": "integration", "cli": "integration", "live": "live",
+         "batch": "batch"}
+
+
+def pytest_collection_modifyitems(config, items):
+    tests = ROOT / "tests"
+    for item in items:
+        try:
+            folder = Path(str(item.path)).resolve().relative_to(tests).parts[0]
+        except ValueError:
+            continue
+        tier = TIERS.get(folder)
+        if tier is not None:
+            item.add_marker(getattr(pytest.mark, tier))
 
 
 @pytest.fixture(autouse=True)
