@@ -58,6 +58,29 @@ def tiny_vision():
 
 
 @pytest.fixture(scope="session")
+def hearing():
+    """The real audio channel (Silero VAD, tiny.en, MiniLM), loaded once for every test that
+    only uses it (the models keep no state between files)."""
+    from mmem.config import AudioConfig
+    from mmem.perceive.audio_channel import build_hearing
+
+    h = build_hearing(AudioConfig(), "cpu", require_asr=True)
+    assert h.asr is not None and h.text is not None and h.vad is not None
+    return h
+
+
+@pytest.fixture(scope="session")
+def people():
+    """The real entity channel (dlib faces, Resemblyzer voices), loaded once."""
+    from mmem.config import EntityConfig
+    from mmem.perceive.people_channel import build_people
+
+    p = build_people(EntityConfig(), "cpu", required=True)
+    assert p.faces is not None and p.voices is not None
+    return p
+
+
+@pytest.fixture(scope="session")
 def concat_video(tmp_path_factory) -> tuple[Path, list[float]]:
     """bigbuckbunny + bikes + bbaf2n, re-encoded as one 640x360 15 fps H.264 file: three real
     shots with known joins (5.28 s, 15.28 s)."""

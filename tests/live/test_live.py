@@ -17,11 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mmem.config import AudioConfig, EntityConfig, IngestConfig
+from mmem.config import IngestConfig
 from mmem.errors import InputError
 from mmem.live import run_live
-from mmem.perceive.audio_channel import build_hearing
-from mmem.perceive.people_channel import build_people
 from mmem.sources.audio import AudioChunk
 from mmem.sources.live import Capture, parse_live
 from mmem.sources.spool import AudioSpool
@@ -81,9 +79,7 @@ def test_capture_drops_frames_by_policy_when_processing_is_behind():
 
 # -- sessions ---------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def models(tiny_vision):
-    hearing = build_hearing(AudioConfig(), "cpu", require_asr=True)
-    people = build_people(EntityConfig(), "cpu")
+def models(tiny_vision, hearing, people):
     return tiny_vision, hearing, people
 
 
