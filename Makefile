@@ -7,7 +7,7 @@ PIP    := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.
 DEMO_DB ?= .mmem-demo/memory
 DEMO_FLAGS ?=
 
-.PHONY: venv test demo bench lint clean
+.PHONY: venv test test-fast demo bench lint clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +21,13 @@ $(VENV)/.bench: $(VENV)/.installed
 	$(PIP) -e '.[test,bench]'
 	touch $@
 
-## make test: run the whole suite (CPU, offline)
+## make test: run the whole suite (CPU, offline) and print the slowest tests
 test: venv
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=15
+
+## make test-fast: the unit tier only (fakes, no models, no servers): under a minute
+test-fast: venv
+	$(BIN)/python -m pytest -q -m unit
 
 ## make demo: ingest the sample media into .mmem-demo/, show the timeline, ask a question
 demo: venv

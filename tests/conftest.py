@@ -1,5 +1,13 @@
 """Shared fixtures. Tests never touch the network or the user's cache: MMEM_OFFLINE=1 and a
-private MMEM_HOME are set for every test."""
+private MMEM_HOME are set for every test.
+
+Tiers, by directory (markers set here, so a test module needs no decorator):
+    unit         tests/unit         fakes, no models (`make test-fast`)
+    integration  tests/integration  real media and tiny real models
+                 tests/cli          (the same, through the CLI)
+    live         tests/live         loopback MJPEG / RTSP servers
+    batch        tests/batch        `mmem batch` subprocesses, Ray, moto's S3
+"""
 
 from __future__ import annotations
 
@@ -11,6 +19,20 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 TINY = ("mmem-tiny", "random")  # bundled tiny open_clip config, deterministic random init
+TIERS = {"unit": "unit", "integration": "integration", "cli": "integration", "live": "live",
+         "batch": "batch"}
+
+
+def pytest_collection_modifyitems(config, items):
+    tests = ROOT / "tests"
+    for item in items:
+        try:
+            folder = Path(str(item.path)).resolve().relative_to(tests).parts[0]
+        except ValueError:
+            continue
+        tier = TIERS.get(folder)
+        if tier is not None:
+            item.add_marker(getattr(pytest.mark, tier))
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +55,29 @@ def tiny_vision():
     from mmem.perceive.vision import build_vision
 
     return build_vision(VisionConfig(clip_model=TINY[0], clip_pretrained=TINY[1], device="cpu"))
+
+
+@pytest.fixture(scope="session")
+def hearing():
+    """The real audio channel (Silero VAD, tiny.en, MiniLM), loaded once for every test that
+    only uses it (the models keep no state between files)."""
+    from mmem.config import AudioConfig
+    from mmem.perceive.audio_channel import build_hearing
+
+    h = build_hearing(AudioConfig(), "cpu", require_asr=True)
+    assert h.asr is not None and h.text is not None and h.vad is not None
+    return h
+
+
+@pytest.fixture(scope="session")
+def people():
+    """The real entity channel (dlib faces, Resemblyzer voices), loaded once."""
+    from mmem.config import EntityConfig
+    from mmem.perceive.people_channel import build_people
+
+    p = build_people(EntityConfig(), "cpu", required=True)
+    assert p.faces is not None and p.voices is not None
+    return p
 
 
 @pytest.fixture(scope="session")

@@ -28,7 +28,7 @@ def db(tmp_path_factory):
 
     mp = pytest.MonkeyPatch()
     mp.setenv("MMEM_OFFLINE", "1")
-    mp.setenv("MMEM_HOME", str(root.parent / "home"))
+    mp.setenv("MMEM_HOME", str(tmp_path_factory.getbasetemp() / "mmem-home"))  # as every test has it
     result = run("ingest", SAMPLES / "bigbuckbunny.mp4", SAMPLES / "bikes.mp4", SAMPLES / "bbaf2n.mpg",
                  *TINY, "--db", root)
     mp.undo()

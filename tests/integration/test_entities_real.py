@@ -12,10 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from mmem.cli import app
-from mmem.config import AudioConfig, EntityConfig, IngestConfig
+from mmem.config import IngestConfig
 from mmem.consolidate.entities import EntityIndex
-from mmem.perceive.audio_channel import Hearing, build_hearing
-from mmem.perceive.people_channel import build_people
+from mmem.perceive.audio_channel import Hearing
 from mmem.perceive.vad import build_vad
 from mmem.pipeline import ingest_file
 from mmem.store.memory import Memory
@@ -24,18 +23,6 @@ pytestmark = pytest.mark.integration
 DATA = Path(__file__).resolve().parents[1] / "data"
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 GRID = [SAMPLES / "bbaf2n.mpg", DATA / "lbax4n.mpg", DATA / "pwij3p.mpg", DATA / "sbwe5n.mpg"]
-
-
-@pytest.fixture(scope="module")
-def people():
-    p = build_people(EntityConfig(), "cpu", required=True)
-    assert p.faces is not None and p.voices is not None
-    return p
-
-
-@pytest.fixture(scope="module")
-def hearing():
-    return build_hearing(AudioConfig(), "cpu", require_asr=True)
 
 
 def persons(memory: Memory) -> dict[str, set[tuple[str, str]]]:

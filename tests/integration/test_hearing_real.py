@@ -30,15 +30,6 @@ GRID = {
 
 
 @pytest.fixture(scope="module")
-def hearing():
-    from mmem.perceive.audio_channel import build_hearing
-
-    h = build_hearing(AudioConfig(), "cpu", require_asr=True)
-    assert h.asr is not None and h.text is not None and h.vad is not None
-    return h
-
-
-@pytest.fixture(scope="module")
 def speech_memory(tmp_path_factory, hearing, tiny_vision):
     memory = Memory.open(tmp_path_factory.mktemp("hear") / "db", create=True)
     samples = Path(__file__).resolve().parents[2] / "samples"
@@ -88,7 +79,8 @@ def test_spoken_letters_and_numbers_are_found_either_way(speech_memory, question
     assert Path(answer.moments[0].source).stem == clip
 
 
-def test_broken_audio_track_keeps_the_video_events(tmp_path, hearing, tiny_vision, monkeypatch, samples):
+def test_broken_audio_track_keeps_the_video_events(tmp_path, hearing, people, tiny_vision, monkeypatch,
+                                                   samples):
     from mmem import session
     from mmem.sources.audio import AudioDecodeError
 
@@ -96,11 +88,7 @@ def test_broken_audio_track_keeps_the_video_events(tmp_path, hearing, tiny_visio
         raise AudioDecodeError("bbaf2n.mpg: no audio packet could be decoded (corrupt track)")
 
     monkeypatch.setattr(session, "iter_audio", broken)
-    from mmem.config import EntityConfig
-    from mmem.perceive.people_channel import build_people
-
     memory = Memory.open(tmp_path / "db", create=True)
-    people = build_people(EntityConfig(), "cpu")
     report = ingest_file(samples / "bbaf2n.mpg", memory, IngestConfig(), tiny_vision, hearing, people)
     assert report.events == 1 and not {"audio", "asr", "voices"} & set(report.channels)
     assert any("audio track skipped" in w for w in report.warnings)

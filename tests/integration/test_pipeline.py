@@ -22,12 +22,23 @@ def tiled(events: list, duration: float) -> bool:
     return all(a.end == b.start and a.start < a.end for a, b in zip(events, events[1:]))
 
 
+@pytest.fixture(scope="module")
+def three_shots(tmp_path_factory, concat_video, tiny_vision):
+    """The three-shot video ingested once with CLIP + pixels, for the tests that only read it."""
+    memory = Memory.open(tmp_path_factory.mktemp("three_shots") / "db", create=True)
+    report = ingest_file(concat_video[0], memory, IngestConfig(), tiny_vision)
+    return memory, report
+
+
 @pytest.mark.parametrize("with_clip", [True, False], ids=["clip+pixel", "pixel-only"])
-def test_three_shots_become_three_events_that_tile_the_video(tmp_path, concat_video, tiny_vision, with_clip):
+def test_three_shots_become_three_events_that_tile_the_video(tmp_path, concat_video, three_shots, with_clip):
     video, joins = concat_video
-    vision = tiny_vision if with_clip else Vision(None, None, 64, skipped="test: no weights")
-    memory = Memory.open(tmp_path / "db", create=True)
-    report = ingest_file(video, memory, IngestConfig(), vision)
+    if with_clip:
+        memory, report = three_shots
+    else:
+        memory = Memory.open(tmp_path / "db", create=True)
+        pixels_only = Vision(None, None, 64, skipped="test: no weights")
+        report = ingest_file(video, memory, IngestConfig(), pixels_only)
     assert report.status == "ingested" and report.frames == 19
     events = memory.events()
     assert len(events) == 3
@@ -42,9 +53,8 @@ def test_three_shots_become_three_events_that_tile_the_video(tmp_path, concat_vi
     assert ("vision" in source.channels) == with_clip
 
 
-def test_ask_returns_ranked_moments_with_evidence(tmp_path, concat_video, tiny_vision):
-    memory = Memory.open(tmp_path / "db", create=True)
-    ingest_file(concat_video[0], memory, IngestConfig(), tiny_vision)
+def test_ask_returns_ranked_moments_with_evidence(three_shots, tiny_vision):
+    memory, _ = three_shots
     answer = ask(memory, Recall(vision=tiny_vision.embedder), "a rabbit in a meadow", k=5)
     assert 1 <= len(answer.moments) <= 3
     scores = [m.score for m in answer.moments]

@@ -23,8 +23,9 @@ def free_port() -> int:
 class Mjpeg:
     """`python -m tests.live.mjpeg_server` in a process of its own, so it can be killed."""
 
-    def __init__(self, video: Path, fps: float = 10.0) -> None:
+    def __init__(self, video: Path, fps: float = 10.0, cache: Path | None = None) -> None:
         self.video, self.fps, self.port = video, fps, free_port()
+        self.cache = cache  # its JPEGs, so a restart is quick
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -32,9 +33,10 @@ class Mjpeg:
         return f"http://127.0.0.1:{self.port}/stream.mjpg"
 
     def start(self) -> None:
+        cache = [str(self.cache)] if self.cache is not None else []
         self.proc = subprocess.Popen([sys.executable, "-m", "tests.live.mjpeg_server", str(self.video),
-                                      str(self.port), str(self.fps)], cwd=ROOT)
-        deadline = time.monotonic() + 20
+                                      str(self.port), str(self.fps), *cache], cwd=ROOT)
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
@@ -51,8 +53,9 @@ class Mjpeg:
 
 
 @pytest.fixture
-def mjpeg():
-    server = Mjpeg(ROOT / "samples" / "three_shots.mp4")
+def mjpeg(tmp_path_factory):
+    cache = tmp_path_factory.getbasetemp() / "mjpeg.pickle"
+    server = Mjpeg(ROOT / "samples" / "three_shots.mp4", cache=cache)
     server.start()
     yield server
     server.kill()

@@ -1,17 +1,24 @@
 """A real HTTP MJPEG camera on loopback: serves a sample video's frames as multipart JPEG at
-its own frame rate, looping. Run as a process: python -m tests.live.mjpeg_server VIDEO PORT FPS"""
+its own frame rate, looping. Run as a process: python -m tests.live.mjpeg_server VIDEO PORT FPS [CACHE]
+
+With CACHE (a file), the JPEGs are encoded once and read back on the next start: a camera
+restarted in a test comes back at once, whatever the machine's load.
+"""
 
 from __future__ import annotations
 
+import pickle
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import cv2
 
+def load_jpegs(video: Path, fps: float, limit: int = 600, cache: Path | None = None) -> list[bytes]:
+    if cache is not None and cache.is_file():
+        return pickle.loads(cache.read_bytes())
+    import cv2
 
-def load_jpegs(video: Path, fps: float, limit: int = 600) -> list[bytes]:
     cap = cv2.VideoCapture(str(video))
     native = cap.get(cv2.CAP_PROP_FPS) or 25.0
     step = max(1, round(native / fps))
@@ -24,11 +31,13 @@ def load_jpegs(video: Path, fps: float, limit: int = 600) -> list[bytes]:
             frame = cv2.resize(frame, (320, int(320 * frame.shape[0] / frame.shape[1])))
             out.append(cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 80])[1].tobytes())
         i += 1
+    if cache is not None:
+        cache.write_bytes(pickle.dumps(out))
     return out
 
 
-def serve(video: Path, port: int, fps: float) -> None:
-    frames = load_jpegs(video, fps)
+def serve(video: Path, port: int, fps: float, cache: Path | None = None) -> None:
+    frames = load_jpegs(video, fps, cache=cache)
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args) -> None:
@@ -56,4 +65,5 @@ def serve(video: Path, port: int, fps: float) -> None:
 
 
 if __name__ == "__main__":
-    serve(Path(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]))
+    cache = Path(sys.argv[4]) if sys.argv[4:] else None
+    serve(Path(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]), cache)

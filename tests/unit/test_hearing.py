@@ -11,7 +11,7 @@ from mmem.perceive.vad import EnergyVad
 from mmem.recall.fusion import rrf
 from mmem.segment.speech import quiet_point
 from mmem.sources.audio import SAMPLE_RATE, AudioChunk
-from mmem.types import Utterance
+from tests.fakes import FakeASR
 
 SR = SAMPLE_RATE
 
@@ -25,19 +25,6 @@ def bursts(spans: list[tuple[float, float]], total: float, seed: int = 0) -> np.
         voice = sum(np.sin(2 * np.pi * 150 * k * t) / k for k in range(1, 6))
         x[int(s * SR): int(s * SR) + t.size] += 0.2 * voice
     return x
-
-
-class FakeASR:
-    """Records what it was asked to transcribe; says one utterance per call."""
-
-    model_id = "fake"
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[float, float]] = []
-
-    def transcribe(self, samples: np.ndarray, offset: float) -> list[Utterance]:
-        self.calls.append((offset, offset + samples.size / SR))
-        return [Utterance(offset, offset + samples.size / SR, f"window at {offset:.1f}", [], "en", 0.9)]
 
 
 def chunks(x: np.ndarray, seconds: float):
