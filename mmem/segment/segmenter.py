@@ -183,10 +183,14 @@ class Segmenter:
                 pend.index = last.index  # inside an utterance: wait for the pause after it
                 pend.postponed = True
                 return None
-            # too long already: cut through speech, as late as max_duration allows
-            mids = {j: (window[j - 1].t + window[j].t) / 2 for j in range(1, len(window))}
+            # too long already: cut through speech, as late as max_duration allows, but never
+            # at or before the event's first frame (after a long gap no frame may fit at all)
+            later = [j for j in range(1, len(window)) if window[j].index > self._event_first]
+            if not later:
+                return None  # the event has one frame: the next one can close it
+            mids = {j: (window[j - 1].t + window[j].t) / 2 for j in later}
             fits = [j for j, t in mids.items() if t - self._event_start <= self.cfg.max_duration]
-            j = max(fits) if fits else 1
+            j = max(fits) if fits else later[0]
             allowed, times[j] = [j], mids[j]
         i = allowed[0]  # after waiting out speech: the first pause is the boundary
         if self.cfg.refine != "none" and len(allowed) > 1 and not pend.postponed:

@@ -1,23 +1,20 @@
 """A live stream that loses its signal for longer than two max_durations (a camera reconnecting
 on a busy machine): found while fixing the MJPEG reconnect test. Today the forced cut after the
-gap lands on the open event's first frame and the segmenter emits an empty event, which
+gap landed on the open event's first frame and the segmenter emitted an empty event, which
 Consolidator.close rejects (weighted_kmeans: "nothing to compress"), ending the live session
-with an error. Strict xfail: the fix in mmem/segment turns this into a plain pass (remove the mark)."""
+with an error. The forced cut now lands on the first frame after the event's first."""
 
 from __future__ import annotations
 
 import dataclasses
 
 import numpy as np
-import pytest
 
 from mmem.config import SegmentConfig
 from mmem.segment.segmenter import Segmenter
 from mmem.types import Observation
 
 
-@pytest.mark.xfail(strict=True, reason="Segmenter._cut's forced fallback may choose the open event's "
-                   "first frame after a long gap: an empty event (mmem/segment, not fixed here)")
 def test_a_gap_longer_than_two_max_durations_makes_no_empty_event():
     cfg = dataclasses.replace(SegmentConfig(), max_duration=4.0, min_duration=1.0)
     times = [0.01, 1.01, 2.01, 12.98, 13.02, 14.02, 15.02, 16.02, 17.02, 18.02]  # 11 s without frames
