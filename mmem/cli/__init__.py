@@ -1,28 +1,20 @@
-"""The `mmem` command. Each command group lives in its own module; heavy imports happen
-inside commands, so `mmem --help` stays fast."""
+"""The command line, the only layer that prints. The app is assembled in `commands`; this
+package imports nothing itself, so command modules can import their siblings without a circle."""
 
 from __future__ import annotations
 
-import typer
-
-from mmem.cli import ask, batch, doctor, entities, events, ingest, models, transcript
-
-app = typer.Typer(
-    name="mmem",
-    help="Streaming multimodal memory: ingest video, then ask what happened, when.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-app.command("ingest")(ingest.ingest)
-app.command("batch")(batch.batch)
-app.command("events")(events.events)
-app.command("ask")(ask.ask)
-app.command("transcript")(transcript.transcript)
-app.command("doctor")(doctor.doctor)
-app.add_typer(entities.app, name="entities")
-app.add_typer(models.app, name="models")
+from typing import Any
 
 
 def main() -> None:
+    from mmem.cli.commands import app
+
     app()
+
+
+def __getattr__(name: str) -> Any:  # `from mmem.cli import app`
+    if name == "app":
+        from mmem.cli.commands import app
+
+        return app
+    raise AttributeError(f"module 'mmem.cli' has no attribute {name!r}")

@@ -12,30 +12,23 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from mmem.cli import options as opt
+import mmem.cli.options as opt
 from mmem.cli.common import DbOption, JsonOption, db_path, err, handles_errors, out, print_json
+from mmem.config import IngestConfig
 from mmem.errors import InputError
 
 
 @handles_errors
+@opt.with_ingest_settings
 def batch(
     paths: Annotated[list[str], typer.Argument(help="Folders (searched recursively), files, or object-store prefixes (s3://bucket/videos).")],
+    cfg: IngestConfig,
     workers: Annotated[int | None, typer.Option("--workers", "-w", help="Files processed at once, each worker with its own models (default 1; on Ray: one per --cpus-per-worker CPUs).")] = None,
     include: Annotated[list[str] | None, typer.Option(help="Only files matching this glob (*.mp4, day1/*); repeatable.")] = None,
     exclude: Annotated[list[str] | None, typer.Option(help="Skip files matching this glob (tmp/*); repeatable.")] = None,
     ray: Annotated[str | None, typer.Option("--ray", help="Run on Ray: auto (a running cluster, else a local one), local, or ray://head:10001.")] = None,
     cpus_per_worker: Annotated[float | None, typer.Option(help="Ray: CPUs each worker reserves (default 1).")] = None,
     gpus_per_worker: Annotated[float | None, typer.Option(help="Ray: share of a GPU each worker reserves (0.5: two per GPU) (default 0).")] = None,
-    fps: opt.Fps = None,
-    device: opt.Device = None,
-    clip_model: opt.ClipModel = None,
-    clip_pretrained: opt.ClipPretrained = None,
-    audio: opt.Audio = True,
-    asr_model: opt.AsrModel = None,
-    asr_backend: opt.AsrBackend = None,
-    language: opt.Language = None,
-    entities: opt.Entities = True,
-    require: opt.Require = None,
     force: opt.Force = False,
     recipe: opt.Recipe = None,
     db: DbOption = None,
@@ -46,9 +39,6 @@ def batch(
     from mmem.batch.plan import plan
     from mmem.config import BatchConfig, load_batch_recipe
 
-    cfg = opt.ingest_config(recipe, fps=fps, device=device, clip_model=clip_model, clip_pretrained=clip_pretrained,
-                        audio=audio, asr_model=asr_model, asr_backend=asr_backend, language=language,
-                        entities=entities, require=require)
     bcfg = load_batch_recipe(recipe) if recipe else BatchConfig()
     updates = {k: v for k, v in (("workers", workers), ("ray", ray), ("cpus_per_worker", cpus_per_worker),
                                  ("gpus_per_worker", gpus_per_worker)) if v is not None}

@@ -67,3 +67,15 @@ def handles_errors(fn: F) -> F:
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
     sys.stdout.flush()
+
+
+def said_briefly(view: Any, json_out: bool, *, empty: bool = False, message: str = "") -> bool:
+    """Print the view as JSON (--json), or `message` when it is `empty`; True when that is all
+    there is to print, False when the caller renders the view itself."""
+    if json_out:
+        print_json(view.to_json())
+        return True
+    if empty:
+        out.print(message)
+        return True
+    return False

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from mmem.cli.common import DbOption, JsonOption, db_path, handles_errors, out, print_json
+from mmem.cli.common import DbOption, JsonOption, db_path, handles_errors, out, said_briefly
 
 app = typer.Typer(help="People remembered by face and voice: list, show, name, merge, split, forget.",
                   invoke_without_command=True)
@@ -31,11 +31,8 @@ def entities(ctx: typer.Context, db: DbOption = None, json_out: JsonOption = Fal
     from mmem.views.people import people_view
 
     view = people_view(_open(db))
-    if json_out:
-        print_json(view.to_json())
-        return
-    if not view.people:
-        out.print("no entities yet: ingest media with faces or speech")
+    if said_briefly(view, json_out, empty=not view.people,
+                    message="no entities yet: ingest media with faces or speech"):
         return
     from rich.table import Table
 
@@ -57,8 +54,7 @@ def show(ref: Annotated[str, typer.Argument(help="Entity id (E12) or name.")],
     from mmem.views.people import entity_view
 
     view = entity_view(_open(db), ref)
-    if json_out:
-        print_json(view.to_json())
+    if said_briefly(view, json_out):
         return
     p = view.entity
     out.print(f"{p.id} {escape(p.name or '(unnamed)')} - {p.kind}, "

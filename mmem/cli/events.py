@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from mmem.cli.common import DbOption, JsonOption, db_path, handles_errors, out, print_json, source_ids
+from mmem.cli.common import (
+    DbOption,
+    JsonOption,
+    db_path,
+    handles_errors,
+    out,
+    said_briefly,
+    source_ids,
+)
 
 
 @handles_errors
@@ -23,8 +31,7 @@ def events(
 
     memory = Memory.open(db_path(db))
     view = events_view(memory, source_ids(memory, source))
-    if json_out:
-        print_json(view.to_json())
+    if said_briefly(view, json_out):
         return
     from rich.table import Table
 

@@ -10,8 +10,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from mmem.cli import options as opt
+import mmem.cli.options as opt
 from mmem.cli.common import DbOption, JsonOption, db_path, err, handles_errors, out, print_json
+from mmem.config import IngestConfig
 from mmem.errors import InputError
 
 
@@ -37,18 +38,10 @@ def _expand(paths: list[Path], recursive: bool, include: list[str], exclude: lis
 
 
 @handles_errors
+@opt.with_ingest_settings
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="Media files, folders (with --recursive), webcam[:N], or a stream URL (rtsp://, http://).")],
-    fps: opt.Fps = None,
-    device: opt.Device = None,
-    clip_model: opt.ClipModel = None,
-    clip_pretrained: opt.ClipPretrained = None,
-    audio: opt.Audio = True,
-    asr_model: opt.AsrModel = None,
-    asr_backend: opt.AsrBackend = None,
-    language: opt.Language = None,
-    entities: opt.Entities = True,
-    require: opt.Require = None,
+    cfg: IngestConfig,
     recursive: Annotated[bool, typer.Option("--recursive", "-r", help="Ingest the media files inside folders.")] = False,
     include: Annotated[list[str] | None, typer.Option(help="With -r: only files matching this glob (*.mp4, day1/*).")] = None,
     exclude: Annotated[list[str] | None, typer.Option(help="With -r: skip files matching this glob (tmp/*).")] = None,
@@ -62,11 +55,6 @@ def ingest(
 ) -> None:
     """Remember media: sample frames, hear speech, meet people, cut events by surprise, store them."""
     from mmem.sources.file import probe
-
-    cfg = opt.ingest_config(recipe, fps=fps, device=device, clip_model=clip_model, clip_pretrained=clip_pretrained,
-                        audio=audio, asr_model=asr_model, asr_backend=asr_backend, language=language,
-                        entities=entities, require=require)
-
     from mmem.sources.live import parse_live
     from mmem.timeutil import parse_duration
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import inspect
+import typing
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -23,6 +27,37 @@ Entities = Annotated[bool, typer.Option("--entities/--no-entities", help="Recogn
 Require = Annotated[list[str] | None, typer.Option(help="Fail instead of skipping this channel when it cannot run (vision, asr, entities).")]
 Force = Annotated[bool, typer.Option(help="Re-ingest files already in memory.")]
 Recipe = Annotated[Path | None, typer.Option(help="TOML recipe (pipelines/*.toml): source, vision, audio, entities, segment, consolidate and batch settings; flags override it.")]
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+# the model and channel options both commands take, in the order --help lists them
+_SETTINGS: tuple[tuple[str, Any, Any], ...] = (
+    ("fps", Fps, None), ("device", Device, None), ("clip_model", ClipModel, None),
+    ("clip_pretrained", ClipPretrained, None), ("audio", Audio, True), ("asr_model", AsrModel, None),
+    ("asr_backend", AsrBackend, None), ("language", Language, None), ("entities", Entities, True),
+    ("require", Require, None),
+)
+
+
+def with_ingest_settings(fn: F) -> F:
+    """Give a command the shared settings options (after its arguments) and call it with `cfg`,
+    the IngestConfig they make over its `recipe`, in their place."""
+    sig = inspect.signature(fn)
+    hints = typing.get_type_hints(fn, include_extras=True)  # Typer reads the options from these
+    own = [p.replace(annotation=hints[p.name]) for p in sig.parameters.values() if p.name != "cfg"]
+    args = [p for p in own if p.default is inspect.Parameter.empty]
+    shared = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=kind)
+              for name, kind, default in _SETTINGS]
+
+    @functools.wraps(fn)
+    def command(*a: Any, **kw: Any) -> Any:
+        values = {name: kw.pop(name, default) for name, _, default in _SETTINGS}
+        return fn(*a, cfg=ingest_config(kw.get("recipe"), **values), **kw)
+
+    command.__signature__ = sig.replace(  # type: ignore[attr-defined]
+        parameters=args + shared + [p for p in own if p not in args])
+    command.__annotations__ = {p.name: p.annotation for p in command.__signature__.parameters.values()}  # type: ignore[attr-defined]
+    return command  # type: ignore[return-value]
 
 
 def ingest_config(recipe: Path | None, *, fps: float | None, device: str | None, clip_model: str | None,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from mmem.cli.common import DbOption, db_path, handles_errors, out, print_json, source_ids
+from mmem.cli.common import DbOption, db_path, handles_errors, out, said_briefly, source_ids
 from mmem.errors import InputError
 
 if TYPE_CHECKING:
@@ -50,10 +50,6 @@ def transcript(
     if ids is not None and len(ids) > 1:
         raise InputError(f"{source!r} matches {len(ids)} sources: pass a full path or a source id")
     view = transcript_view(memory, source, ids)
-    if json_out:
-        print_json(view.to_json())
-        return
-    if not view.segments:
-        out.print("no speech was transcribed in this source")
+    if said_briefly(view, json_out, empty=not view.segments, message="no speech was transcribed in this source"):
         return
     out.print(render(view.segments, "srt" if srt else "vtt" if vtt else "text"), markup=False, highlight=False)

@@ -68,8 +68,7 @@ class EventBuilder:
             slots = self.wm.pop_before(s.stop)
             utts = self.assigner.take(s.end, last=last and n == len(segments) - 1)
             rec = self.consolidator.close(s, slots, source_id=self.source_id, run=self.run, seq=self.seq,
-                                          transcript=transcript_text(utts),
-                                          started_at=self.clock.started_at, time_scale=self.clock.time_scale)
+                                          transcript=transcript_text(utts), clock=self.clock)
             out.append(BuiltEvent(s, rec, utts, transcript_rows(rec.id, self.source_id, utts)))
             self.seq += 1
         self.timer["compress"] += time.perf_counter() - t0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import cv2
@@ -12,7 +12,7 @@ import torch
 from mmem.config import ConsolidateConfig
 from mmem.consolidate.kmeans import weighted_kmeans
 from mmem.consolidate.working import Slots
-from mmem.types import EventRecord, Segment
+from mmem.types import Clock, EventRecord, Segment
 
 
 def event_id(source_id: str, run: str, seq: int) -> str:
@@ -33,9 +33,8 @@ class Consolidator:
         source_id: str,
         run: str,
         seq: int,
-        started_at: datetime | None = None,
         transcript: str | None = None,
-        time_scale: float = 1.0,
+        clock: Clock = Clock(),
     ) -> EventRecord:
         eid = event_id(source_id, run, seq)
         comp = weighted_kmeans(slots.vectors, slots.weights, slots.times, self.cfg.k, self.cfg.kmeans_iters)
@@ -52,8 +51,8 @@ class Consolidator:
             seq=seq,
             start=float(segment.start),
             end=float(segment.end),
-            started_at=(started_at + timedelta(seconds=segment.start / time_scale)).isoformat()
-            if started_at
+            started_at=(clock.started_at + timedelta(seconds=segment.start / clock.time_scale)).isoformat()
+            if clock.started_at
             else None,
             vector=vector,
             centroids=centroids,

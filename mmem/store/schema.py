@@ -33,16 +33,19 @@ def sources_schema() -> pa.Schema:
     )
 
 
+def _span(where: pa.Field) -> list[pa.Field]:
+    """The first columns of a stretch of one source's time (an event, an utterance): its id, the
+    source and run it belongs to, where it sits (`where`), and its start and end in seconds."""
+    return [pa.field("id", pa.string(), nullable=False), pa.field("source_id", pa.string()),
+            pa.field("run", pa.string()), where, pa.field("start", pa.float64()),
+            pa.field("end", pa.float64())]
+
+
 def events_schema(dim: int) -> pa.Schema:
     vec = pa.list_(pa.float32(), dim)
     return pa.schema(
         [
-            pa.field("id", pa.string(), nullable=False),
-            pa.field("source_id", pa.string()),
-            pa.field("run", pa.string()),
-            pa.field("seq", pa.int32()),
-            pa.field("start", pa.float64()),
-            pa.field("end", pa.float64()),
+            *_span(pa.field("seq", pa.int32())),
             pa.field("started_at", pa.string()),  # ISO wall time of start (live), else null
             pa.field("vector", vec, nullable=True),  # null when no embedding channel ran
             pa.field("centroids", pa.list_(vec), nullable=True),
@@ -59,12 +62,7 @@ def events_schema(dim: int) -> pa.Schema:
 def transcripts_schema(dim: int) -> pa.Schema:
     return pa.schema(
         [
-            pa.field("id", pa.string(), nullable=False),
-            pa.field("source_id", pa.string()),
-            pa.field("run", pa.string()),
-            pa.field("event_id", pa.string()),
-            pa.field("start", pa.float64()),
-            pa.field("end", pa.float64()),
+            *_span(pa.field("event_id", pa.string())),
             pa.field("text", pa.string()),
             pa.field("norm", pa.string()),  # normalised text (mmem.text_norm): FTS-indexed
             pa.field("words", pa.string()),  # JSON [[word, start, end, prob], ...]

@@ -1,0 +1,25 @@
+"""The `mmem` command: the Typer app that joins the command modules. Each command group lives
+in its own module; heavy imports happen inside commands, so `mmem --help` stays fast."""
+
+from __future__ import annotations
+
+import typer
+
+from mmem.cli import ask, batch, doctor, entities, events, ingest, models, transcript
+
+app = typer.Typer(
+    name="mmem",
+    help="Streaming multimodal memory: ingest video, then ask what happened, when.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("ingest")(ingest.ingest)
+app.command("batch")(batch.batch)
+app.command("events")(events.events)
+app.command("ask")(ask.ask)
+app.command("transcript")(transcript.transcript)
+app.command("doctor")(doctor.doctor)
+app.add_typer(entities.app, name="entities")
+app.add_typer(models.app, name="models")
+
