@@ -77,7 +77,7 @@ def one_mmem(path: Path, model: str, pretrained: str, device: str, fps: float, a
         memory = Memory.open(Path(tmp) / "db", create=True)
         r = ingest_file(path, memory, cfg, vision, hearing, people)
         n_entities = len(memory.entity_rows())
-        bounds = [e["start"] for e in memory.events()][1:]
+        bounds = [e.start for e in memory.events()][1:]
     device_name = str(getattr(vision.embedder, "device", "cpu")) if vision.embedder else "cpu"
     return {"duration": r.duration, "wall": r.wall, "speed": r.speed, "frames": r.frames,
             "events": r.events, "utterances": r.utterances, "stages": r.stage_seconds,
@@ -186,10 +186,10 @@ def one_people() -> dict:
         for f in sorted((DATA / "voices").glob("*/*.flac")):
             listen = Hearing(build_vad(), None, None)
             ingest_file(f, memory, IngestConfig(), Vision(None, None, 64), listen, people)
-        uris = {s["id"]: Path(s["uri"]).parent.name for s in memory.sources()}
+        uris = {s.id: Path(s.uri).parent.name for s in memory.sources()}
         by_entity: dict[str, Counter] = {}
         for a in memory.appearances():
-            by_entity.setdefault(a["entity_id"], Counter())[uris[a["source_id"]]] += 1
+            by_entity.setdefault(a.entity_id, Counter())[uris[a.source_id]] += 1
     total = sum(sum(c.values()) for c in by_entity.values())
     import cv2
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from mmem.config import IngestConfig
 from mmem.perceive.audio_channel import Hearing
-from mmem.perceive.models import ModelPlan, loaded_plan, skipped_lines
+from mmem.perceive.models import ModelPlan, build_models, loaded_plan, skipped_lines
 from mmem.perceive.people_channel import People
 from mmem.perceive.vision import Vision
 from mmem.reports import STAGES, IngestReport
@@ -33,14 +33,6 @@ if TYPE_CHECKING:
 
 __all__ = ["STAGES", "IngestReport", "Progress", "bind_models", "build_models", "ingest_file",
            "planned_channels"]
-
-
-def build_models(cfg: IngestConfig) -> tuple[Vision, Hearing, People]:
-    """Load the channels' models (vision, hearing, people) for `cfg` through the channel registry;
-    a missing model skips its channel with the reason, unless `cfg.require` names it."""
-    from mmem.perceive.models import build_models as build
-
-    return build(cfg)
 
 
 def planned_channels(info: MediaInfo, vision: Vision, hearing: Hearing | None,

@@ -46,7 +46,8 @@ class Session:
     """Orchestrates one source's stages; owns no perception, segmentation or storage itself.
 
     `begin(track)` sets the stages up against a speech timeline (complete for a file, growing
-    live); `process(frames)` feeds a batch; `close(end)` closes the open event and writes all."""
+    live); `process(frames)` feeds a batch; `close(end)` closes the open event; `finish()`
+    writes everything still buffered."""
 
     def __init__(self, info: MediaInfo, memory: Memory, cfg: IngestConfig, vision: Vision,
                  hearing: Hearing | None, people: People | None, report: IngestReport, run: str, *,

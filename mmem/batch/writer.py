@@ -18,11 +18,9 @@ from mmem.store.memory import Memory
 class Writer:
     def __init__(self, memory: Memory, people: bool) -> None:
         from mmem.consolidate.entities import EntityIndex
-        from mmem.store.journal import recover
         from mmem.store.rows import entity_from_row as from_row
 
         self.memory = memory
-        recover(memory)  # an interrupted commit (or entity operation) is finished first
         self.next_entity = int(memory.meta.get("next_entity", 1))
         rows = memory.entity_rows() if people else []
         self.index = EntityIndex([from_row(r) for r in rows], self._new_id) if people else None

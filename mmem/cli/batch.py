@@ -19,7 +19,7 @@ from mmem.errors import InputError
 
 
 @handles_errors
-@opt.with_ingest_settings
+@opt.with_ingest_settings(after="gpus_per_worker")
 def batch(
     paths: Annotated[list[str], typer.Argument(help="Folders (searched recursively), files, or object-store prefixes (s3://bucket/videos).")],
     cfg: IngestConfig,

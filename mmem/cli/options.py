@@ -39,13 +39,16 @@ _SETTINGS: tuple[tuple[str, Any, Any], ...] = (
 )
 
 
-def with_ingest_settings(fn: F) -> F:
-    """Give a command the shared settings options (after its arguments) and call it with `cfg`,
-    the IngestConfig they make over its `recipe`, in their place."""
+def with_ingest_settings(fn: F | None = None, *, after: str | None = None) -> Any:
+    """Give a command the shared settings options (after its arguments, or after the option
+    `after`) and call it with `cfg`, the IngestConfig they make over its `recipe`, in their place."""
+    if fn is None:
+        return functools.partial(with_ingest_settings, after=after)
     sig = inspect.signature(fn)
     hints = typing.get_type_hints(fn, include_extras=True)  # Typer reads the options from these
     own = [p.replace(annotation=hints[p.name]) for p in sig.parameters.values() if p.name != "cfg"]
-    args = [p for p in own if p.default is inspect.Parameter.empty]
+    names = [p.name for p in own]
+    at = names.index(after) + 1 if after else sum(p.default is inspect.Parameter.empty for p in own)
     shared = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=kind)
               for name, kind, default in _SETTINGS]
 
@@ -54,10 +57,9 @@ def with_ingest_settings(fn: F) -> F:
         values = {name: kw.pop(name, default) for name, _, default in _SETTINGS}
         return fn(*a, cfg=ingest_config(kw.get("recipe"), **values), **kw)
 
-    command.__signature__ = sig.replace(  # type: ignore[attr-defined]
-        parameters=args + shared + [p for p in own if p not in args])
+    command.__signature__ = sig.replace(parameters=own[:at] + shared + own[at:])  # type: ignore[attr-defined]
     command.__annotations__ = {p.name: p.annotation for p in command.__signature__.parameters.values()}  # type: ignore[attr-defined]
-    return command  # type: ignore[return-value]
+    return command
 
 
 def ingest_config(recipe: Path | None, *, fps: float | None, device: str | None, clip_model: str | None,

@@ -23,12 +23,6 @@ class Hearing:
     chunk_seconds: float = 30.0
     skipped: list[str] = field(default_factory=list)  # "asr: why", "text: why"
 
-    @property
-    def channels(self) -> list[str]:
-        if self.vad is None:
-            return []
-        return ["audio"] + (["asr"] if self.asr is not None else [])
-
 
 def hearing_from(cfg: AudioConfig, plans: Mapping[str, ChannelPlan], built: Mapping[str, Any]) -> Hearing:
     from mmem.perceive.registry import skipped

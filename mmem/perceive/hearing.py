@@ -89,10 +89,6 @@ class AudioTrack:
             self.__dict__["_starts_cache"] = cached
         return cached
 
-    def inside_speech(self, t: float) -> bool:
-        i = bisect.bisect_right(self._starts(), t) - 1
-        return i >= 0 and self.speech[i][0] < t < self.speech[i][1]
-
     def turn(self, t0: float, t1: float, silence: float = 1.0) -> bool:
         """Does speech start after, or stop before, at least `silence` s of quiet in (t0, t1]?"""
         lo = max(0, bisect.bisect_left(self._starts(), t0) - 1)

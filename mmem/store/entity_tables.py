@@ -94,10 +94,3 @@ class EntityTables:
         t = self._table(APPEARANCES)
         if t is not None and entity_ids:
             t.delete("entity_id IN (" + ", ".join(_q(i) for i in entity_ids) + ")")
-
-    @property
-    def pending_operation(self) -> dict[str, Any] | None:
-        """An entity operation that was interrupted (see mmem.store.journal)."""
-        from mmem.store.journal import pending
-
-        return pending(self.root)

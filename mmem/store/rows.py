@@ -1,7 +1,8 @@
-"""Typed rows: what the memory's tables hold, one dataclass per table (fields = schema columns),
-and the Entity <-> row encoding. Dicts exist only at the LanceDB edge (`to_dict`/`from_dict`)
-and in the journal (JSON). Ids are opaque: a row names its source by `source_id`, never by
-parsing another id."""
+"""Typed rows: what the memory's tables hold, one dataclass per table (fields = schema
+columns; EventRow leaves out the vectors, which are written from EventRecord), and the
+Entity <-> row encoding. Dicts exist only at the LanceDB edge (`to_dict`/`from_dict`) and in
+the journal (JSON). Ids are opaque: a row names its source by `source_id`, never by parsing
+another id."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ import pytest
 from mmem.consolidate import people as ops
 from mmem.consolidate.entities import MAX_EXEMPLARS, Appearance, Entity, EntityIndex, add_exemplar
 from mmem.errors import InputError
+from mmem.store.journal import pending
 from mmem.store.memory import Memory
 from mmem.store.rows import AppearanceRow, SourceRow, UtteranceRow
 
@@ -152,11 +153,11 @@ def test_an_interrupted_merge_is_finished_by_the_next_command(memory, monkeypatc
     monkeypatch.setattr(Memory, "delete_entities", crash)
     with pytest.raises(KeyboardInterrupt):
         ops.merge(memory, "E1", "E2")
-    assert memory.pending_operation is not None
+    assert pending(memory.root) is not None
     monkeypatch.setattr(Memory, "delete_entities", real)
     reopened = Memory.open(memory.root, write=True)  # the next writer finishes the operation first
     index = ops.load_index(reopened)
-    assert reopened.pending_operation is None and "E2" not in index.entities
+    assert pending(reopened.root) is None and "E2" not in index.entities
     reference = state(reopened)
     assert [e for _, e in reference["apps"]].count("E1") == 4
 
@@ -189,7 +190,7 @@ def test_bad_entity_requests_change_nothing(memory, call, match):
     before = state(memory)
     with pytest.raises(InputError, match=match):
         call(memory)
-    assert state(memory) == before and memory.pending_operation is None
+    assert state(memory) == before and pending(memory.root) is None
     assert json.loads(json.dumps(before))  # the state is plain data
 
 

@@ -62,7 +62,6 @@ def test_streaming_pass_transcribes_each_stretch_of_speech_once_in_bounded_windo
 
 def test_track_queries():
     track = AudioTrack(speech=[(2.0, 4.0), (4.5, 6.0), (9.0, 10.0)])
-    assert track.inside_speech(3.0) and not track.inside_speech(7.0)
     assert track.turn(1.0, 2.5)  # speech starts after silence
     assert not track.turn(4.2, 4.7)  # a short pause inside speech is no turn
     assert track.turn(5.5, 6.5)  # speech stops before a long silence
