@@ -7,7 +7,7 @@ PIP    := $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.
 DEMO_DB ?= .mmem-demo/memory
 DEMO_FLAGS ?=
 
-.PHONY: venv test test-fast demo bench lint clean
+.PHONY: venv test test-fast demo bench bench-eval lint clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,12 +39,18 @@ demo: venv
 	$(BIN)/mmem ask "what can you do for your country" -k 3 --db $(DEMO_DB)
 	$(BIN)/mmem ask "a rabbit in a meadow" -k 3 --db $(DEMO_DB)
 
-## make bench: speed and memory tables on real media (not a test); LIVE_MINUTES=2 for a shorter live run
+## make bench: answer quality on ../shared/devset, then speed and memory tables on real media (not a
+## test); LIVE_MINUTES=2 for a shorter live run
 LIVE_MINUTES ?= 10
 bench: $(VENV)/.bench
+	$(BIN)/python -m benchmarks.eval
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.live --minutes $(LIVE_MINUTES)
 	$(BIN)/python -m benchmarks.batch
+
+## make bench-eval: only the answer-quality part (hit@1, hit@3, IoU, abstention, latency on the dev set)
+bench-eval: venv
+	$(BIN)/python -m benchmarks.eval
 
 clean:
 	rm -rf .mmem-demo bench-out .pytest_cache

@@ -128,3 +128,14 @@ def _sentence(reply: Any, n: int) -> tuple[str | None, str | None]:
     if len(text.split()) > MAX_WORDS:
         return None, f"replied with more than {MAX_WORDS} words"
     return text, None
+
+
+def reword(answer: Any, url: str, model: str | None = None, timeout: float = TIMEOUT) -> str | None:
+    """Put the LLM's cited sentence in `answer.answer` (an Answer from recall) when it gives one;
+    return the one warning to show when it does not. An abstained answer is left as it is."""
+    if getattr(answer, "abstained", False) or not answer.moments:
+        return None
+    text, warning = compose(answer.question, answer.moments, url, model=model, timeout=timeout)
+    if text:
+        answer.answer = text
+    return warning

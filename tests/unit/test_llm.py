@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from mmem.errors import InputError
-from mmem.recall.llm import compose, endpoint
+from mmem.recall.llm import compose, endpoint, reword
 from mmem.types import Moment
 
 MOMENTS = [
@@ -125,3 +125,16 @@ def test_not_a_url_is_bad_input():
         endpoint("ftp://example.org")
     text, warning = compose("q", MOMENTS, "localhost:8080")
     assert text is None and "not an http(s) URL" in warning
+
+
+def test_reword_replaces_the_summary_or_keeps_it_with_a_warning(server):
+    from mmem.recall.answer import Answer
+
+    answer = Answer("what did JFK ask", "Best evidence: jfk.flac ...", list(MOMENTS))
+    assert reword(answer, server) is None and answer.answer == GOOD
+    Fake.mode = "500"
+    kept = Answer("what did JFK ask", "Best evidence: jfk.flac ...", list(MOMENTS))
+    assert "HTTP 500" in reword(kept, server) and kept.answer == "Best evidence: jfk.flac ..."
+    nothing = Answer("pizza?", "Nothing in memory matches this question.")
+    Fake.seen = []
+    assert reword(nothing, server) is None and Fake.seen == []
