@@ -53,7 +53,7 @@ def prompt(question: str, moments: list[Moment]) -> str:
     lines = [f"Question: {question.strip()}", "", "Moments:"]
     for i, m in enumerate(moments, 1):
         said = f' said: "{m.transcript.strip()}"' if m.transcript else " (no speech)"
-        who = ", ".join(str(e.get("name") or e.get("id")) for e in m.entities if isinstance(e, dict))
+        who = ", ".join(str(e["name"]) for e in m.entities if isinstance(e, dict) and e.get("name"))
         lines.append(f"[{i}] {Path(m.source).name} {clock(m.start)}-{clock(m.end)}{said}"
                      + (f"; present: {who}" if who else ""))
     return "\n".join(lines)
