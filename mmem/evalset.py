@@ -232,11 +232,12 @@ def metrics(outcomes: list[Outcome]) -> dict[str, Any]:
     }
 
 
-def grouped(outcomes: list[Outcome], key) -> dict[str, dict[str, Any]]:
-    """metrics per group (or kind), in first-seen order (groups in GROUPS order)."""
+def grouped(outcomes: list[Outcome], key, order: tuple[str, ...] = GROUPS) -> dict[str, dict[str, Any]]:
+    """metrics per group (or kind): names in `order` first, in that order, then the others as
+    first seen."""
     names: list[str] = []
     for o in outcomes:
         if key(o) not in names:
             names.append(key(o))
-    names.sort(key=lambda n: GROUPS.index(n) if n in GROUPS else len(GROUPS))
+    names.sort(key=lambda n: order.index(n) if n in order else len(order))
     return {n: metrics([o for o in outcomes if key(o) == n]) for n in names}

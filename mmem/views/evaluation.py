@@ -25,7 +25,7 @@ class EvalReport:
 
     @property
     def kinds(self) -> dict[str, dict[str, Any]]:
-        return grouped(self.outcomes, lambda o: o.question.kind)
+        return grouped(self.outcomes, lambda o: o.question.kind, order=())
 
     @property
     def overall(self) -> dict[str, Any]:
