@@ -1,0 +1,154 @@
+"""The speech channel: what was said, matched word by word in a way that survives ASR slips.
+
+Each content word of the question is looked for in an utterance: the same word counts 1, the
+same stem ("talked" / "talking") 0.85, a near miss (one edit, two for long words, or the same
+sound key: "been" / "bin", "read" / "red") 0.7. Numbers and spelled letters meet through
+mmem.text_norm ("fifteen" / "15", "K7" / "k seven", "B-I-N" / "bin"). The score, in [0, 1], is
+the share of the question's content matched, times a phrase-proximity factor: matched words close
+together count fully, one word of several matched alone counts 0.8. The matched words' timings
+give the span of the moment.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+from mmem.store.rows import UtteranceRow
+from mmem.text_norm import join_letters, spans, tokens
+
+STEM = 0.85
+NEAR = 0.7
+LONE = 0.8  # the factor for one matched word of a several-word question (no phrase)
+CONTEXT = 0.4  # seconds of speech kept either side of the matched words
+
+
+@dataclass(frozen=True)
+class Match:
+    score: float  # calibrated, 0..1
+    start: float  # span of the matched words (with a little context), on the source clock
+    end: float
+    core: tuple[float, float] = (0.0, 0.0)  # the matched words alone, without the context
+
+
+def utterance_tokens(row: UtteranceRow) -> list[tuple[str, float, float]]:
+    """Canonical tokens of an utterance, each with its time (word timings when stored, else the
+    utterance's span shared out evenly)."""
+    words = json.loads(row.words) if row.words else []
+    raw: list[str] = []
+    at: list[tuple[float, float]] = []
+    if words:
+        for w in words:
+            for t in tokens(str(w[0])):
+                raw.append(t)
+                at.append((float(w[1]), float(w[2])))
+    else:
+        raw = tokens(row.text)
+        step = (row.end - row.start) / max(1, len(raw))
+        at = [(row.start + i * step, row.start + (i + 1) * step) for i in range(len(raw))]
+    out = [(t, at[lo][0], at[hi][1]) for t, lo, hi in spans(raw)]
+    return _join_spelled(out)
+
+
+def _join_spelled(toks: list[tuple[str, float, float]]) -> list[tuple[str, float, float]]:
+    joined = join_letters([t for t, _, _ in toks])
+    if len(joined) == len(toks):
+        return toks
+    out, i = [], 0
+    for word in joined:
+        n = len(word) if len(word) > 1 and all(len(t) == 1 for t, _, _ in toks[i:i + len(word)]) \
+            and "".join(t for t, _, _ in toks[i:i + len(word)]) == word else 1
+        out.append((word, toks[i][1], toks[i + n - 1][2]))
+        i += n
+    return out
+
+
+def match(question: list[str], row: UtteranceRow) -> Match | None:
+    """How well an utterance holds the question's content words; None when not at all."""
+    if not question:
+        return None
+    toks = utterance_tokens(row)
+    best: list[tuple[float, int]] = []
+    for q in question:
+        w, pos = 0.0, -1
+        for i, (t, _, _) in enumerate(toks):
+            s = word_weight(q, t)
+            if s > w:
+                w, pos = s, i
+                if s == 1.0:
+                    break
+        best.append((w, pos))
+    found = [(w, p) for w, p in best if w > 0]
+    if not found:
+        return None
+    coverage = sum(w for w, _ in found) / len(question)
+    score = coverage * _proximity([p for _, p in found], len(question))
+    lo = min(toks[p][1] for _, p in found)
+    hi = max(toks[p][2] for _, p in found)
+    end = min(row.end, hi + CONTEXT) if row.end > row.start else hi + CONTEXT
+    return Match(round(score, 4), max(row.start, lo - CONTEXT), end, (lo, hi))
+
+
+def _proximity(positions: list[int], asked: int) -> float:
+    if asked == 1:
+        return 1.0
+    if len(positions) == 1:
+        return LONE
+    window = max(positions) - min(positions) + 1
+    slack = 2 * len(positions) + 2  # a few words between the matched ones are still a phrase
+    return 1.0 if window <= slack else LONE + (1 - LONE) * slack / window
+
+
+@lru_cache(maxsize=200_000)
+def word_weight(q: str, t: str) -> float:
+    """How much utterance token `t` counts as question word `q`: 1, STEM, NEAR or 0."""
+    if q == t:
+        return 1.0
+    if q.isdigit() or t.isdigit() or min(len(q), len(t)) < 3:
+        return 0.0
+    common = 0
+    for a, b in zip(q, t):
+        if a != b:
+            break
+        common += 1
+    if common >= 4 and common >= max(len(q), len(t)) - 3:
+        return STEM
+    d = _distance(q, t, 2)
+    if (d == 1 and min(len(q), len(t)) >= 4) or (d == 2 and min(len(q), len(t)) >= 7):
+        return NEAR
+    if q[0] == t[0] and sound_key(q) == sound_key(t) and abs(len(q) - len(t)) <= 2:
+        return NEAR
+    return 0.0
+
+
+_CODES = {c: d for d, letters in enumerate(("aeiouyhw", "bfpv", "cgjkqsxz", "dt", "l", "mn", "r"))
+          for c in letters}
+
+
+def sound_key(word: str) -> str:
+    """Soundex-like: the first letter, then consonant classes with repeats and vowels dropped."""
+    word = word.replace("gh", "").replace("ph", "f") or word
+    out, last = word[0], _CODES.get(word[0], -1)
+    for c in word[1:]:
+        code = _CODES.get(c, -1)
+        if code > 0 and code != last:
+            out += str(code)
+        if c not in "hw":
+            last = code
+    return out[:5]
+
+
+def _distance(a: str, b: str, cap: int) -> int:
+    """Levenshtein distance, or cap + 1 once it exceeds cap."""
+    if abs(len(a) - len(b)) > cap:
+        return cap + 1
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        if min(cur) > cap:
+            return cap + 1
+        prev = cur
+    return prev[-1]
