@@ -131,7 +131,7 @@ class Search:
             named = self.people.named_words(text)
             words = [w for w in words if w not in named]
         by_utt: dict[str, Hit] = {}
-        self._speech(words, who, by_utt)
+        self._speech(text, words, who, by_utt)
         self._semantic(text, who, by_utt)
         out = list(by_utt.values())
         out += self._vision(text, who)
@@ -141,17 +141,18 @@ class Search:
     def _in_scope(self, source_id: str, event_id: str, who: dict | None) -> bool:
         return (self.source_ids is None or source_id in self.source_ids) and (who is None or event_id in who)
 
-    def _speech(self, words: list[str], who, by_utt: dict[str, Hit]) -> None:
+    def _speech(self, text: str, words: list[str], who, by_utt: dict[str, Hit]) -> None:
         if not words or not self.memory.has_transcripts():
             return
         if self.memory.count_transcripts() <= MAX_SCAN:
             rows = self.utterances
         else:
             rows = [r for r, _ in self.memory.search_text(normalize(" ".join(words)), self.depth * 10)]
+        phrase = normalize(calibrate.strip_lead(text)).split()[:64]
         for row in rows:
             if not self._in_scope(row.source_id, row.event_id, who):
                 continue
-            m = match(words, row)
+            m = match(words, row, phrase)
             if m is None:
                 continue
             self.channels.add("speech")
@@ -162,7 +163,7 @@ class Search:
     def _semantic(self, text: str, who, by_utt: dict[str, Hit]) -> None:
         if self.recall.text is None or not self.memory.has_transcripts():
             return
-        qv = self.recall.text.embed_texts([text])[0]
+        qv = self.recall.text.embed_texts([calibrate.strip_lead(text)])[0]
         for row, cos in self.memory.search_transcript_vectors(qv, self.depth):
             score = calibrate.semantic(cos)
             if score <= 0 or not self._in_scope(row.source_id, row.event_id, who):

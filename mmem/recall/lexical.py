@@ -21,6 +21,7 @@ from mmem.text_norm import join_letters, spans, tokens
 STEM = 0.85
 NEAR = 0.7
 LONE = 0.8  # the factor for one matched word of a several-word question (no phrase)
+PHRASE = 0.1  # the share of the score that the question's word order decides
 CONTEXT = 0.4  # seconds of speech kept either side of the matched words
 
 
@@ -64,8 +65,10 @@ def _join_spelled(toks: list[tuple[str, float, float]]) -> list[tuple[str, float
     return out
 
 
-def match(question: list[str], row: UtteranceRow) -> Match | None:
-    """How well an utterance holds the question's content words; None when not at all."""
+def match(question: list[str], row: UtteranceRow, phrase: list[str] | None = None) -> Match | None:
+    """How well an utterance holds the question's content words; None when not at all.
+    `phrase`, the question's every token, orders utterances that hold the same content words:
+    the share of it found in order (stop words included) is worth the last tenth of the score."""
     if not question:
         return None
     toks = utterance_tokens(row)
@@ -84,10 +87,23 @@ def match(question: list[str], row: UtteranceRow) -> Match | None:
         return None
     coverage = sum(w for w, _ in found) / len(question)
     score = coverage * _proximity([p for _, p in found], len(question))
+    if phrase:
+        score *= 1 - PHRASE + PHRASE * _in_order(phrase, [t for t, _, _ in toks]) / len(phrase)
     lo = min(toks[p][1] for _, p in found)
     hi = max(toks[p][2] for _, p in found)
     end = min(row.end, hi + CONTEXT) if row.end > row.start else hi + CONTEXT
     return Match(round(score, 4), max(row.start, lo - CONTEXT), end, (lo, hi))
+
+
+def _in_order(a: list[str], b: list[str]) -> int:
+    """Length of the longest common subsequence of two token lists."""
+    prev = [0] * (len(b) + 1)
+    for x in a:
+        cur = [0]
+        for j, y in enumerate(b, 1):
+            cur.append(prev[j - 1] + 1 if x == y else max(prev[j], cur[j - 1]))
+        prev = cur
+    return prev[-1]
 
 
 def _proximity(positions: list[int], asked: int) -> float:

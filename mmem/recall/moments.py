@@ -17,6 +17,7 @@ from mmem.store.rows import EventRow
 from mmem.types import Moment
 
 MERGE_GAP = 1.0  # seconds between two relevant hits of one source that still make one moment
+MERGE_MARGIN = 0.15  # ... when the weaker scores within this of the stronger
 
 
 @dataclass
@@ -34,6 +35,11 @@ class Hit:
     @property
     def score(self) -> float:
         return calibrate.fuse([s for s, _ in self.evidence.values()])
+
+    @property
+    def rank_key(self) -> tuple[float, float]:
+        """Best first: the fused score, then all the evidence (fused scores cap at 1)."""
+        return (-self.score, -sum(s for s, _ in self.evidence.values()))
 
     def add(self, channel: str, score: float, text: str | None = None) -> None:
         if channel not in self.evidence or self.evidence[channel][0] < score:
@@ -55,7 +61,7 @@ def merge(hits: list[Hit], threshold: float) -> list[Hit]:
     hits fold into a speech hit of the same event. Returns the merged hits, best first."""
     speech_events: dict[str, Hit] = {}
     kept: list[Hit] = []
-    for h in sorted(hits, key=lambda h: (not h.speech, -h.score)):
+    for h in sorted(hits, key=lambda h: (not h.speech, h.rank_key)):
         home = speech_events.get(h.event_id) if not h.speech else None
         if home is not None:
             for ch, (s, t) in h.evidence.items():
@@ -68,11 +74,12 @@ def merge(hits: list[Hit], threshold: float) -> list[Hit]:
     for h in sorted(kept, key=lambda h: (h.source_id, h.start)):
         last = out[-1] if out else None
         if (last is not None and last.source_id == h.source_id and h.start <= last.end + MERGE_GAP
-                and last.speech == h.speech and min(last.score, h.score) >= threshold):
+                and last.speech == h.speech and min(last.score, h.score) >= threshold
+                and abs(last.score - h.score) <= MERGE_MARGIN):
             last.absorb(h)
         else:
             out.append(h)
-    return sorted(out, key=lambda h: -h.score)
+    return sorted(out, key=lambda h: h.rank_key)
 
 
 def to_moment(hit: Hit, events: dict[str, EventRow], uris: dict[str, str], root: Path) -> Moment:
