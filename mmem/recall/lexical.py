@@ -86,7 +86,9 @@ def match(question: list[str], row: UtteranceRow, phrase: list[str] | None = Non
     if not found:
         return None
     coverage = sum(w for w, _ in found) / len(question)
-    score = coverage * _proximity([p for _, p in found], len(question))
+    asked = [phrase.index(q) for (w, _), q in zip(best, question) if w > 0 and phrase and q in phrase]
+    spread = max(asked) - min(asked) + 1 if asked else 0  # how far apart the question has them
+    score = coverage * _proximity([p for _, p in found], len(question), spread)
     if phrase:
         score *= 1 - PHRASE + PHRASE * _in_order(phrase, [t for t, _, _ in toks]) / len(phrase)
     lo = min(toks[p][1] for _, p in found)
@@ -106,13 +108,14 @@ def _in_order(a: list[str], b: list[str]) -> int:
     return prev[-1]
 
 
-def _proximity(positions: list[int], asked: int) -> float:
+def _proximity(positions: list[int], asked: int, spread: int = 0) -> float:
     if asked == 1:
         return 1.0
     if len(positions) == 1:
         return LONE
     window = max(positions) - min(positions) + 1
-    slack = 2 * len(positions) + 2  # a few words between the matched ones are still a phrase
+    # a few words between the matched ones are still a phrase, and as many as the question has
+    slack = max(2 * len(positions) + 2, spread + 2)
     return 1.0 if window <= slack else LONE + (1 - LONE) * slack / window
 
 

@@ -38,8 +38,10 @@ class Hit:
 
     @property
     def rank_key(self) -> tuple[float, float]:
-        """Best first: the fused score, then all the evidence (fused scores cap at 1)."""
-        return (-self.score, -sum(s for s, _ in self.evidence.values()))
+        """Best first: the fused score, then the same before its cap at 1."""
+        ranked = sorted((s for s, _ in self.evidence.values()), reverse=True)
+        uncapped = ranked[0] + calibrate.AGREE * sum(ranked[1:]) if ranked else 0.0
+        return (-self.score, -uncapped)
 
     def add(self, channel: str, score: float, text: str | None = None) -> None:
         if channel not in self.evidence or self.evidence[channel][0] < score:

@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING
 
 from mmem.recall.lexical import utterance_tokens, word_weight
-from mmem.recall.moments import Hit, merge
+from mmem.recall.moments import MERGE_MARGIN, Hit, merge
 from mmem.recall.relations import Relation
 from mmem.store.rows import UtteranceRow
 from mmem.text_norm import normalize
@@ -32,7 +32,8 @@ def resolve(search: Search, rel: Relation, threshold: float) -> list[Hit] | str 
         _label(pick, pick, f"the {rel.kind} of {len(anchors)} times")
         return [pick]
     if rel.kind in ("after", "before"):
-        out = [n for a in anchors[:3] if (n := _neighbour(search, a, rel)) is not None]
+        close = [a for a in anchors[:3] if a.score >= anchors[0].score - MERGE_MARGIN]
+        out = [n for a in close if (n := _neighbour(search, a, rel)) is not None]
         return out or None
     others = _anchors(search, rel.other, threshold)
     for x in anchors:
