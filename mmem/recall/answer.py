@@ -12,7 +12,7 @@ from pathlib import Path
 from mmem.errors import InputError
 from mmem.perceive.base import TextEmbedder
 from mmem.recall import calibrate
-from mmem.recall.lexical import match
+from mmem.recall.lexical import Matcher
 from mmem.recall.moments import Hit, merge, to_moment
 from mmem.store.memory import Memory
 from mmem.store.rows import UtteranceRow
@@ -20,7 +20,7 @@ from mmem.text_norm import content_words, normalize
 from mmem.types import Moment
 
 MAX_QUESTION = 1000  # characters: a question, not a document
-MAX_SCAN = 50_000  # utterances matched word by word; a larger memory is narrowed by BM25 first
+MAX_SCAN = 20_000  # utterances matched word by word; a larger memory is narrowed by BM25 first
 NOTHING = "Nothing in memory matches this question."
 
 
@@ -148,11 +148,11 @@ class Search:
             rows = self.utterances
         else:
             rows = [r for r, _ in self.memory.search_text(normalize(" ".join(words)), self.depth * 10)]
-        phrase = normalize(calibrate.strip_lead(text)).split()[:64]
+        matcher = Matcher(words, normalize(calibrate.strip_lead(text)).split()[:64])
         for row in rows:
             if not self._in_scope(row.source_id, row.event_id, who):
                 continue
-            m = match(words, row, phrase)
+            m = matcher.match(row)
             if m is None:
                 continue
             self.channels.add("speech")

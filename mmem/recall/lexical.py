@@ -12,6 +12,7 @@ give the span of the moment.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -95,6 +96,34 @@ def match(question: list[str], row: UtteranceRow, phrase: list[str] | None = Non
     hi = max(toks[p][2] for _, p in found)
     end = min(row.end, hi + CONTEXT) if row.end > row.start else hi + CONTEXT
     return Match(round(score, 4), max(row.start, lo - CONTEXT), end, (lo, hi))
+
+
+class Matcher:
+    """One question matched against many utterances: an utterance none of whose words could
+    match is skipped before its word timings are read (most are, in a large memory)."""
+
+    def __init__(self, words: list[str], phrase: list[str] | None = None):
+        self.words, self.phrase = words, phrase
+        self._ok: dict[str, bool] = {}
+        self._numbers = any(w.isdigit() and int(w) >= 20 for w in words)  # said in several words
+        self._initials = {w[0] for w in words if len(w) >= 3}  # a word may be spelled out
+
+    def could(self, token: str) -> bool:
+        ok = self._ok.get(token)
+        if ok is None:
+            canon = spans([token])[0][0]
+            ok = (len(token) == 1 and token in self._initials) or (self._numbers and canon.isdigit()) \
+                or any(word_weight(q, canon) > 0 for q in self.words)
+            self._ok[token] = ok
+        return ok
+
+    def match(self, row: UtteranceRow) -> Match | None:
+        if not any(self.could(t) for t in _RAW.findall(row.text.lower())):
+            return None
+        return match(self.words, row, self.phrase)
+
+
+_RAW = re.compile(r"[^\W\d_]+|\d+")
 
 
 def _in_order(a: list[str], b: list[str]) -> int:
