@@ -165,13 +165,20 @@ def word_weight(q: str, t: str) -> float:
     d = _distance(q, t, 2)
     if (d == 1 and min(len(q), len(t)) >= 4) or (d == 2 and min(len(q), len(t)) >= 7):
         return NEAR
-    if q[0] == t[0] and sound_key(q) == sound_key(t) and abs(len(q) - len(t)) <= 2:
+    if q[0] == t[0] and sound_key(q) == sound_key(t) and abs(len(q) - len(t)) <= 2 and _tail(q) == _tail(t):
         return NEAR
     return 0.0
 
 
 _CODES = {c: d for d, letters in enumerate(("aeiouyhw", "bfpv", "cgjkqsxz", "dt", "l", "mn", "r"))
           for c in letters}
+
+
+def _tail(word: str) -> int:
+    """The sound class of a word's last letter (a silent final e dropped): "white" and "with"
+    share a sound key but not an ending; "white" and "weight" share both."""
+    w = word[:-1] if len(word) > 3 and word.endswith("e") else word
+    return _CODES.get(w[-1], -1) if w[-1] not in "hw" else -2
 
 
 def sound_key(word: str) -> str:

@@ -31,7 +31,7 @@ class People:
             return None
         from mmem.consolidate.people import mentioned
 
-        persons = mentioned(self.index, question)
+        persons = {p for p in mentioned(self.index, question) if self._by_name(p, question)}
         if not persons:
             return None
         ids = [e.id for p in persons for e in self.index.members(p)]
@@ -43,6 +43,14 @@ class People:
             p.start, p.end = min(p.start, float(a.start)), max(p.end, float(a.end))
             p.seconds += float(a.end - a.start)
         return out
+
+    def _by_name(self, person: str, question: str) -> bool:
+        """Whether the question names the person (not only an id such as "E5", which is also
+        something people say: "set blue with E5")."""
+        from mmem.text_norm import tokens
+
+        q = f" {' '.join(tokens(question))} "
+        return any(e.name and f" {' '.join(tokens(e.name))} " in q for e in self.index.members(person))
 
     def named_words(self, question: str) -> set[str]:
         """The words of the names of people the question names (not content to look for)."""

@@ -72,11 +72,17 @@ def _neighbour(search: Search, anchor: Hit, rel: Relation) -> Hit | None:
         hit = Hit(row.source_id, row.event_id, float(rest[0][1]), float(rest[-1][2]), speech=True,
                   text=" ".join(str(w[0]).strip() for w in rest))
     else:
-        j = at + 1 if after else at - 1
-        if not 0 <= j < len(rows):
+        step = 1 if after else -1
+        taken = []
+        j = at + step
+        while 0 <= j < len(rows) and sum(len(u.text.split()) for u in taken) < MIN_REST:
+            taken.append(rows[j])  # "OK.", "And...": a filler joins the utterance beyond it
+            j += step
+        if not taken:
             return None
-        n = rows[j]
-        hit = Hit(n.source_id, n.event_id, float(n.start), float(n.end), text=n.text, speech=True)
+        taken.sort(key=lambda u: u.start)
+        hit = Hit(taken[0].source_id, taken[0 if after else -1].event_id, float(taken[0].start),
+                  float(taken[-1].end), text=" ".join(u.text for u in taken), speech=True)
     _label(hit, anchor, rel.kind)
     return hit
 

@@ -28,6 +28,8 @@ MEETING = [  # (event seq, start, end, text)
     (2, 61.0, 64.0, "Thanks everyone, that is all for today."),
 ]
 LECTURE = [(0, 5.0, 7.0, "The budget for next quarter is approved.")]
+DAY = [(0, 68.7, 70.7, "The horizon seems extremely distant."), (0, 70.76, 70.88, "And..."),
+       (0, 75.2, 77.2, "Set blue with E5 now.")]
 
 
 def _words(text: str, start: float, end: float) -> str:
@@ -58,6 +60,7 @@ def mem(tmp_path_factory):
     memory.ensure_dim(4)
     _add(memory, "meet", "/media/meeting.mp4", MEETING, 3)
     _add(memory, "talk", "/media/lecture.mp4", LECTURE, 1)
+    _add(memory, "day", "/media/day.mp4", [(2, *u[1:]) for u in DAY], 3)
     return memory
 
 
@@ -192,3 +195,8 @@ def test_content_words_drop_the_scaffolding():
     assert content_words("When did someone mention the budget?") == ["budget"]
     assert content_words("spelled B-I-N") == ["spelled", "bin"]
     assert content_words("twenty one pilots") == ["21", "pilots"]
+
+
+def test_a_filler_next_to_the_anchor_joins_the_utterance_beyond_it(mem):
+    m = top(mem, "what was said just before set blue with e five now")
+    assert m.source.endswith("day.mp4") and "horizon" in said(m) and m.start <= 68.7 and m.end <= 71.0
