@@ -200,3 +200,17 @@ def test_content_words_drop_the_scaffolding():
 def test_a_filler_next_to_the_anchor_joins_the_utterance_beyond_it(mem):
     m = top(mem, "what was said just before set blue with e five now")
     assert m.source.endswith("day.mp4") and "horizon" in said(m) and m.start <= 68.7 and m.end <= 71.0
+
+
+def test_the_json_contract_says_abstained_and_why_each_moment(mem):
+    from mmem.views.answers import answer_json
+
+    none = answer_json(ask(mem, Recall(), "a recipe for pancakes"))
+    assert none["abstained"] is True and none["moments"] == [] and "Nothing in memory" in none["answer"]
+    found = answer_json(ask(mem, Recall(), "15 hours of design"))
+    assert found["abstained"] is False
+    m = found["moments"][0]
+    assert set(m) == {"event_id", "source", "start", "end", "started_at", "score", "transcript",
+                      "entities", "keyframe", "evidence"}
+    said = "We need 15 hours of design work."
+    assert m["evidence"] == [{"channel": "speech", "score": m["score"], "text": said}]
