@@ -80,6 +80,8 @@ class Moment:
     transcript: str | None = None
     entities: list[str] = field(default_factory=list)
     event_ids: list[str] = field(default_factory=list)  # all events merged into this moment
+    # why it was chosen: [{"channel": speech|semantic|vision|entity, "score": 0..1, "text"?: str}]
+    evidence: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,9 @@ def ask(
     question: Annotated[str, typer.Argument(help="What to look for, in words.")],
     k: Annotated[int, typer.Option("-k", "--top", help="How many moments to return.")] = 5,
     source: Annotated[str | None, typer.Option(help="Only search this source: path, file name or id.")] = None,
-    min_score: Annotated[float | None, typer.Option(help="Drop moments scoring below this.")] = None,
+    min_score: Annotated[float | None, typer.Option(
+        help="Keep moments scoring at least this (0-1); default 0.5, the calibrated threshold "
+             "below which mmem abstains.")] = None,
     since: Annotated[str | None, typer.Option(help="Only moments after this: a duration ago (10m, 2h) or a time (ISO).")] = None,
     until: Annotated[str | None, typer.Option(help="Only moments before this: a duration ago or a time.")] = None,
     device: Annotated[str, typer.Option(envvar="MMEM_DEVICE", help="auto | cpu | cuda | cuda:N.")] = "auto",

@@ -1,5 +1,7 @@
-"""Answer a question from memory: retrieve by every channel available, fuse, add temporal
-context, summarise the best evidence with its time and words. An LLM is never needed."""
+"""Answer a question from memory: look for it in every channel available (what was said, word
+by word and by meaning; what was seen; who was there), score each channel on one calibrated
+scale, resolve temporal relations, and return the tightest moments that hold the evidence, or
+abstain when nothing reaches the threshold. An LLM is never needed."""
 
 from __future__ import annotations
 
@@ -7,18 +9,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from mmem.errors import InputError
 from mmem.perceive.base import TextEmbedder
-from mmem.recall.context import merge_adjacent
-from mmem.recall.fusion import best_per_event, rrf
+from mmem.recall import calibrate
+from mmem.recall.lexical import Matcher
+from mmem.recall.moments import Hit, merge, to_moment
 from mmem.store.memory import Memory
-from mmem.store.rows import EventRow, UtteranceRow
-from mmem.text_norm import normalize
+from mmem.store.rows import UtteranceRow
+from mmem.text_norm import content_words, normalize
 from mmem.types import Moment
 
-# MiniLM cosine below which a transcript is not evidence: on the sample transcripts unrelated
-# questions score <= 0.13 and a paraphrase ("talk about the nation" ~ "your country") 0.18.
-# Without it the nearest transcript is always "found", however unrelated.
-SEMANTIC_FLOOR = 0.15
+MAX_QUESTION = 1000  # characters: a question, not a document
+MAX_SCAN = 20_000  # utterances matched word by word; a larger memory is narrowed by BM25 first
+NOTHING = "Nothing in memory matches this question."
 
 
 @dataclass
@@ -36,6 +39,7 @@ class Answer:
     answer: str
     moments: list[Moment] = field(default_factory=list)
     channels: list[str] = field(default_factory=list)
+    abstained: bool = False
 
 
 def clock(seconds: float) -> str:
@@ -47,7 +51,7 @@ def clock(seconds: float) -> str:
 
 def summarise(moments: list[Moment]) -> str:
     if not moments:
-        return "Nothing in memory matches this question."
+        return NOTHING
     best = moments[0]
     more = len(moments) - 1
     tail = f"; {more} more moment{'s' if more != 1 else ''}" if more else ""
@@ -86,6 +90,120 @@ def build_recall(memory: Memory, device: str = "auto") -> Recall:
     return recall
 
 
+def check_question(question: str) -> list[str]:
+    """The question's content words; an InputError when there is nothing to search for."""
+    if not question.strip():
+        raise InputError("the question is empty: ask something, e.g. mmem ask \"a red car\"")
+    if len(question) > MAX_QUESTION:
+        raise InputError(f"the question is {len(question)} characters long: ask in at most "
+                         f"{MAX_QUESTION} (a few words about the moment you want)")
+    words = content_words(question)
+    if not words:
+        raise InputError(f"the question {question.strip()!r} has no word to search for: name what was "
+                         "said, seen or who, e.g. mmem ask \"when did she mention the budget\"")
+    return words
+
+
+class Search:
+    """One question's view of the memory: the channels, the filters, the utterances."""
+
+    def __init__(self, memory: Memory, recall: Recall, source_ids: list[str] | None, depth: int):
+        from mmem.recall.people import People
+
+        self.memory, self.recall, self.source_ids, self.depth = memory, recall, source_ids, depth
+        self.people = People(memory)
+        self.channels: set[str] = set()
+        self._utterances: list[UtteranceRow] | None = None
+
+    @property
+    def utterances(self) -> list[UtteranceRow]:
+        """The transcripts in scope, by (source, start): loaded once per question."""
+        if self._utterances is None:
+            rows = self.memory.transcripts(self.source_ids) if self.memory.has_transcripts() else []
+            self._utterances = rows
+        return self._utterances
+
+    def hits(self, text: str) -> list[Hit]:
+        """Every channel's candidates for `text`, one hit per utterance or event, unthresholded."""
+        who = self.people.mentioned_events(text)  # None: nobody known is named
+        words = content_words(text)
+        if who is not None:  # the name is answered by the entity channel, not looked for in speech
+            named = self.people.named_words(text)
+            words = [w for w in words if w not in named]
+        by_utt: dict[str, Hit] = {}
+        self._speech(text, words, who, by_utt)
+        self._semantic(text, who, by_utt)
+        out = list(by_utt.values())
+        out += self._vision(text, who)
+        out += self._entity(who)
+        return out
+
+    def _in_scope(self, source_id: str, event_id: str, who: dict | None) -> bool:
+        return (self.source_ids is None or source_id in self.source_ids) and (who is None or event_id in who)
+
+    def _speech(self, text: str, words: list[str], who, by_utt: dict[str, Hit]) -> None:
+        if not words or not self.memory.has_transcripts():
+            return
+        if self.memory.count_transcripts() <= MAX_SCAN:
+            rows = self.utterances
+        else:
+            rows = [r for r, _ in self.memory.search_text(normalize(" ".join(words)), self.depth * 10)]
+        matcher = Matcher(words, normalize(calibrate.strip_lead(text)).split()[:64])
+        for row in rows:
+            if not self._in_scope(row.source_id, row.event_id, who):
+                continue
+            m = matcher.match(row)
+            if m is None:
+                continue
+            self.channels.add("speech")
+            hit = Hit(row.source_id, row.event_id, m.start, m.end, text=row.text, speech=True, core=m.core)
+            hit.add("speech", m.score, row.text)
+            by_utt[row.id] = hit
+
+    def _semantic(self, text: str, who, by_utt: dict[str, Hit]) -> None:
+        if self.recall.text is None or not self.memory.has_transcripts():
+            return
+        qv = self.recall.text.embed_texts([calibrate.strip_lead(text)])[0]
+        for row, cos in self.memory.search_transcript_vectors(qv, self.depth):
+            score = calibrate.semantic(cos)
+            if score <= 0 or not self._in_scope(row.source_id, row.event_id, who):
+                continue
+            self.channels.add("semantic")
+            hit = by_utt.get(row.id)
+            if hit is None:
+                hit = by_utt[row.id] = Hit(row.source_id, row.event_id, float(row.start), float(row.end),
+                                           text=row.text, speech=True)
+            hit.add("semantic", score, row.text)
+
+    def _vision(self, text: str, who) -> list[Hit]:
+        if self.recall.vision is None:
+            return []
+        qv = self.recall.vision.embed_texts([text])[0]
+        model = (self.memory.vector_model or {}).get("model_id")
+        out = []
+        found = [h for h in self.memory.search(qv, self.depth)
+                 if self._in_scope(h[0].source_id, h[0].id, who)]
+        for rank, (row, cos) in enumerate(found, 1):
+            self.channels.add("vision")
+            hit = Hit(row.source_id, row.id, float(row.start), float(row.end))
+            hit.add("vision", calibrate.vision(float(cos), rank, model))
+            out.append(hit)
+        return out
+
+    def _entity(self, who) -> list[Hit]:
+        if who is None:
+            return []
+        self.channels.add("entity")
+        out = []
+        for event_id, p in who.items():
+            if self.source_ids is not None and p.source_id not in self.source_ids:
+                continue
+            hit = Hit(p.source_id, event_id, p.start, p.end)
+            hit.add("entity", calibrate.entity(p.seconds, p.end - p.start), p.name)
+            out.append(hit)
+        return out
+
+
 def ask(
     memory: Memory,
     recall: Recall,
@@ -96,105 +214,37 @@ def ask(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Answer:
-    depth = max(k * 4, 20)
-    rankings: dict[str, list[str]] = {}
-    quotes: dict[str, str] = {}
-    rows: dict[str, EventRow] = {}
-    people = _people(memory)
-    who = _mentioned_events(memory, people, question)  # None: nobody known is named
+    """The moments that answer `question`, best first, or an abstention. Raises InputError for
+    a question with nothing to search for."""
+    from mmem.recall.relations import parse
+    from mmem.recall.temporal import resolve
 
-    def keep(row: EventRow | UtteranceRow) -> bool:
-        event_id = row.event_id if isinstance(row, UtteranceRow) else row.id
-        return (source_ids is None or row.source_id in source_ids) and (who is None or event_id in who)
-
-    speech = [h for h in memory.search_text(normalize(question), depth) if keep(h[0])]
-    semantic = []
-    if recall.text is not None:
-        qv = recall.text.embed_texts([question])[0]
-        semantic = [h for h in memory.search_transcript_vectors(qv, depth)
-                    if keep(h[0]) and h[1] >= SEMANTIC_FLOOR]
-    for name, hits in (("speech", speech), ("semantic", semantic)):
-        per_event = best_per_event(hits)
-        if per_event:
-            rankings[name] = [eid for eid, _ in per_event]
-            for eid, utt in per_event:
-                quotes.setdefault(eid, utt.text)
-    if recall.vision is not None:
-        qv = recall.vision.embed_texts([question])[0]
-        visual = [h for h in memory.search(qv, depth) if keep(h[0])]
-        rankings["vision"] = [row.id for row, _ in visual]
-        rows.update({row.id: row for row, _ in visual})
-    available = int(recall.vision is not None) + int(memory.has_transcripts()) * (
-        1 + int(recall.text is not None))
-    if who is not None:  # the person named is itself evidence: their events rank by presence
-        rankings["entity"] = [e for e, p in sorted(who.items(), key=lambda p: -p[1].seconds)
-                              if source_ids is None or p.source_id in source_ids][:depth]
-        available += 1
-    scores = rrf(rankings, channels=max(1, available))
-    missing = [eid for eid in scores if eid not in rows]
-    rows.update(memory.events_by_id(missing))
-    hits = [(rows[eid], s) for eid, s in scores.items() if eid in rows]
-    if min_score is not None:
-        hits = [h for h in hits if h[1] >= min_score]
+    check_question(question)
+    threshold = calibrate.THRESHOLD if min_score is None else min_score
+    search = Search(memory, recall, source_ids, depth=max(k * 4, 20))
+    relation = parse(question)
+    found = resolve(search, relation, threshold) if relation is not None else None
+    note = ""
+    if isinstance(found, str):  # the relation names something memory does not hold
+        note, found = found, []
+    if found is None:
+        found = [h for h in merge(search.hits(question), threshold) if h.score >= threshold]
     if since is not None or until is not None:  # wall-clock window: live sessions' events
-        hits = [h for h in hits if _within(h[0].started_at, since, until)]
+        found = [h for h in found if _within(memory, h, since, until)]
+    found = found[:k]
+    events = memory.events_by_id(sorted({e for h in found for e in (h.event_id, *h.more_events)}))
     uris = {sid: row.uri for sid, row in memory.visible_runs().items()}
-    moments = merge_adjacent(hits, uris, memory.root, k=k)
+    moments = [to_moment(h, events, uris, memory.root) for h in found]
     for m in moments:
-        quote = next((quotes[e] for e in m.event_ids if e in quotes), None)
-        if quote is None:
-            quote = next((rows[e].transcript for e in m.event_ids if rows[e].transcript), None)
-        m.transcript = quote
-        m.entities = _entities_of(memory, people, m.event_ids)
-    return Answer(question=question, answer=summarise(moments), moments=moments, channels=sorted(rankings))
+        m.entities = search.people.entities_of(m.event_ids)
+    answer = summarise(moments) if not note else f"{NOTHING[:-1]}: {note}"
+    return Answer(question=question, answer=answer, moments=moments, channels=sorted(search.channels),
+                  abstained=not moments)
 
 
-def _people(memory: Memory):
-    from mmem.consolidate.people import load_index
-
-    index = load_index(memory)
-    return index if index.entities else None
-
-
-@dataclass
-class _Presence:
-    source_id: str
-    seconds: float = 0.0
-
-
-def _mentioned_events(memory: Memory, people, question: str) -> dict[str, _Presence] | None:
-    """Events where a person named (or an entity id given) in the question appears, with their
-    source and the seconds they are present; None when the question names nobody memory knows."""
-    if people is None:
-        return None
-    from mmem.consolidate.people import mentioned
-
-    persons = mentioned(people, question)
-    if not persons:
-        return None
-    ids = [e.id for p in persons for e in people.members(p)]
-    out: dict[str, _Presence] = {}
-    for a in memory.appearances(ids):
-        out.setdefault(a.event_id, _Presence(a.source_id)).seconds += float(a.end - a.start)
-    return out
-
-
-def _entities_of(memory: Memory, people, event_ids: list[str]) -> list[dict]:
-    if people is None:
-        return []
-    seen: dict[str, dict] = {}
-    for a in memory.appearances(event_ids=event_ids):
-        ent = people.entities.get(a.entity_id)
-        if ent is None:
-            continue
-        group = people.members(ent.person)
-        kind = "person" if len({g.kind for g in group}) > 1 else ent.kind
-        seen.setdefault(ent.person, {"id": ent.person, "name": ent.name, "kind": kind})
-    return sorted(seen.values(), key=lambda d: d["id"])
-
-
-def _within(started_at: str | None, since: datetime | None, until: datetime | None) -> bool:
-    if not started_at:
+def _within(memory: Memory, hit: Hit, since: datetime | None, until: datetime | None) -> bool:
+    row = memory.events_by_id([hit.event_id]).get(hit.event_id)
+    if row is None or not row.started_at:
         return False  # a recorded file has no wall-clock time
-    t = datetime.fromisoformat(started_at)
+    t = datetime.fromisoformat(row.started_at)
     return (since is None or t >= since) and (until is None or t <= until)

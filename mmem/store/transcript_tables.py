@@ -45,6 +45,11 @@ class TranscriptTables:
         t = self._table(TRANSCRIPTS)
         return t is not None and t.count_rows() > 0
 
+    def count_transcripts(self) -> int:
+        """Utterance rows stored (all runs, visible or not): a bound, not a listing."""
+        t = self._table(TRANSCRIPTS)
+        return 0 if t is None else t.count_rows()
+
     def transcripts(self, source_ids: list[str] | None = None) -> list[UtteranceRow]:
         t = self._table(TRANSCRIPTS)
         if t is None:

@@ -14,10 +14,12 @@ def answer_view(memory: Memory, recall: Recall, question: str, k: int = 5,
                 source_ids: list[str] | None = None, min_score: float | None = None,
                 since: datetime | None = None, until: datetime | None = None) -> Answer:
     """The answer to a question, or why no index of this memory can give one."""
-    from mmem.recall.answer import ask
+    from mmem.recall.answer import ask, check_question
 
     if recall.vision is None and not memory.has_transcripts():
-        return Answer(question, "No index in this memory can answer this: " + " ".join(recall.notes))
+        check_question(question)
+        return Answer(question, "No index in this memory can answer this: " + " ".join(recall.notes),
+                      abstained=True)
     result = ask(memory, recall, question, k=k, source_ids=source_ids, min_score=min_score,
                  since=since, until=until)
     if recall.notes and not result.moments:
@@ -28,9 +30,10 @@ def answer_view(memory: Memory, recall: Recall, question: str, k: int = 5,
 def moment_json(m: Moment) -> dict[str, Any]:
     return {"event_id": m.event_id, "source": m.source, "start": m.start, "end": m.end,
             "started_at": m.started_at, "score": m.score, "transcript": m.transcript,
-            "entities": list(m.entities), "keyframe": m.keyframe}
+            "entities": list(m.entities), "keyframe": m.keyframe,
+            "evidence": [dict(e) for e in m.evidence]}
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
-    return {"question": answer.question, "answer": answer.answer,
+    return {"question": answer.question, "answer": answer.answer, "abstained": answer.abstained,
             "moments": [moment_json(m) for m in answer.moments]}

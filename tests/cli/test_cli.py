@@ -72,12 +72,14 @@ def test_ask_json_matches_the_contract(db):
     result = run("ask", "a rabbit in a meadow", "-k", "2", "--db", db, "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data) == {"question", "answer", "moments"}
+    assert set(data) == {"question", "answer", "abstained", "moments"} and data["abstained"] is False
     assert data["question"] == "a rabbit in a meadow" and isinstance(data["answer"], str)
     assert 1 <= len(data["moments"]) <= 2
     for m in data["moments"]:
         assert set(m) == {"event_id", "source", "start", "end", "started_at", "score",
-                          "transcript", "entities", "keyframe"}
+                          "transcript", "entities", "keyframe", "evidence"}
+        assert m["evidence"] and all(e["channel"] in ("speech", "semantic", "vision", "entity")
+                                     and 0.0 <= e["score"] <= 1.0 for e in m["evidence"])
         assert isinstance(m["start"], float) and m["end"] > m["start"]
         assert m["started_at"] is None
         assert all(set(e) == {"id", "name", "kind"} for e in m["entities"])
@@ -211,6 +213,9 @@ def test_read_commands_on_a_missing_memory_or_source(tmp_path, db):
     assert result.exit_code == 2 and "no source matches" in result.stderr
     result = run("ask", "  ", "--db", db)
     assert result.exit_code == 2 and "empty" in result.stderr
+    for question, says in (("what did he say?", "no word to search for"), ("x" * 10_000, "characters long")):
+        result = run("ask", question, "--db", db)
+        assert result.exit_code == 2 and says in result.stderr and len(result.stderr.splitlines()) == 1
 
 
 def test_cuda_on_a_machine_without_a_gpu_is_a_clear_error(tmp_path, samples):

@@ -172,5 +172,35 @@ def test_unrelated_questions_find_no_speech(speech_memory):
     recall = build_recall(speech_memory, "cpu")
     speech_only = Recall(text=recall.text)  # no CLIP: only what was said can answer
     assert run_ask(speech_memory, speech_only, "a rabbit in a meadow").moments == []
-    paraphrase = run_ask(speech_memory, speech_only, "when did he talk about the nation")
+    # a paraphrase sharing no content word: the sentence model finds it (MiniLM cosine 0.4-0.5);
+    # "when did he talk about the nation" (0.26) is as far from JFK as unrelated questions are
+    paraphrase = run_ask(speech_memory, speech_only, "patriotic duty to the nation")
     assert Path(paraphrase.moments[0].source).name == "jfk.flac"
+    assert paraphrase.moments[0].evidence[0]["channel"] == "semantic"
+    for question in ("a recipe for chocolate cake", "when did the dog bark", "the stock market crashed"):
+        unrelated = run_ask(speech_memory, speech_only, question)
+        assert unrelated.abstained and unrelated.moments == [], unrelated.answer
+
+
+def test_a_spoken_moment_is_the_sentence_not_the_file(speech_memory):
+    """JFK: "And so my fellow Americans" is spoken over the first ~2.5 s ("Americans" at 1.8 s),
+    "ask what you can do for your country" from ~8 s to the end (11 s)."""
+    recall = build_recall(speech_memory, "cpu")
+    americans = run_ask(speech_memory, recall, "fellow Americans").moments[0]
+    assert Path(americans.source).name == "jfk.flac"
+    assert 0.0 <= americans.start <= 1.8 <= americans.end <= 3.5
+    assert americans.evidence[0] == {"channel": "speech", "score": 1.0, "text": americans.evidence[0]["text"]}
+    last = run_ask(speech_memory, recall, "ask what you can do for your country").moments[0]
+    assert 7.0 <= last.start and last.end <= 12.0
+
+
+@pytest.mark.parametrize("question, starts_after, said", [
+    ("what did he say right after ask not what your country can do for you", 7.0, "your country"),
+    ("what was said just before ask not what your country can do for you", -1.0, "americans"),
+    ("what was said at the end of jfk.flac", 7.0, "your country"),
+    ("what was said at the start of jfk", -1.0, "americans"),
+])
+def test_relations_on_real_speech(speech_memory, question, starts_after, said):
+    m = run_ask(speech_memory, build_recall(speech_memory, "cpu"), question).moments[0]
+    assert Path(m.source).name == "jfk.flac" and m.start >= starts_after and said in m.transcript.lower()
+    assert m.end - m.start <= 8.0  # the neighbouring clause or utterance, not the 11 s file
