@@ -22,6 +22,8 @@ def ask(
              "below which mmem abstains.")] = None,
     since: Annotated[str | None, typer.Option(help="Only moments after this: a duration ago (10m, 2h) or a time (ISO).")] = None,
     until: Annotated[str | None, typer.Option(help="Only moments before this: a duration ago or a time.")] = None,
+    llm: Annotated[str | None, typer.Option(envvar="MMEM_LLM_URL", help="OpenAI-compatible chat endpoint (llama.cpp, Ollama) for a one-sentence cited answer, e.g. http://127.0.0.1:8080.")] = None,
+    llm_model: Annotated[str | None, typer.Option(envvar="MMEM_LLM_MODEL", help="Model name the --llm server needs (Ollama).")] = None,
     device: Annotated[str, typer.Option(envvar="MMEM_DEVICE", help="auto | cpu | cuda | cuda:N.")] = "auto",
     db: DbOption = None,
     json_out: JsonOption = False,
@@ -39,6 +41,10 @@ def ask(
 
     since_t = parse_when(since, "--since") if since else None
     until_t = parse_when(until, "--until") if until else None
+    if llm:
+        from mmem.recall.llm import endpoint
+
+        endpoint(llm)  # not an http(s) URL: an error before anything is loaded
     memory = Memory.open(db_path(db))
     ids = source_ids(memory, source)
 
@@ -47,6 +53,11 @@ def ask(
 
     result = answer_view(memory, build_recall(memory, device), question, k=k, source_ids=ids,
                          min_score=min_score, since=since_t, until=until_t)
+    if llm:
+        from mmem.recall.llm import reword
+
+        if warning := reword(result, llm, model=llm_model):
+            err.print(f"[yellow]warning:[/] {escape(warning)}")
     if json_out:
         print_json(answer_json(result))
         return

@@ -241,6 +241,19 @@ def test_models_pull_offline_names_the_fix_and_list_shows_the_cache(tmp_path):
     assert listed.exit_code == 0 and json.loads(listed.stdout)["files"] == []
 
 
+def test_ask_with_a_dead_llm_endpoint_falls_back_to_the_evidence_with_one_warning(db):
+    import socket
+
+    with socket.socket() as s:  # a loopback port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = run("ask", "a rabbit", "--db", db, "--llm", f"http://127.0.0.1:{port}")
+    assert result.exit_code == 0, result.output
+    assert "Best evidence" in result.stdout and result.stderr.count("warning:") == 1
+    bad = run("ask", "a rabbit", "--db", db, "--llm", "localhost:1")
+    assert bad.exit_code == 2 and "error:" in bad.stderr
+
+
 def test_ask_can_be_limited_to_one_source(db):
     result = run("ask", "people", "--source", "bikes.mp4", "--db", db, "--json")
     assert result.exit_code == 0, result.output
