@@ -26,6 +26,9 @@ MAX_REGION = 29.0  # seconds: Whisper reads 30 s windows
 SETTLE = 2.0  # seconds of audio after a region's end before it counts as final
 JOIN = 2.0  # speech regions closer than this are transcribed in one window
 PAD = 0.3  # seconds of audio either side of a window
+UNHEARD = 0.5  # seconds of detected speech with no word on them that make the window heard again
+HEARD_SLACK = 0.3  # seconds either side of a word that count as heard (word timings are loose)
+RETRIES = 3  # at most this many extra ASR calls per window
 
 
 @dataclass
@@ -176,16 +179,38 @@ class Listener:
             track.voice_seconds += time.perf_counter() - t0
         if self.asr is not None:
             heard: list[Utterance] = []
+            t0 = time.perf_counter()
             for s, e in _windows(regions):  # Whisper reads better with the context of a window
-                s, e = max(buf_t, s - PAD), min(end, e + PAD)
-                a, b = int((s - buf_t) * SAMPLE_RATE), int((e - buf_t) * SAMPLE_RATE)
-                t0 = time.perf_counter()
-                heard.extend(self.asr.transcribe(buf[a:b], offset=s))
-                track.asr_seconds += time.perf_counter() - t0
+                inside = [r for r in regions if r[0] < e and r[1] > s]
+                heard.extend(self._listen(max(buf_t, s - PAD), min(end, e + PAD), inside))
+            track.asr_seconds += time.perf_counter() - t0
             # a voice is someone saying words: music and noise are no one
             turns = [v for v in turns if _spoken(v, heard) >= 0.5]
             track.utterances.extend(heard)
         track.turns.extend(turns)  # once, filtered: a live reader never sees a turn taken back
+
+
+    def _transcribe(self, s: float, e: float, quick: bool = False) -> list[Utterance]:
+        a, b = (max(0, int(round((t - self._buf_t) * SAMPLE_RATE))) for t in (s, e))
+        assert self.asr is not None
+        return self.asr.transcribe(self._buf[a:b], offset=self._buf_t + a / SAMPLE_RATE, quick=quick)
+
+    def _listen(self, s: float, e: float, regions: list[tuple[float, float]]) -> list[Utterance]:
+        """Transcribe the window [s, e), then hear again each stretch of its speech that no word
+        covers. Whisper often ends a short window after its first sentence (it predicts the end
+        of the text where the padded 30 s input goes quiet) and drops what follows; a new window
+        that starts at the unheard speech gets it back."""
+        heard = self._transcribe(s, e)
+        tried = s
+        for _ in range(RETRIES):
+            gap = next((g for g in _unheard(regions, heard) if g[0] >= tried), None)
+            if gap is None:
+                break
+            a = max(s, gap[0] - PAD, _last_end(heard, gap[0]))
+            b = min(e, _next_start(heard, gap[1]) + HEARD_SLACK)
+            tried = gap[1]
+            heard = _merge_heard(heard, self._transcribe(a, b, quick=True))
+        return heard
 
 
 def hear(
@@ -228,3 +253,51 @@ def _split_long(regions: list[tuple[float, float]]) -> list[tuple[float, float]]
             s += MAX_REGION
         out.append((s, e))
     return out
+
+
+def _spans(heard: list[Utterance]) -> list[tuple[float, float]]:
+    """The times words were heard at (an utterance without word timings: its whole span)."""
+    out = []
+    for u in heard:
+        out.extend([(w.start, w.end) for w in u.words] or [(u.start, u.end)])
+    return sorted(out)
+
+
+def _unheard(regions: list[tuple[float, float]], heard: list[Utterance]) -> list[tuple[float, float]]:
+    """Stretches of detected speech at least UNHEARD long that no heard word is near, in order."""
+    spans = [(a - HEARD_SLACK, b + HEARD_SLACK) for a, b in _spans(heard)]
+    out = []
+    for s, e in regions:
+        cursor = s
+        for a, b in spans:
+            if b <= cursor or a >= e:
+                continue
+            if a - cursor >= UNHEARD:
+                out.append((cursor, a))
+            cursor = max(cursor, b)
+        if e - cursor >= UNHEARD:
+            out.append((cursor, e))
+    return out
+
+
+def _last_end(heard: list[Utterance], t: float) -> float:
+    """The end of the last word heard before `t` (the new window must not hear it twice)."""
+    return max((b for a, b in _spans(heard) if b <= t + HEARD_SLACK), default=float("-inf"))
+
+
+def _next_start(heard: list[Utterance], t: float) -> float:
+    """The start of the first word heard after `t` (inf when none)."""
+    return min((a for a, b in _spans(heard) if a >= t - HEARD_SLACK), default=float("inf"))
+
+
+def _merge_heard(heard: list[Utterance], more: list[Utterance]) -> list[Utterance]:
+    """Add the utterances of a second hearing that say something new (most of their words at
+    times no earlier word was heard), in time order."""
+    spans = _spans(heard)
+
+    def new(u: Utterance) -> bool:
+        mine = [(w.start, w.end) for w in u.words] or [(u.start, u.end)]
+        old = sum(any(a < (x + y) / 2 < b for a, b in spans) for x, y in mine)
+        return old <= len(mine) / 2
+
+    return sorted(heard + [u for u in more if new(u)], key=lambda u: u.start)
