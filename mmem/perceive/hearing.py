@@ -29,6 +29,7 @@ PAD = 0.3  # seconds of audio either side of a window
 UNHEARD = 0.5  # seconds of detected speech with no word on them that make the window heard again
 HEARD_SLACK = 0.3  # seconds either side of a word that count as heard (word timings are loose)
 RETRIES = 3  # at most this many extra ASR calls per window
+SPLIT_SEARCH = 8.0  # seconds before MAX_REGION in which a long region is split at its quietest
 
 
 @dataclass
@@ -121,6 +122,7 @@ class Listener:
         self._buf = np.zeros(0, np.float32)
         self._buf_t = 0.0  # absolute time of buf[0]
         self.watermark = 0.0  # audio before this time is fully processed (speech final, ASR done)
+        self._done = float("-inf")  # speech before this time has been transcribed
 
     def feed(self, chunk: AudioChunk) -> None:
         import time
@@ -135,19 +137,20 @@ class Listener:
         self._buf = np.concatenate([self._buf, chunk.samples])
         end_t = self._buf_t + self._buf.size / SAMPLE_RATE
         t0 = time.perf_counter()
-        regions = [(self._buf_t + s, self._buf_t + e) for s, e in self.vad.regions(self._buf)]
+        regions = self._regions()
         track.vad_seconds += time.perf_counter() - t0
         final = [r for r in regions if r[1] < end_t - SETTLE]
         open_ = [r for r in regions if r[1] >= end_t - SETTLE]
+        done = max((e for _, e in final), default=self._buf_t)
         if open_ and open_[0][1] - open_[0][0] > MAX_REGION:  # someone talking on and on
             s = open_[0][0]
-            final.append((s, s + MAX_REGION))
-            open_ = []
-            cut = s + MAX_REGION
+            cut = self._quiet(s + MAX_REGION - SPLIT_SEARCH, s + MAX_REGION)
+            final.append((s, cut))
+        elif open_:  # keep a little audio before the open region: its window is padded too
+            cut = max(open_[0][0] - PAD, done)
         else:
-            cut = open_[0][0] if open_ else max((e for _, e in final), default=end_t - SETTLE)
-            cut = max(self._buf_t, min(cut, end_t - SETTLE)) if not open_ else cut
-        self._finish(_split_long(final))
+            cut = max(self._buf_t, min(max((e for _, e in final), default=end_t - SETTLE), end_t - SETTLE))
+        self._finish(self._split_long(final))
         drop = int((cut - self._buf_t) * SAMPLE_RATE)
         if drop > 0:
             self._buf = self._buf[drop:]
@@ -157,8 +160,7 @@ class Listener:
 
     def finish(self) -> AudioTrack:
         if self._buf.size:
-            regions = [(self._buf_t + s, self._buf_t + e) for s, e in self.vad.regions(self._buf)]
-            self._finish(_split_long(regions))
+            self._finish(self._split_long(self._regions()))
             self._buf = np.zeros(0, np.float32)
         self.watermark = self.track.duration
         return self.track
@@ -168,6 +170,7 @@ class Listener:
 
         track, buf, buf_t = self.track, self._buf, self._buf_t
         track.speech.extend(regions)
+        self._done = max([self._done, *(e for _, e in regions)])
         end = buf_t + buf.size / SAMPLE_RATE
         turns: list[VoiceTurn] = []
         if self.voices is not None:  # a pause between regions is where speakers usually change
@@ -189,6 +192,33 @@ class Listener:
             track.utterances.extend(heard)
         track.turns.extend(turns)  # once, filtered: a live reader never sees a turn taken back
 
+
+    def _regions(self) -> list[tuple[float, float]]:
+        """VAD regions of the buffer on the source clock, less what is transcribed already (the
+        buffer keeps a little audio before open speech, where VAD may find an old region's end)."""
+        regions = [(self._buf_t + s, self._buf_t + e) for s, e in self.vad.regions(self._buf)]
+        return [(max(s, self._done), e) for s, e in regions if e - self._done > 0.1]
+
+    def _quiet(self, lo: float, hi: float) -> float:
+        """The quietest 0.1 s in [lo, hi] of the buffer (a pause between words), as a time."""
+        n = SAMPLE_RATE // 10
+        a = max(0, int((lo - self._buf_t) * SAMPLE_RATE))
+        x = self._buf[a: max(a, int((hi - self._buf_t) * SAMPLE_RATE))]
+        if x.size < 2 * n:
+            return hi
+        power = np.convolve(x.astype(np.float64) ** 2, np.ones(n) / n, mode="valid")[::n // 4]
+        return self._buf_t + (a + int(np.argmin(power)) * (n // 4) + n // 2) / SAMPLE_RATE
+
+    def _split_long(self, regions: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        """Regions no longer than MAX_REGION: a longer one is split at its pauses."""
+        out = []
+        for s, e in regions:
+            while e - s > MAX_REGION:
+                cut = self._quiet(s + MAX_REGION - SPLIT_SEARCH, s + MAX_REGION)
+                out.append((s, cut))
+                s = cut
+            out.append((s, e))
+        return out
 
     def _transcribe(self, s: float, e: float, quick: bool = False) -> list[Utterance]:
         a, b = (max(0, int(round((t - self._buf_t) * SAMPLE_RATE))) for t in (s, e))
@@ -243,16 +273,6 @@ def _windows(regions: list[tuple[float, float]]) -> list[tuple[float, float]]:
         else:
             out.append([s, e])
     return [(s, e) for s, e in out]
-
-
-def _split_long(regions: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    out = []
-    for s, e in regions:
-        while e - s > MAX_REGION:
-            out.append((s, s + MAX_REGION))
-            s += MAX_REGION
-        out.append((s, e))
-    return out
 
 
 def _spans(heard: list[Utterance]) -> list[tuple[float, float]]:
