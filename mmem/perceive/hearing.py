@@ -185,7 +185,8 @@ class Listener:
             t0 = time.perf_counter()
             for s, e in _windows(regions):  # Whisper reads better with the context of a window
                 inside = [r for r in regions if r[0] < e and r[1] > s]
-                heard.extend(self._listen(max(buf_t, s - PAD), min(end, e + PAD), inside))
+                said = self._listen(max(buf_t, s - PAD), min(end, e + PAD), inside)
+                heard.extend(_fresh(track.utterances[-8:] + heard, said))  # padded windows overlap
             track.asr_seconds += time.perf_counter() - t0
             # a voice is someone saying words: music and noise are no one
             turns = [v for v in turns if _spoken(v, heard) >= 0.5]
@@ -310,9 +311,9 @@ def _next_start(heard: list[Utterance], t: float) -> float:
     return min((a for a, b in _spans(heard) if a >= t - HEARD_SLACK), default=float("inf"))
 
 
-def _merge_heard(heard: list[Utterance], more: list[Utterance]) -> list[Utterance]:
-    """Add the utterances of a second hearing that say something new (most of their words at
-    times no earlier word was heard), in time order."""
+def _fresh(heard: list[Utterance], more: list[Utterance]) -> list[Utterance]:
+    """The utterances of `more` that say something new: most of their words at times where no
+    word of `heard` was."""
     spans = _spans(heard)
 
     def new(u: Utterance) -> bool:
@@ -320,4 +321,9 @@ def _merge_heard(heard: list[Utterance], more: list[Utterance]) -> list[Utteranc
         old = sum(any(a < (x + y) / 2 < b for a, b in spans) for x, y in mine)
         return old <= len(mine) / 2
 
-    return sorted(heard + [u for u in more if new(u)], key=lambda u: u.start)
+    return [u for u in more if new(u)]
+
+
+def _merge_heard(heard: list[Utterance], more: list[Utterance]) -> list[Utterance]:
+    """`heard` and what a second hearing adds to it, in time order."""
+    return sorted(heard + _fresh(heard, more), key=lambda u: u.start)
