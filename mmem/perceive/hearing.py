@@ -240,6 +240,8 @@ class Listener:
             a = max(s, gap[0] - PAD, _last_end(heard, gap[0]))
             b = min(e, _next_start(heard, gap[1]) + HEARD_SLACK)
             tried = gap[1]
+            if a - s < 1.0 and e - b < 1.0:
+                continue  # nearly the window already heard: it was no speech to Whisper
             heard = _merge_heard(heard, self._transcribe(a, b, quick=True))
         return heard
 
