@@ -116,7 +116,7 @@ class FakeASR:
         self.text = text
         self.calls: list[tuple[float, float]] = []
 
-    def transcribe(self, samples: np.ndarray, offset: float) -> list[Utterance]:
+    def transcribe(self, samples: np.ndarray, offset: float, *, quick: bool = False) -> list[Utterance]:
         end = offset + samples.size / SR
         self.calls.append((offset, end))
         text = self.text or f"window at {offset:.1f}"

@@ -20,8 +20,10 @@ from mmem.weights import ASRWeights
 class Transcriber(Protocol):
     model_id: str
 
-    def transcribe(self, samples: np.ndarray, offset: float) -> list[Utterance]:
-        """16 kHz mono float32 audio starting at `offset` seconds -> utterances on that clock."""
+    def transcribe(self, samples: np.ndarray, offset: float, *, quick: bool = False) -> list[Utterance]:
+        """16 kHz mono float32 audio starting at `offset` seconds -> utterances on that clock.
+        `quick`: one greedy decode, no retries at higher temperatures (a second hearing of a
+        stretch the first left out; on noise the fallbacks cost several decodes)."""
         ...
 
 
@@ -54,15 +56,18 @@ class FasterWhisper:
         check_language(language, weights.model_id, self.english_only)
         self.language = language or ("en" if self.english_only else None)
 
-    def transcribe(self, samples: np.ndarray, offset: float) -> list[Utterance]:
+    def transcribe(self, samples: np.ndarray, offset: float, *, quick: bool = False) -> list[Utterance]:
         segments, info = self._model.transcribe(
             samples, language=self.language, beam_size=1, word_timestamps=True,
             condition_on_previous_text=False, vad_filter=False,
+            **({"temperature": 0.0} if quick else {}),
         )
         out = []
         for s in segments:
             if s.no_speech_prob > 0.8 and s.avg_logprob < -1.0:
                 continue  # Whisper's own "this was not speech"
+            if quick and (s.compression_ratio > 2.4 or s.avg_logprob < -1.0):
+                continue  # what a fallback would have decoded again: a loop, or a guess
             text = s.text.strip()
             if not text:
                 continue
@@ -86,7 +91,7 @@ class OpenAIWhisper:
         self.language = language or ("en" if self.english_only else None)
         self._fp16 = device.startswith("cuda")
 
-    def transcribe(self, samples: np.ndarray, offset: float) -> list[Utterance]:
+    def transcribe(self, samples: np.ndarray, offset: float, *, quick: bool = False) -> list[Utterance]:
         result = self._model.transcribe(
             samples, language=self.language, word_timestamps=True, fp16=self._fp16,
             condition_on_previous_text=False, temperature=0.0, verbose=None,
@@ -95,6 +100,8 @@ class OpenAIWhisper:
         for s in result["segments"]:
             text = s["text"].strip()
             if not text or (s["no_speech_prob"] > 0.8 and s["avg_logprob"] < -1.0):
+                continue
+            if quick and (s["compression_ratio"] > 2.4 or s["avg_logprob"] < -1.0):
                 continue
             words = [Word(w["word"].strip(), offset + w["start"], offset + w["end"], float(w["probability"]))
                      for w in s.get("words", [])]

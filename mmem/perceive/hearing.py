@@ -26,6 +26,10 @@ MAX_REGION = 29.0  # seconds: Whisper reads 30 s windows
 SETTLE = 2.0  # seconds of audio after a region's end before it counts as final
 JOIN = 2.0  # speech regions closer than this are transcribed in one window
 PAD = 0.3  # seconds of audio either side of a window
+UNHEARD = 0.5  # seconds of detected speech with no word on them that make the window heard again
+HEARD_SLACK = 0.3  # seconds either side of a word that count as heard (word timings are loose)
+RETRIES = 3  # at most this many extra ASR calls per window
+SPLIT_SEARCH = 8.0  # seconds before MAX_REGION in which a long region is split at its quietest
 
 
 @dataclass
@@ -118,6 +122,7 @@ class Listener:
         self._buf = np.zeros(0, np.float32)
         self._buf_t = 0.0  # absolute time of buf[0]
         self.watermark = 0.0  # audio before this time is fully processed (speech final, ASR done)
+        self._done = float("-inf")  # speech before this time has been transcribed
 
     def feed(self, chunk: AudioChunk) -> None:
         import time
@@ -132,19 +137,20 @@ class Listener:
         self._buf = np.concatenate([self._buf, chunk.samples])
         end_t = self._buf_t + self._buf.size / SAMPLE_RATE
         t0 = time.perf_counter()
-        regions = [(self._buf_t + s, self._buf_t + e) for s, e in self.vad.regions(self._buf)]
+        regions = self._regions()
         track.vad_seconds += time.perf_counter() - t0
         final = [r for r in regions if r[1] < end_t - SETTLE]
         open_ = [r for r in regions if r[1] >= end_t - SETTLE]
+        done = max((e for _, e in final), default=self._buf_t)
         if open_ and open_[0][1] - open_[0][0] > MAX_REGION:  # someone talking on and on
             s = open_[0][0]
-            final.append((s, s + MAX_REGION))
-            open_ = []
-            cut = s + MAX_REGION
+            cut = self._quiet(s + MAX_REGION - SPLIT_SEARCH, s + MAX_REGION)
+            final.append((s, cut))
+        elif open_:  # keep a little audio before the open region: its window is padded too
+            cut = max(open_[0][0] - PAD, done)
         else:
-            cut = open_[0][0] if open_ else max((e for _, e in final), default=end_t - SETTLE)
-            cut = max(self._buf_t, min(cut, end_t - SETTLE)) if not open_ else cut
-        self._finish(_split_long(final))
+            cut = max(self._buf_t, min(max((e for _, e in final), default=end_t - SETTLE), end_t - SETTLE))
+        self._finish(self._split_long(final))
         drop = int((cut - self._buf_t) * SAMPLE_RATE)
         if drop > 0:
             self._buf = self._buf[drop:]
@@ -154,8 +160,7 @@ class Listener:
 
     def finish(self) -> AudioTrack:
         if self._buf.size:
-            regions = [(self._buf_t + s, self._buf_t + e) for s, e in self.vad.regions(self._buf)]
-            self._finish(_split_long(regions))
+            self._finish(self._split_long(self._regions()))
             self._buf = np.zeros(0, np.float32)
         self.watermark = self.track.duration
         return self.track
@@ -165,6 +170,7 @@ class Listener:
 
         track, buf, buf_t = self.track, self._buf, self._buf_t
         track.speech.extend(regions)
+        self._done = max([self._done, *(e for _, e in regions)])
         end = buf_t + buf.size / SAMPLE_RATE
         turns: list[VoiceTurn] = []
         if self.voices is not None:  # a pause between regions is where speakers usually change
@@ -176,16 +182,68 @@ class Listener:
             track.voice_seconds += time.perf_counter() - t0
         if self.asr is not None:
             heard: list[Utterance] = []
+            t0 = time.perf_counter()
             for s, e in _windows(regions):  # Whisper reads better with the context of a window
-                s, e = max(buf_t, s - PAD), min(end, e + PAD)
-                a, b = int((s - buf_t) * SAMPLE_RATE), int((e - buf_t) * SAMPLE_RATE)
-                t0 = time.perf_counter()
-                heard.extend(self.asr.transcribe(buf[a:b], offset=s))
-                track.asr_seconds += time.perf_counter() - t0
+                inside = [r for r in regions if r[0] < e and r[1] > s]
+                said = self._listen(max(buf_t, s - PAD), min(end, e + PAD), inside)
+                heard.extend(_fresh(track.utterances[-8:] + heard, said))  # padded windows overlap
+            track.asr_seconds += time.perf_counter() - t0
             # a voice is someone saying words: music and noise are no one
             turns = [v for v in turns if _spoken(v, heard) >= 0.5]
             track.utterances.extend(heard)
         track.turns.extend(turns)  # once, filtered: a live reader never sees a turn taken back
+
+
+    def _regions(self) -> list[tuple[float, float]]:
+        """VAD regions of the buffer on the source clock, less what is transcribed already (the
+        buffer keeps a little audio before open speech, where VAD may find an old region's end)."""
+        regions = [(self._buf_t + s, self._buf_t + e) for s, e in self.vad.regions(self._buf)]
+        return [(max(s, self._done), e) for s, e in regions if e - self._done > 0.1]
+
+    def _quiet(self, lo: float, hi: float) -> float:
+        """The quietest 0.1 s in [lo, hi] of the buffer (a pause between words), as a time."""
+        n = SAMPLE_RATE // 10
+        a = max(0, int((lo - self._buf_t) * SAMPLE_RATE))
+        x = self._buf[a: max(a, int((hi - self._buf_t) * SAMPLE_RATE))]
+        if x.size < 2 * n:
+            return hi
+        power = np.convolve(x.astype(np.float64) ** 2, np.ones(n) / n, mode="valid")[::n // 4]
+        return self._buf_t + (a + int(np.argmin(power)) * (n // 4) + n // 2) / SAMPLE_RATE
+
+    def _split_long(self, regions: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        """Regions no longer than MAX_REGION: a longer one is split at its pauses."""
+        out = []
+        for s, e in regions:
+            while e - s > MAX_REGION:
+                cut = self._quiet(s + MAX_REGION - SPLIT_SEARCH, s + MAX_REGION)
+                out.append((s, cut))
+                s = cut
+            out.append((s, e))
+        return out
+
+    def _transcribe(self, s: float, e: float, quick: bool = False) -> list[Utterance]:
+        a, b = (max(0, int(round((t - self._buf_t) * SAMPLE_RATE))) for t in (s, e))
+        assert self.asr is not None
+        return self.asr.transcribe(self._buf[a:b], offset=self._buf_t + a / SAMPLE_RATE, quick=quick)
+
+    def _listen(self, s: float, e: float, regions: list[tuple[float, float]]) -> list[Utterance]:
+        """Transcribe the window [s, e), then hear again each stretch of its speech that no word
+        covers. Whisper often ends a short window after its first sentence (it predicts the end
+        of the text where the padded 30 s input goes quiet) and drops what follows; a new window
+        that starts at the unheard speech gets it back."""
+        heard = self._transcribe(s, e)
+        tried = s
+        for _ in range(RETRIES):
+            gap = next((g for g in _unheard(regions, heard) if g[0] >= tried), None)
+            if gap is None:
+                break
+            a = max(s, gap[0] - PAD, _last_end(heard, gap[0]))
+            b = min(e, _next_start(heard, gap[1]) + HEARD_SLACK)
+            tried = gap[1]
+            if a - s < 1.0 and e - b < 1.0:
+                continue  # nearly the window already heard: it was no speech to Whisper
+            heard = _merge_heard(heard, self._transcribe(a, b, quick=True))
+        return heard
 
 
 def hear(
@@ -220,11 +278,54 @@ def _windows(regions: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return [(s, e) for s, e in out]
 
 
-def _split_long(regions: list[tuple[float, float]]) -> list[tuple[float, float]]:
+def _spans(heard: list[Utterance]) -> list[tuple[float, float]]:
+    """The times words were heard at (an utterance without word timings: its whole span)."""
+    out = []
+    for u in heard:
+        out.extend([(w.start, w.end) for w in u.words] or [(u.start, u.end)])
+    return sorted(out)
+
+
+def _unheard(regions: list[tuple[float, float]], heard: list[Utterance]) -> list[tuple[float, float]]:
+    """Stretches of detected speech at least UNHEARD long that no heard word is near, in order."""
+    spans = [(a - HEARD_SLACK, b + HEARD_SLACK) for a, b in _spans(heard)]
     out = []
     for s, e in regions:
-        while e - s > MAX_REGION:
-            out.append((s, s + MAX_REGION))
-            s += MAX_REGION
-        out.append((s, e))
+        cursor = s
+        for a, b in spans:
+            if b <= cursor or a >= e:
+                continue
+            if a - cursor >= UNHEARD:
+                out.append((cursor, a))
+            cursor = max(cursor, b)
+        if e - cursor >= UNHEARD:
+            out.append((cursor, e))
     return out
+
+
+def _last_end(heard: list[Utterance], t: float) -> float:
+    """The end of the last word heard before `t` (the new window must not hear it twice)."""
+    return max((b for a, b in _spans(heard) if b <= t + HEARD_SLACK), default=float("-inf"))
+
+
+def _next_start(heard: list[Utterance], t: float) -> float:
+    """The start of the first word heard after `t` (inf when none)."""
+    return min((a for a, b in _spans(heard) if a >= t - HEARD_SLACK), default=float("inf"))
+
+
+def _fresh(heard: list[Utterance], more: list[Utterance]) -> list[Utterance]:
+    """The utterances of `more` that say something new: most of their words at times where no
+    word of `heard` was."""
+    spans = _spans(heard)
+
+    def new(u: Utterance) -> bool:
+        mine = [(w.start, w.end) for w in u.words] or [(u.start, u.end)]
+        old = sum(any(a < (x + y) / 2 < b for a, b in spans) for x, y in mine)
+        return old <= len(mine) / 2
+
+    return [u for u in more if new(u)]
+
+
+def _merge_heard(heard: list[Utterance], more: list[Utterance]) -> list[Utterance]:
+    """`heard` and what a second hearing adds to it, in time order."""
+    return sorted(heard + _fresh(heard, more), key=lambda u: u.start)

@@ -11,6 +11,7 @@ from mmem.perceive.vad import EnergyVad
 from mmem.recall.fusion import rrf
 from mmem.segment.speech import quiet_point
 from mmem.sources.audio import SAMPLE_RATE, AudioChunk
+from mmem.types import Utterance, Word
 from tests.fakes import FakeASR
 
 SR = SAMPLE_RATE
@@ -74,3 +75,42 @@ def test_rrf_rewards_agreement():
     scores = rrf({"speech": ["a", "b"], "semantic": ["a", "c"], "vision": ["c", "a"]})
     assert scores["a"] > scores["c"] > scores["b"]
     assert rrf({"speech": ["a"]}, channels=1)["a"] == 1.0
+
+
+class FirstSentenceASR:
+    """A transcriber that, like Whisper on a short window, says only the first stretch of speech
+    in what it is given and stops; each call is recorded."""
+
+    model_id = "first-sentence"
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[float, float, bool]] = []
+
+    def transcribe(self, samples: np.ndarray, offset: float, *, quick: bool = False) -> list[Utterance]:
+        self.calls.append((offset, offset + samples.size / SR, quick))
+        found = EnergyVad().regions(samples)
+        if not found:
+            return []
+        s, e = found[0]
+        words = [Word(f"w{offset + s:.1f}", offset + s, offset + e, 0.9)]
+        return [Utterance(offset + s, offset + e, words[0].text, words, "en", 0.9)]
+
+
+def test_speech_after_the_first_sentence_of_a_window_is_heard_again():
+    spans = [(2.0, 3.5), (4.2, 6.0), (6.8, 8.0), (20.0, 21.0)]  # three close, one alone at the end
+    asr = FirstSentenceASR()
+    track = hear(chunks(bursts(spans, 21.0), 11.0), EnergyVad(), asr)
+    for s, e in spans:  # every stretch of speech has a word on it, once
+        assert sum(1 for u in track.utterances if u.start < e and u.end > s) == 1, (s, track.utterances)
+    assert sum(q for *_, q in asr.calls) == 2  # the two dropped stretches, one greedy retry each
+    assert [u.start for u in track.utterances] == sorted(u.start for u in track.utterances)
+
+
+def test_a_long_monologue_is_split_at_a_pause_not_mid_word():
+    spans = [(1.0 + 0.7 * i, 1.0 + 0.7 * i + 0.6) for i in range(60)]  # words, 0.1 s pauses: 43 s
+    asr = FakeASR()
+    track = hear(chunks(bursts(spans, 45.0), 10.0), EnergyVad(margin_db=6.0, gap=0.3), asr)
+    cuts = [e for s, e in track.speech[:-1] if e - s > 10.0]
+    assert cuts and all(e - s <= 29.0 for s, e in track.speech)
+    for cut in cuts:  # each split falls in a pause between two words
+        assert any(b - 0.05 <= cut <= c + 0.05 for (_, b), (c, _) in zip(spans, spans[1:])), cut
