@@ -131,8 +131,8 @@ def one_wer() -> dict:
     from mmem.perceive.asr import build_transcriber
     from mmem.perceive.hearing import hear
     from mmem.perceive.vad import build_vad
-    from mmem.recall.normalize import normalize
     from mmem.sources.audio import iter_audio
+    from mmem.text_norm import normalize
     from mmem.weights import resolve_asr
 
     asr = build_transcriber(resolve_asr("tiny.en"), "cpu", "en")

@@ -15,8 +15,8 @@ from mmem.perceive.vision import Vision
 from mmem.pipeline import ingest_file
 from mmem.recall.answer import ask as run_ask
 from mmem.recall.answer import build_recall
-from mmem.recall.normalize import normalize
 from mmem.store.memory import Memory
+from mmem.text_norm import normalize
 
 pytestmark = pytest.mark.integration
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -8,7 +8,6 @@ import numpy as np
 from mmem.perceive.audio_features import HOP, describe
 from mmem.perceive.hearing import AudioTrack, hear
 from mmem.perceive.vad import EnergyVad
-from mmem.recall.fusion import rrf
 from mmem.segment.speech import quiet_point
 from mmem.sources.audio import SAMPLE_RATE, AudioChunk
 from mmem.types import Utterance, Word
@@ -69,12 +68,6 @@ def test_track_queries():
     assert quiet_point(track.speech, 3.0, 5.0) == 4.25  # the pause between the two regions
     assert quiet_point(track.speech, 2.5, 3.5) is None
     assert quiet_point(track.speech, 6.5, 8.5) == 7.5  # nobody speaks: the midpoint
-
-
-def test_rrf_rewards_agreement():
-    scores = rrf({"speech": ["a", "b"], "semantic": ["a", "c"], "vision": ["c", "a"]})
-    assert scores["a"] > scores["c"] > scores["b"]
-    assert rrf({"speech": ["a"]}, channels=1)["a"] == 1.0
 
 
 class FirstSentenceASR:

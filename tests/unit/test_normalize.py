@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mmem.recall.normalize import normalize
+from mmem.text_norm import normalize
 
 
 @pytest.mark.parametrize(
