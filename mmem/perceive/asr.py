@@ -8,7 +8,7 @@ name or a local path; weights are found by mmem.weights, never here.
 from __future__ import annotations
 
 import math
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -57,11 +57,21 @@ class FasterWhisper:
         self.language = language or ("en" if self.english_only else None)
 
     def transcribe(self, samples: np.ndarray, offset: float, *, quick: bool = False) -> list[Utterance]:
-        segments, info = self._model.transcribe(
-            samples, language=self.language, beam_size=1, word_timestamps=True,
-            condition_on_previous_text=False, vad_filter=False,
-            **({"temperature": 0.0} if quick else {}),
-        )
+        from threadpoolctl import threadpool_limits
+
+        # the mel spectrogram is a numpy matmul: with several BLAS threads its sums (and so,
+        # on a borderline window, the words) depend on how many threads the process has, and a
+        # Ray worker (OMP_NUM_THREADS=1) would hear a file differently from this process
+        with threadpool_limits(limits=1, user_api="blas"):
+            segments, info = self._model.transcribe(
+                samples, language=self.language, beam_size=1, word_timestamps=True,
+                condition_on_previous_text=False, vad_filter=False,
+                **({"temperature": 0.0} if quick else {}),
+            )
+            return self._utterances(list(segments), info, offset, quick)
+
+    @staticmethod
+    def _utterances(segments: list, info: Any, offset: float, quick: bool) -> list[Utterance]:
         out = []
         for s in segments:
             if s.no_speech_prob > 0.8 and s.avg_logprob < -1.0:
