@@ -5,6 +5,7 @@ network stream, or a file replayed as live. Each reads into its `Capture` (frame
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -38,19 +39,21 @@ class Capture(Protocol):
     def emit(self, t: float, image: np.ndarray) -> None: ...
 
 
-class LiveKind:
+class LiveKind(ABC):
+    """How one kind of live source is checked and opened (camera, stream, replay)."""
+
     closes_spool = True  # the spool closes when the video ends (a replay's audio thread closes it)
 
     def __init__(self, capture: Capture) -> None:
         self.capture = capture
 
+    @abstractmethod
     def check(self) -> None:
         """Fail fast on a bad source, without starting to capture."""
-        raise NotImplementedError
 
+    @abstractmethod
     def open(self) -> list[Target]:
         """Connect; returns the capture thread's target (video), then any others (audio)."""
-        raise NotImplementedError
 
 
 class Camera(LiveKind):
