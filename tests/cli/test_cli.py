@@ -8,32 +8,17 @@ import subprocess
 import sys
 
 import pytest
-from typer.testing import CliRunner
 
-from mmem.cli import app
-
-TINY = ["--clip-model", "mmem-tiny", "--clip-pretrained", "random", "--device", "cpu"]
-runner = CliRunner()
-
-
-def run(*args: str):
-    return runner.invoke(app, [str(a) for a in args])
+from tests.cli.clirun import TINY, ingested, run
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     """A memory with the three samples, ingested once for the read-only tests."""
-    root = tmp_path_factory.mktemp("cli") / "db"
     from tests.conftest import SAMPLES
 
-    mp = pytest.MonkeyPatch()
-    mp.setenv("MMEM_OFFLINE", "1")
-    mp.setenv("MMEM_HOME", str(tmp_path_factory.getbasetemp() / "mmem-home"))  # as every test has it
-    result = run("ingest", SAMPLES / "bigbuckbunny.mp4", SAMPLES / "bikes.mp4", SAMPLES / "bbaf2n.mpg",
-                 *TINY, "--db", root)
-    mp.undo()
-    assert result.exit_code == 0, result.output
-    return root
+    return ingested(tmp_path_factory, "cli", SAMPLES / "bigbuckbunny.mp4", SAMPLES / "bikes.mp4",
+                    SAMPLES / "bbaf2n.mpg")
 
 
 def n_events(db) -> int:

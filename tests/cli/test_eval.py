@@ -6,12 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from mmem.cli import app
+from tests.cli.clirun import ingested, run
 
-TINY = ["--clip-model", "mmem-tiny", "--clip-pretrained", "random", "--device", "cpu"]
-runner = CliRunner()
 QUESTIONS = {"questions": [
     {"id": "j1", "kind": "quote", "q": "ask not what your country can do for you", "source": "jfk.flac",
      "windows": [[0.0, 11.0]]},
@@ -26,23 +23,12 @@ QUESTIONS = {"questions": [
 ]}
 
 
-def run(*args):
-    return runner.invoke(app, [str(a) for a in args])
-
-
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
     """jfk.flac and bbaf2n.mpg, ingested once."""
     from tests.conftest import SAMPLES
 
-    root = tmp_path_factory.mktemp("eval") / "db"
-    mp = pytest.MonkeyPatch()
-    mp.setenv("MMEM_OFFLINE", "1")
-    mp.setenv("MMEM_HOME", str(tmp_path_factory.getbasetemp() / "mmem-home"))
-    result = run("ingest", SAMPLES / "jfk.flac", SAMPLES / "bbaf2n.mpg", *TINY, "--db", root)
-    mp.undo()
-    assert result.exit_code == 0, result.output
-    return root
+    return ingested(tmp_path_factory, "eval", SAMPLES / "jfk.flac", SAMPLES / "bbaf2n.mpg")
 
 
 @pytest.fixture(scope="module")
