@@ -15,7 +15,7 @@ from mmem.recall import calibrate
 from mmem.recall.lexical import Matcher
 from mmem.recall.moments import Hit, merge, to_moment
 from mmem.store.memory import Memory
-from mmem.store.rows import UtteranceRow
+from mmem.store.rows import EventRow, UtteranceRow
 from mmem.text_norm import content_words, normalize
 from mmem.types import Moment
 
@@ -113,13 +113,14 @@ class Search:
         self.memory, self.recall, self.source_ids, self.depth = memory, recall, source_ids, depth
         self.people = People(memory)
         self.channels: set[str] = set()
+        self.spoken = memory.count_transcripts()  # utterances in memory (0: no transcripts table)
         self._utterances: list[UtteranceRow] | None = None
 
     @property
     def utterances(self) -> list[UtteranceRow]:
         """The transcripts in scope, by (source, start): loaded once per question."""
         if self._utterances is None:
-            rows = self.memory.transcripts(self.source_ids) if self.memory.has_transcripts() else []
+            rows = self.memory.transcripts(self.source_ids) if self.spoken else []
             self._utterances = rows
         return self._utterances
 
@@ -142,9 +143,9 @@ class Search:
         return (self.source_ids is None or source_id in self.source_ids) and (who is None or event_id in who)
 
     def _speech(self, text: str, words: list[str], who, by_utt: dict[str, Hit]) -> None:
-        if not words or not self.memory.has_transcripts():
+        if not words or not self.spoken:
             return
-        if self.memory.count_transcripts() <= MAX_SCAN:
+        if self.spoken <= MAX_SCAN:
             rows = self.utterances
         else:
             rows = [r for r, _ in self.memory.search_text(normalize(" ".join(words)), self.depth * 10)]
@@ -161,7 +162,7 @@ class Search:
             by_utt[row.id] = hit
 
     def _semantic(self, text: str, who, by_utt: dict[str, Hit]) -> None:
-        if self.recall.text is None or not self.memory.has_transcripts():
+        if self.recall.text is None or not self.spoken:
             return
         qv = self.recall.text.embed_texts([calibrate.strip_lead(text)])[0]
         for row, cos in self.memory.search_transcript_vectors(qv, self.depth):
@@ -230,7 +231,8 @@ def ask(
     if found is None:
         found = [h for h in merge(search.hits(question), threshold) if h.score >= threshold]
     if since is not None or until is not None:  # wall-clock window: live sessions' events
-        found = [h for h in found if _within(memory, h, since, until)]
+        when = memory.events_by_id(sorted({h.event_id for h in found}))
+        found = [h for h in found if _within(when.get(h.event_id), since, until)]
     found = found[:k]
     events = memory.events_by_id(sorted({e for h in found for e in (h.event_id, *h.more_events)}))
     uris = {sid: row.uri for sid, row in memory.visible_runs().items()}
@@ -242,8 +244,7 @@ def ask(
                   abstained=not moments)
 
 
-def _within(memory: Memory, hit: Hit, since: datetime | None, until: datetime | None) -> bool:
-    row = memory.events_by_id([hit.event_id]).get(hit.event_id)
+def _within(row: EventRow | None, since: datetime | None, until: datetime | None) -> bool:
     if row is None or not row.started_at:
         return False  # a recorded file has no wall-clock time
     t = datetime.fromisoformat(row.started_at)
