@@ -164,9 +164,12 @@ class Search:
     def _semantic(self, text: str, who, by_utt: dict[str, Hit]) -> None:
         if self.recall.text is None or not self.spoken:
             return
+        from mmem.recall import cohort
+
         qv = self.recall.text.embed_texts([calibrate.strip_lead(text)])[0]
+        bar = cohort.bar(qv, cohort.vectors(self.recall.text))
         for row, cos in self.memory.search_transcript_vectors(qv, self.depth):
-            score = calibrate.semantic(cos)
+            score = calibrate.semantic(cos, bar)
             if score <= 0 or not self._in_scope(row.source_id, row.event_id, who):
                 continue
             self.channels.add("semantic")

@@ -204,3 +204,30 @@ def test_relations_on_real_speech(speech_memory, question, starts_after, said):
     m = run_ask(speech_memory, build_recall(speech_memory, "cpu"), question).moments[0]
     assert Path(m.source).name == "jfk.flac" and m.start >= starts_after and said in m.transcript.lower()
     assert m.end - m.start <= 8.0  # the neighbouring clause or utterance, not the 11 s file
+
+
+def test_the_semantic_bar_follows_the_question(speech_memory):
+    """MiniLM on sentences of our own: a question of common words is held to a higher bar than a
+    specific one, so generic talk does not answer an unrelated question, while paraphrases do."""
+    from mmem.recall import calibrate, cohort
+    from mmem.recall.calibrate import strip_lead
+
+    enc = build_recall(speech_memory, "cpu").text
+    said = ["Okay, so in this meeting we are mainly talking about what happens next.",
+            "I just wanted to say a few words about the schedule for everyone.",
+            "My sister is a nurse and she works nights at the hospital."]
+    vectors, bars = enc.embed_texts(said), cohort.vectors(enc)
+
+    def best(question: str) -> tuple[int, float]:
+        q = enc.embed_texts([strip_lead(question)])[0]
+        cos = vectors @ q
+        i = int(cos.argmax())
+        return i, calibrate.semantic(float(cos[i]), cohort.bar(q, bars))
+
+    for unrelated in ("when did anyone talk about renewing their car insurance",
+                      "when did somebody talk about a wedding", "when did someone mention a broken washing machine"):
+        assert best(unrelated)[1] < calibrate.THRESHOLD, unrelated
+    for paraphrase, line in (("when did someone talk about a job in health care", 2),
+                             ("when was the timetable discussed", 1)):
+        found, score = best(paraphrase)
+        assert found == line and score >= calibrate.THRESHOLD, (paraphrase, score)
