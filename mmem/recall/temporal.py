@@ -34,7 +34,11 @@ def resolve(search: Search, rel: Relation, threshold: float) -> list[Hit] | str 
     if rel.kind in ("after", "before"):
         close = [a for a in anchors[:3] if a.score >= anchors[0].score - MERGE_MARGIN]
         out = [n for a in close if (n := _neighbour(search, a, rel)) is not None]
-        return out or None
+        if out:
+            return out
+        edge = "last" if rel.kind == "after" else "first"  # X found, but nothing on that side of it
+        return f'"{close[0].text or rel.anchor}" is the {edge} thing remembered in its source.'
+
     others = _anchors(search, rel.other, threshold)
     for x in anchors:
         for y in others:

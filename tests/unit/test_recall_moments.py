@@ -150,6 +150,14 @@ def test_start_and_end_of_a_source(mem):
     assert missing.abstained and "holiday.mp4" in missing.answer
 
 
+def test_nothing_after_the_last_words_is_said_not_the_words_themselves(mem):
+    answer = ask(mem, Recall(), "what was said right after thanks everyone that is all for today")
+    assert answer.abstained and answer.moments == []
+    assert "last thing remembered" in answer.answer and "Thanks everyone" in answer.answer
+    first = ask(mem, Recall(), "what was said just before good morning everyone let us begin")
+    assert first.abstained and "first thing remembered" in first.answer
+
+
 def test_an_anchor_memory_lacks_falls_back_to_plain_search(mem):
     answer = ask(mem, Recall(), "what happened right after the fireworks")
     assert answer.abstained  # nothing about fireworks: no neighbour of noise
