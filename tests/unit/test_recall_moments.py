@@ -222,3 +222,20 @@ def test_the_json_contract_says_abstained_and_why_each_moment(mem):
                       "entities", "keyframe", "evidence"}
     said = "We need 15 hours of design work."
     assert m["evidence"] == [{"channel": "speech", "score": m["score"], "text": said}]
+
+
+def test_a_large_memory_is_narrowed_by_full_text_search_first(mem, monkeypatch):
+    """Past MAX_SCAN utterances the lexical channel reads only BM25's candidates (the table's
+    full-text index), not every utterance: the same moments come back."""
+    import mmem.recall.answer as answer
+
+    scanned = {q: top(mem, q) for q in ("when did someone need fifteen hours of design work",
+                                         "bin red by k seven")}
+    monkeypatch.setattr(answer, "MAX_SCAN", 2)
+    read = []
+    monkeypatch.setattr(type(mem), "transcripts", lambda self, *a, **k: read.append(1) or [])
+    for q, m in scanned.items():
+        narrowed = top(mem, q)
+        assert (narrowed.source, narrowed.transcript) == (m.source, m.transcript)
+        assert abs(narrowed.start - m.start) < 1.0
+    assert not read  # no full scan of the transcripts
