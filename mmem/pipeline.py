@@ -133,10 +133,15 @@ def ingest_file(
                 audio=job.info.has_audio)
     memory.put_source(job.row)
     try:
-        job.run_session(progress)
+        from mmem.consolidate.recorders import defer
+
+        # faces and voices are matched to entities at the end, in the one journalled commit that
+        # makes the file visible: a run killed before it leaves no entity, id or crop behind
+        # (the next writer sweeps its rows), and the re-run matches exactly as a clean run
+        session = job.run_session(progress, recorder=defer)
         t0 = time.perf_counter()
-        memory.put_source(job.row)
-        memory.drop_runs(sid, job.run)  # the run this one replaces, if any
+        job.report.appearances = commit_file(memory, job.row, session.recorder.handoff(),
+                                             people is not None)
         job.report.stage_seconds["store"] += time.perf_counter() - t0
     except BaseException:
         if job.keep is None:
@@ -147,6 +152,17 @@ def ingest_file(
         raise
     job.report.wall = time.perf_counter() - job.started
     return job.report
+
+
+def commit_file(memory: Memory, row: SourceRow, meetings: list, people: bool) -> int:
+    """Match a finished file's meetings to entities and make it visible, in one journalled step
+    (the batch writer's commit); the number of appearance rows it wrote."""
+    from mmem.batch.worker import FileResult
+    from mmem.batch.writer import Writer
+
+    res = FileResult(index=0, uri=row.uri or "", status="ingested", source=row, meetings=meetings)
+    Writer(memory, people).commit(res)
+    return res.appearances
 
 
 def run_id(digest: str, cfg: IngestConfig, channels: list[str]) -> str:
