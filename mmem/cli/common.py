@@ -62,6 +62,14 @@ def handles_errors(fn: F) -> F:
                 raise
             err.print(f"[bold red]error:[/] {escape(str(exc))}")
             raise typer.Exit(exc.exit_code) from None
+        except (OSError, RuntimeError, ValueError) as exc:  # disk full, read-only, a damaged table
+            from mmem.store.faults import explain
+
+            fault = explain(kwargs.get("db") or os.environ.get("MMEM_DB") or "(default)", exc)
+            if fault is None or os.environ.get("MMEM_DEBUG"):
+                raise
+            err.print(f"[bold red]error:[/] {escape(str(fault))}")
+            raise typer.Exit(fault.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
 

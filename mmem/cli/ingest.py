@@ -86,6 +86,11 @@ def ingest(
     from mmem.store.memory import Memory
 
     Memory.check_location(db_path(db))
+    if not wait:  # a busy memory says so before the models load, not after
+        from mmem.store.location import as_location
+        from mmem.store.lock import check_free
+
+        check_free(as_location(db_path(db)))
     with err.status("loading models...", spinner="dots") if not json_out else nullcontext():
         from mmem.pipeline import build_models
 
@@ -93,7 +98,7 @@ def ingest(
     memory = open_writer(db, wait, create=True)  # held until this process ends
     opt.warn_skipped(err, vision, hearing, people)
 
-    from mmem.store.memory import storage_faults
+    from mmem.store.faults import storage_faults
 
     with storage_faults(memory.root):  # disk full, read-only, denied: one line, source left incomplete
         if live:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from mmem.errors import StoreError
+from mmem.store.faults import storage_error
 
 LOCK = "writer.lock"
 LEASE = "writer.lease"
@@ -43,22 +44,6 @@ _HELD: dict[str, tuple[int, int]] = {}
 
 class MemoryBusy(StoreError):
     """Another process is writing to this memory."""
-
-
-def storage_error(root: Any, exc: OSError, doing: str = "write to") -> StoreError:
-    """One line for a storage fault, naming the fix."""
-    code = getattr(exc, "errno", None)
-    fixes = {
-        errno.EROFS: "the file system is read-only: remount it read-write or pass another --db",
-        errno.EACCES: "permission denied: fix the folder's permissions or pass another --db",
-        errno.EPERM: "permission denied: fix the folder's permissions or pass another --db",
-        errno.ENOSPC: "the disk is full: free some space (or pass another --db), then run the same command again",
-        errno.EDQUOT: "the disk quota is exceeded: free some space, then run the same command again",
-    }
-    why = fixes.get(code) if code is not None else None
-    if why is None:
-        why = f"{exc.strerror or exc}: check the disk and the folder's permissions"
-    return StoreError(f"cannot {doing} the memory at {root}: {why}")
 
 
 def _owner(command: str) -> dict[str, Any]:
@@ -168,13 +153,20 @@ class WriterLock:
             self._lease = None
 
 
+def check_free(root: Any) -> None:
+    """Raise MemoryBusy now if another process writes (before a command loads its models)."""
+    owner = holder(root)
+    if owner is not None:
+        raise _busy(root, owner)
+
+
 def holder(root: Any) -> dict[str, Any] | None:
     """Who writes to the memory now (for `mmem doctor`), or None. Never blocks."""
     if isinstance(root, Path):
         import fcntl
 
         path = root / LOCK
-        if not path.exists():
+        if not path.exists() or str(path) in _HELD:  # free, or this process holds it
             return None
         try:
             fd = os.open(path, os.O_RDONLY)

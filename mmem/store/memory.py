@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mmem.errors import MmemError, StoreError
+from mmem.errors import StoreError
 from mmem.store._util import now as _now
 from mmem.store._util import quote as _q
 from mmem.store._util import write_json as _write_json
 from mmem.store.entity_tables import EntityTables
 from mmem.store.event_tables import EventTables
 from mmem.store.location import ObjectPath, as_location, explain, rmtree, storage_options
-from mmem.store.lock import LEASE, LOCK, WriterLock, storage_error
+from mmem.store.faults import storage_faults
+from mmem.store.lock import LEASE, LOCK, WriterLock
 from mmem.store.model_record import ModelRecord
 from mmem.store.names import APPEARANCES, EVENTS, SOURCES, TABLES, TRANSCRIPTS
 from mmem.store.rows import SourceRow
@@ -54,36 +54,6 @@ def _mkdir(root: Path | ObjectPath) -> None:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(f"cannot create --db {root} ({exc.strerror}): pass a writable directory") from None
-
-
-@contextmanager
-def storage_faults(root: Path | ObjectPath) -> Iterator[None]:
-    """Storage faults (disk full, read-only, permission denied; LanceDB's IO errors) as one
-    StoreError naming the fix."""
-    try:
-        yield
-    except MmemError:
-        raise
-    except OSError as exc:
-        raise storage_error(root, exc) from None
-    except (RuntimeError, ValueError) as exc:  # LanceDB wraps IO errors in these
-        fault = io_fault(exc)
-        if fault is None:
-            raise
-        raise storage_error(root, fault) from None
-
-
-def io_fault(exc: BaseException) -> OSError | None:
-    """The OSError a LanceDB error message stands for (it reports IO errors as text), or None."""
-    import errno
-
-    msg = str(exc)
-    for code, words in ((errno.ENOSPC, ("No space left", "os error 28")),
-                        (errno.EROFS, ("Read-only file system", "os error 30")),
-                        (errno.EACCES, ("Permission denied", "os error 13"))):
-        if any(w in msg for w in words):
-            return OSError(code, os.strerror(code))
-    return None
 
 
 def default_db() -> Path:
@@ -146,7 +116,10 @@ class Memory(EventTables, TranscriptTables, EntityTables, ModelRecord):
 
                 with storage_faults(root):
                     recover(memory)
+                try:
                     sweep(memory)
+                except (OSError, RuntimeError, ValueError):
+                    pass  # housekeeping: a damaged table (doctor --repair) must not stop a writer
         except BaseException:
             if lock is not None:
                 lock.release()

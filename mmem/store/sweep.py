@@ -112,7 +112,12 @@ def _files(root: Any, top: str, orphan) -> list[str]:
 
 
 def sweep(memory: Memory) -> Orphans:
-    """Remove the orphans (a writer, under the writer lock: no run is in flight)."""
+    """Remove the orphans (a writer, under the writer lock: no run is in flight), and mark a
+    source a dead process left `ingesting` (it could not say so: a full disk, kill -9)
+    `incomplete`, which the next ingest of it redoes."""
+    for s in memory.sources():
+        if s.status == "ingesting":
+            memory.update_source(s.id, status="incomplete")
     found = orphans(memory)
     if found.empty:
         return found

@@ -18,7 +18,8 @@ from mmem.consolidate.entities import EntityIndex
 from mmem.consolidate.forgetting import forget_sources, select_sources
 from mmem.errors import InputError, StoreError
 from mmem.store.lock import MemoryBusy
-from mmem.store.memory import Memory, storage_faults
+from mmem.store.faults import storage_faults
+from mmem.store.memory import Memory
 from mmem.store.rows import AppearanceRow, SourceRow
 from mmem.store.sweep import orphans
 from tests.unit.test_entities import face, people
