@@ -9,6 +9,7 @@ callback, results come back as an IngestReport.
 from __future__ import annotations
 
 import itertools
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from mmem.perceive.people_channel import People
 from mmem.perceive.vision import Vision
 from mmem.reports import STAGES, IngestReport
 from mmem.session import Progress, Session, run_file
+from mmem.sources.damage import Damage, describe
 from mmem.sources.file import MediaInfo, content_hash, iter_frames, probe
 from mmem.store._util import now
 from mmem.store.memory import Memory
@@ -79,8 +81,9 @@ class FileJob:
             self.report.uri = existing.uri  # type: ignore[union-attr]
             return
         self.frames: Iterator[Frame] | None = None
+        self.video_damage = Damage()  # packets that failed to decode, counted as frames are read
         if info.has_video:
-            frames = iter_frames(self.path, cfg.source.fps, cfg.source.short_side)
+            frames = iter_frames(self.path, cfg.source.fps, cfg.source.short_side, self.video_damage)
             first = next(frames)  # fails here, before anything is written, if nothing decodes
             self.frames = itertools.chain([first], frames)
         self.keep = existing.run if existing and existing.status == "complete" else None
@@ -107,8 +110,12 @@ class FileJob:
         session = Session(self.info, self.memory, self.cfg, self.vision, self.hearing, self.people,
                           self.report, self.run, recorder=recorder)
         run_file(session, self.path, self.frames, progress)
+        if self.video_damage:
+            self.report.damage["video"] = self.video_damage.to_json()
+            self.report.warnings.append(describe("video", self.video_damage))
         self.row.finish(run=self.run, n_events=self.report.events, skipped=self.report.skipped,
-                        channels=self.report.channels)
+                        channels=self.report.channels,
+                        damage=json.dumps(self.report.damage) if self.report.damage else None)
         self.report.wall = time.perf_counter() - self.started
         return session
 

@@ -153,6 +153,7 @@ def _report_json(r) -> dict:
         "utterances": r.utterances, "appearances": r.appearances,
         "frames": r.frames, "duration": round(r.duration, 3), "wall": round(r.wall, 3),
         "speed": round(r.speed, 2), "channels": r.channels, "skipped": r.skipped, "warnings": r.warnings,
+        "damage": r.damage,
     }
 
 

@@ -176,7 +176,12 @@ class Memory(EventTables, TranscriptTables, EntityTables, ModelRecord):
 
     def _sources(self):
         t = self._table(SOURCES)
-        return t if t is not None else self._db.create_table(SOURCES, schema=sources_schema())
+        if t is None:
+            return self._db.create_table(SOURCES, schema=sources_schema())
+        missing = [f for f in sources_schema() if f.name not in t.schema.names]
+        if missing:  # a memory from before a column was added: add it (null in old rows)
+            t.add_columns(missing)
+        return t
 
     def _events(self):
         t = self._table(EVENTS)
