@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import errno
 import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +21,6 @@ from mmem.store.rows import AppearanceRow, SourceRow
 from mmem.store.sweep import orphans
 from tests.unit.test_entities import face, people
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _source(sid: str, when: str = "2026-01-01T00:00:00+00:00") -> SourceRow:
@@ -136,55 +132,6 @@ def test_the_next_writer_sweeps_what_a_crashed_run_left(memory):
     assert orphans(writer).empty
     assert not (writer.root / "entities" / "E9").exists()
     assert len(writer.appearances()) == 6  # what was committed is all there
-
-
-# -- one writer at a time ------------------------------------------------------------------------
-def _other_process(db: Path, *, wait: bool = False) -> subprocess.CompletedProcess:
-    code = textwrap.dedent(f"""
-        from mmem.store.memory import Memory
-        from mmem.errors import MmemError
-        try:
-            m = Memory.open({str(db)!r}, write=True, wait={wait}, command="mmem other",
-                            on_wait=lambda who: print("waiting for", who, flush=True))
-        except MmemError as exc:
-            print(exc); raise SystemExit(2)
-        print("got it")
-    """)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
-
-
-def test_a_second_writer_is_refused_naming_the_first_and_readers_do_not_block(tmp_path):
-    db = tmp_path / "db"
-    first = Memory.open(db, create=True, command="mmem ingest a.mp4")
-    refused = _other_process(db)
-    assert refused.returncode == 2, refused.stdout + refused.stderr
-    assert f"pid {os.getpid()}" in refused.stdout and "mmem ingest a.mp4" in refused.stdout
-    assert "--wait" in refused.stdout
-    assert Memory.open(db).sources() == []  # a reader opens while the writer holds the lock
-    first.close()
-    assert _other_process(db).returncode == 0
-
-
-def test_wait_takes_the_lock_when_the_holder_is_done(tmp_path):
-    import threading
-
-    db = tmp_path / "db"
-    first = Memory.open(db, create=True, command="mmem entities merge")
-    threading.Timer(3.0, first.close).start()
-    waited = _other_process(db, wait=True)
-    assert waited.returncode == 0, waited.stdout + waited.stderr
-    assert "waiting for" in waited.stdout and "got it" in waited.stdout
-
-
-def test_a_writer_killed_holding_the_lock_does_not_block_the_next(tmp_path):
-    db = tmp_path / "db"
-    Memory.open(db, create=True).close()
-    code = (f"import os; from mmem.store.memory import Memory; Memory.open({str(db)!r}, write=True); "
-            "os.kill(os.getpid(), 9)")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    assert subprocess.run([sys.executable, "-c", code], env=env, timeout=120).returncode == -9
-    Memory.open(db, write=True).close()
 
 
 # -- faults as one line --------------------------------------------------------------------------
