@@ -17,6 +17,7 @@ writer can say who holds it.
 
 from __future__ import annotations
 
+import atexit
 import errno
 import json
 import os
@@ -40,6 +41,7 @@ POLL_SECONDS = 0.5  # --wait: how often a waiting writer tries again
 # flock is held per open file: a process that opens one memory twice to write (a command whose
 # steps each open it, in-process tests) shares its one lock, counted, instead of blocking itself
 _HELD: dict[str, tuple[int, int]] = {}
+_LEASES: dict[str, tuple[_Lease, int]] = {}
 
 
 class MemoryBusy(StoreError):
@@ -95,10 +97,18 @@ class WriterLock:
         """None when taken, else who holds it."""
         if isinstance(self.root, Path):
             return self._try_local(self.root)
+        key = str(self.root / LEASE)
+        if key in _LEASES:  # this process holds it already
+            lease, n = _LEASES[key]
+            _LEASES[key] = (lease, n + 1)
+            self._lease = lease
+            return None
         lease = _Lease(self.root / LEASE, _owner(self.command))
         holder = lease.take()
         if holder is None:
             self._lease = lease
+            _LEASES[key] = (lease, 1)
+            atexit.register(lease.release)  # a lease outlives its process unless deleted
         return holder
 
     def _try_local(self, root: Path) -> dict[str, Any] | None:
@@ -149,8 +159,13 @@ class WriterLock:
                 fcntl.flock(fd, fcntl.LOCK_UN)
                 os.close(fd)
         if self._lease is not None:
-            self._lease.release()
+            key = str(self.root / LEASE)
+            lease, n = _LEASES.pop(key, (self._lease, 1))
             self._lease = None
+            if n > 1:
+                _LEASES[key] = (lease, n - 1)
+            else:
+                lease.release()
 
 
 def check_free(root: Any) -> None:

@@ -172,3 +172,60 @@ def test_fps_must_be_finite_and_positive(fps):
 
 def test_busy_is_a_store_error_with_exit_2():
     assert issubclass(MemoryBusy, StoreError) and MemoryBusy("x").exit_code == 2
+
+
+# -- object stores: the lease ----------------------------------------------------------------------
+class _Object:
+    """One object of a fake store, used like an ObjectPath."""
+
+    store: dict[str, str] = {}
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __truediv__(self, other: str) -> _Object:
+        return _Object(f"{self.key}/{other}")
+
+    def __str__(self) -> str:
+        return f"s3://{self.key}"
+
+    def read_text(self) -> str:
+        if self.key not in self.store:
+            raise FileNotFoundError(self.key)
+        return self.store[self.key]
+
+    def write_text(self, text: str) -> None:
+        self.store[self.key] = text
+
+    def unlink(self, missing_ok: bool = False) -> None:
+        self.store.pop(self.key, None)
+
+
+def test_an_object_store_lease_refuses_a_second_writer_until_released_or_expired(monkeypatch):
+    import json
+    from datetime import datetime, timedelta, timezone
+
+    from mmem.store import lock
+
+    root = _Object("bucket/memory")
+    first = lock.WriterLock(root, "mmem ingest a.mp4")
+    first.acquire()
+    lock.WriterLock(root, "mmem entities name").acquire()  # the same process shares its lease
+    monkeypatch.setattr(lock, "_LEASES", {})  # from here on, as another process
+    with pytest.raises(MemoryBusy, match="mmem ingest a.mp4"):
+        lock.WriterLock(root, "mmem batch").acquire()
+    assert lock.holder(root)["command"] == "mmem ingest a.mp4"
+    first.release()
+    assert lock.holder(root) is None
+    second = lock.WriterLock(root, "mmem batch")
+    second.acquire()
+    # a holder killed without releasing: its lease runs out, then the next writer gets it
+    lease = json.loads(_Object.store["bucket/memory/writer.lease"])
+    lease["expires"] = (datetime.now(timezone.utc) - timedelta(seconds=1)).isoformat()
+    second._lease._stop.set()
+    _Object.store["bucket/memory/writer.lease"] = json.dumps(lease)
+    monkeypatch.setattr(lock, "_LEASES", {})  # and a third process
+    third = lock.WriterLock(root, "mmem forget")
+    third.acquire()
+    assert lock.holder(root)["command"] == "mmem forget"
+    third.release()
