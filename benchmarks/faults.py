@@ -159,7 +159,8 @@ def main() -> None:
         ("  mixed identities", "0", str(p["mixed"])),
         ("  lost sources", "0", str(p["lost"])),
         ("  failed commands", "0", str(p["failed"])),
-        ("forget entity: files still holding it", f"0 (of {f['held_before']} before)", str(f["entity_files"])),
+        ("forget entity: files still holding it", f"0 (of {f['held_before']} before)",
+         str(f["entity_files"])),
         ("forget --source: files holding its faces/keyframes", "0", str(f["source_files"])),
     ]
     width = max(len(r[0]) for r in rows)

@@ -71,7 +71,8 @@ def run_batch(items: list[Item], db: str, cfg: IngestConfig, bcfg: BatchConfig, 
         from mmem.batch.runners import connect_ray
 
         joined = connect_ray(bcfg.ray)
-    memory = open_memory(db) if open_memory is not None else Memory.open(db, create=True, command="mmem batch")
+    memory = (open_memory(db) if open_memory is not None
+              else Memory.open(db, create=True, command="mmem batch"))
     # the vector model and widths are fixed before any worker writes, and a missing required
     # model fails the batch at once, with one error; workers elsewhere load their own models
     from mmem.pipeline import bind_models, build_models

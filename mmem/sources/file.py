@@ -169,7 +169,8 @@ def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256,
         decoded_any = False
         prev_t: float | None = None  # the newest decoded frame's time (sampled or not)
         # a jump this long means frames are missing (B-frames skipped above leave short ones)
-        step = max(1.5 / native, 0.5 if stream.codec_context.skip_frame == "NONREF" else 0.0) if native else 0.0
+        skipping = stream.codec_context.skip_frame == "NONREF"
+        step = max(1.5 / native, 0.5 if skipping else 0.0) if native else 0.0
         for packet in container.demux(stream):
             try:
                 frames = packet.decode()

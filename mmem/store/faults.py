@@ -24,7 +24,8 @@ def storage_error(root: Any, exc: OSError, doing: str = "write to") -> StoreErro
         errno.EROFS: "the file system is read-only: remount it read-write or pass another --db",
         errno.EACCES: "permission denied: fix the folder's permissions or pass another --db",
         errno.EPERM: "permission denied: fix the folder's permissions or pass another --db",
-        errno.ENOSPC: "the disk is full: free some space (or pass another --db), then run the same command again",
+        errno.ENOSPC: "the disk is full: free some space (or pass another --db), "
+                      "then run the same command again",
         errno.EDQUOT: "the disk quota is exceeded: free some space, then run the same command again",
     }
     why = fixes.get(code) if code is not None else None

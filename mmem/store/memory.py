@@ -20,8 +20,8 @@ from mmem.store._util import quote as _q
 from mmem.store._util import write_json as _write_json
 from mmem.store.entity_tables import EntityTables
 from mmem.store.event_tables import EventTables
-from mmem.store.location import ObjectPath, as_location, explain, rmtree, storage_options
 from mmem.store.faults import storage_faults
+from mmem.store.location import ObjectPath, as_location, explain, rmtree, storage_options
 from mmem.store.lock import LEASE, LOCK, WriterLock
 from mmem.store.model_record import ModelRecord
 from mmem.store.names import APPEARANCES, EVENTS, SOURCES, TABLES, TRANSCRIPTS

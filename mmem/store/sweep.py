@@ -67,7 +67,8 @@ def orphans(memory: Memory) -> Orphans:
     apps = memory._table(APPEARANCES)
     if apps is not None:
         lost = []
-        for r in apps.search().select(["id", "entity_id", "source_id", "run", "thumbnail"]).limit(None).to_list():
+        cols = ["id", "entity_id", "source_id", "run", "thumbnail"]
+        for r in apps.search().select(cols).limit(None).to_list():
             stale = runs.get(r["source_id"]) != r["run"]
             if r["entity_id"] not in entity_ids and not stale:
                 lost.append(r["entity_id"])
@@ -78,7 +79,8 @@ def orphans(memory: Memory) -> Orphans:
             cond = "entity_id IN (" + ", ".join(_q(i) for i in sorted(set(lost))) + ")"
             prev = found._conds.get(APPEARANCES)
             found._conds[APPEARANCES] = f"({prev}) OR {cond}" if prev else cond
-    found.files += _files(memory.root, "entities", lambda rel, top: top not in entity_ids or rel not in kept_thumbs)
+    found.files += _files(memory.root, "entities",
+                          lambda rel, top: top not in entity_ids or rel not in kept_thumbs)
     kept_frames = _keyframes(memory, runs)
     found.files += _files(memory.root, "keyframes", lambda rel, top: rel not in kept_frames)
     return found

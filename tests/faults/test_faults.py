@@ -10,7 +10,6 @@ import shutil
 import sys
 import textwrap
 import threading
-import time
 
 import pytest
 from typer.testing import CliRunner
@@ -26,7 +25,6 @@ from tests.faults.tools import (
     entity_vectors,
     env,
     files_holding,
-    holds_lock,
     kill_randomly,
     mmem,
     overlaps,
@@ -246,6 +244,7 @@ def test_a_writer_killed_holding_the_lock_does_not_block_the_next(tmp_path):
 
     db = tmp_path / "db"
     Memory.open(db, create=True).close()
-    code = f"import os; from mmem.store.memory import Memory; Memory.open({str(db)!r}, write=True); os.kill(os.getpid(), 9)"
+    code = (f"import os; from mmem.store.memory import Memory; Memory.open({str(db)!r}, write=True); "
+            "os.kill(os.getpid(), 9)")
     assert subprocess.run([sys.executable, "-c", code], env=env(), timeout=300).returncode == -9
     Memory.open(db, write=True).close()

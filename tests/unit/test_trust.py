@@ -14,13 +14,12 @@ from mmem.consolidate import people as ops
 from mmem.consolidate.entities import EntityIndex
 from mmem.consolidate.forgetting import forget_sources, select_sources
 from mmem.errors import InputError, StoreError
-from mmem.store.lock import MemoryBusy
 from mmem.store.faults import storage_faults
+from mmem.store.lock import MemoryBusy
 from mmem.store.memory import Memory
 from mmem.store.rows import AppearanceRow, SourceRow
 from mmem.store.sweep import orphans
 from tests.unit.test_entities import face, people
-
 
 
 def _source(sid: str, when: str = "2026-01-01T00:00:00+00:00") -> SourceRow:
