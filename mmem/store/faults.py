@@ -11,8 +11,12 @@ from contextlib import contextmanager
 from typing import Any
 
 from mmem.errors import MmemError, StoreError
+from mmem.store.location import is_uri
 
 _STORAGE = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
+_REMOTE = ("NETWORK_CONNECTION", "Could not connect", "Could not resolve", "Connection refused",
+           "error sending request", "dns error", "AccessDenied", "ACCESS_DENIED", "InvalidAccessKeyId",
+           "SignatureDoesNotMatch", "Forbidden", "403", "NoSuchBucket", "NO_SUCH_BUCKET", "credential")
 _DAMAGE = ("Invalid range", "corrupt", "Corrupt", "Not found", "not found", "unexpected end",
            "Unexpected EOF", "failed to fill whole buffer", "Invalid data", "InvalidData")
 
@@ -79,4 +83,10 @@ def explain(root: Any, exc: BaseException) -> StoreError | None:
     fault = io_fault(exc)
     if fault is not None:
         return storage_error(root, fault)
+    if is_uri(root):  # an object store that does not answer or refuses the credentials
+        from mmem.store.location import explain as why
+
+        msg = str(exc)
+        if any(k in msg for k in _REMOTE):
+            return StoreError(f"{root}: {why(exc)}")
     return damaged(root, exc)

@@ -228,3 +228,13 @@ def test_an_object_store_lease_refuses_a_second_writer_until_released_or_expired
     third.acquire()
     assert lock.holder(root)["command"] == "mmem forget"
     third.release()
+
+
+def test_an_object_store_that_refuses_is_one_line():
+    from mmem.store.faults import explain
+
+    refused = RuntimeError("LanceError(IO): Generic S3 error: 403 Forbidden AccessDenied")
+    fault = explain("s3://bucket/memory", refused)
+    assert isinstance(fault, StoreError) and "s3://bucket/memory" in str(fault)
+    assert "credentials" in str(fault) or "AWS" in str(fault)
+    assert explain("/local/memory", RuntimeError("something else entirely")) is None
