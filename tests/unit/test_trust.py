@@ -238,3 +238,33 @@ def test_an_object_store_that_refuses_is_one_line():
     assert isinstance(fault, StoreError) and "s3://bucket/memory" in str(fault)
     assert "credentials" in str(fault) or "AWS" in str(fault)
     assert explain("/local/memory", RuntimeError("something else entirely")) is None
+
+
+def test_doctor_health_counts_rows_bytes_and_orphans(memory):
+    from mmem.store.health import health
+
+    (memory.root / "entities" / "E7").mkdir(parents=True)
+    (memory.root / "entities" / "E7" / "lost.jpg").write_bytes(b"\xff\xd8")
+    h = health(memory).to_json()
+    assert h["tables"]["appearances"]["rows"] == 6 and h["tables"]["entities"]["bytes"] > 0
+    assert h["orphans"]["files"] == 1 and h["journal"] is None
+    assert h["writer"] is None  # this process holds the lock: nobody else writes
+
+
+def test_forget_asks_first_and_no_changes_nothing(memory):
+    from typer.testing import CliRunner
+
+    from mmem.cli import app
+
+    before = [s.id for s in memory.sources()]
+    runner = CliRunner()
+    said_no = runner.invoke(app, ["forget", "--source", "a", "--db", str(memory.root)], input="n\n")
+    assert said_no.exit_code == 2 and "nothing forgotten" in said_no.output
+    assert [s.id for s in memory.sources()] == before
+    nothing = runner.invoke(app, ["forget", "--db", str(memory.root)])
+    assert nothing.exit_code == 2 and "--source" in nothing.output
+    bad_date = runner.invoke(app, ["forget", "--before", "last tuesday", "--db", str(memory.root)])
+    assert bad_date.exit_code == 2 and "is not a date" in bad_date.output
+    done = runner.invoke(app, ["forget", "--before", "2026-03-01", "--yes", "--json", "--db", str(memory.root)])
+    assert done.exit_code == 0, done.output
+    assert [s.id for s in memory.sources()] == ["b"]
