@@ -265,6 +265,7 @@ def test_forget_asks_first_and_no_changes_nothing(memory):
     assert nothing.exit_code == 2 and "--source" in nothing.output
     bad_date = runner.invoke(app, ["forget", "--before", "last tuesday", "--db", str(memory.root)])
     assert bad_date.exit_code == 2 and "is not a date" in bad_date.output
-    done = runner.invoke(app, ["forget", "--before", "2026-03-01", "--yes", "--json", "--db", str(memory.root)])
+    done = runner.invoke(app, ["forget", "--before", "2026-03-01", "--yes", "--json",
+                                "--db", str(memory.root)])
     assert done.exit_code == 0, done.output
     assert [s.id for s in memory.sources()] == ["b"]
