@@ -52,6 +52,13 @@ bench: $(VENV)/.bench
 bench-eval: venv
 	$(BIN)/python -m benchmarks.eval
 
+## make bench-faults: SIGKILLs during ingest, two writers at once, forget (a table; KILLS=50 PAIRS=20)
+KILLS ?= 50
+PAIRS ?= 20
+.PHONY: bench-faults
+bench-faults: venv
+	$(BIN)/python -m benchmarks.faults --kills $(KILLS) --pairs $(PAIRS)
+
 clean:
 	rm -rf .mmem-demo bench-out .pytest_cache
 

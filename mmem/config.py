@@ -7,6 +7,7 @@ The CLI applies the first two; :func:`load_recipe` the third.
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,8 +173,8 @@ def load_batch_recipe(path: Path, base: BatchConfig | None = None) -> BatchConfi
 
 def validate(cfg: IngestConfig) -> None:
     """Reject settings that cannot work, with the option to change."""
-    if not cfg.source.fps > 0:
-        raise InputError(f"--fps must be > 0 (got {cfg.source.fps})")
+    if not (math.isfinite(cfg.source.fps) and cfg.source.fps > 0):  # inf/nan: no frame interval
+        raise InputError(f"--fps must be > 0 and finite (got {cfg.source.fps}): pass e.g. --fps 1")
     s = cfg.segment
     if s.min_duration < 0 or s.max_duration <= s.min_duration:
         raise InputError("segment: need 0 <= min_duration < max_duration")

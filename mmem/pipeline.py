@@ -9,6 +9,7 @@ callback, results come back as an IngestReport.
 from __future__ import annotations
 
 import itertools
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from mmem.perceive.people_channel import People
 from mmem.perceive.vision import Vision
 from mmem.reports import STAGES, IngestReport
 from mmem.session import Progress, Session, run_file
+from mmem.sources.damage import Damage, describe
 from mmem.sources.file import MediaInfo, content_hash, iter_frames, probe
 from mmem.store._util import now
 from mmem.store.memory import Memory
@@ -79,8 +81,9 @@ class FileJob:
             self.report.uri = existing.uri  # type: ignore[union-attr]
             return
         self.frames: Iterator[Frame] | None = None
+        self.video_damage = Damage()  # packets that failed to decode, counted as frames are read
         if info.has_video:
-            frames = iter_frames(self.path, cfg.source.fps, cfg.source.short_side)
+            frames = iter_frames(self.path, cfg.source.fps, cfg.source.short_side, self.video_damage)
             first = next(frames)  # fails here, before anything is written, if nothing decodes
             self.frames = itertools.chain([first], frames)
         self.keep = existing.run if existing and existing.status == "complete" else None
@@ -107,8 +110,12 @@ class FileJob:
         session = Session(self.info, self.memory, self.cfg, self.vision, self.hearing, self.people,
                           self.report, self.run, recorder=recorder)
         run_file(session, self.path, self.frames, progress)
+        if self.video_damage:
+            self.report.damage["video"] = self.video_damage.to_json()
+            self.report.warnings.append(describe("video", self.video_damage))
         self.row.finish(run=self.run, n_events=self.report.events, skipped=self.report.skipped,
-                        channels=self.report.channels)
+                        channels=self.report.channels,
+                        damage=json.dumps(self.report.damage) if self.report.damage else None)
         self.report.wall = time.perf_counter() - self.started
         return session
 
@@ -133,10 +140,15 @@ def ingest_file(
                 audio=job.info.has_audio)
     memory.put_source(job.row)
     try:
-        job.run_session(progress)
+        from mmem.consolidate.recorders import defer
+
+        # faces and voices are matched to entities at the end, in the one journalled commit that
+        # makes the file visible: a run killed before it leaves no entity, id or crop behind
+        # (the next writer sweeps its rows), and the re-run matches exactly as a clean run
+        session = job.run_session(progress, recorder=defer)
         t0 = time.perf_counter()
-        memory.put_source(job.row)
-        memory.drop_runs(sid, job.run)  # the run this one replaces, if any
+        job.report.appearances = commit_file(memory, job.row, session.recorder.handoff(),
+                                             people is not None)
         job.report.stage_seconds["store"] += time.perf_counter() - t0
     except BaseException:
         if job.keep is None:
@@ -147,6 +159,17 @@ def ingest_file(
         raise
     job.report.wall = time.perf_counter() - job.started
     return job.report
+
+
+def commit_file(memory: Memory, row: SourceRow, meetings: list, people: bool) -> int:
+    """Match a finished file's meetings to entities and make it visible, in one journalled step
+    (the batch writer's commit); the number of appearance rows it wrote."""
+    from mmem.batch.worker import FileResult
+    from mmem.batch.writer import Writer
+
+    res = FileResult(index=0, uri=row.uri or "", status="ingested", source=row, meetings=meetings)
+    Writer(memory, people).commit(res)
+    return res.appearances
 
 
 def run_id(digest: str, cfg: IngestConfig, channels: list[str]) -> str:

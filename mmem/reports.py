@@ -27,11 +27,13 @@ class FileTally(Tally):
     wall: float = 0.0  # seconds spent
     channels: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # "vision: why" for channels that did not run
+    damage: dict[str, dict[str, float]] = field(default_factory=dict)  # track -> decode errors, seconds lost
 
     def take_counts(self, other: FileTally) -> None:
         """Copy another report's counts and channels (a worker's result from its ingest report)."""
         self.events, self.frames, self.utterances = other.events, other.frames, other.utterances
         self.channels, self.skipped, self.warnings = other.channels, other.skipped, other.warnings
+        self.damage = other.damage
 
 
 @dataclass

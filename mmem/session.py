@@ -24,6 +24,7 @@ from mmem.perceive.people_channel import People
 from mmem.perceive.vision import Vision
 from mmem.reports import STAGES, IngestReport
 from mmem.sources.audio import AudioDecodeError, iter_audio
+from mmem.sources.damage import Damage, describe
 from mmem.sources.file import MediaInfo
 from mmem.sources.prefetch import prefetch
 from mmem.store.memory import Memory
@@ -189,9 +190,13 @@ def listen(session: Session, path: Path, tick: Callable[[float], None]) -> Audio
         return None
     t0 = time.perf_counter()
     try:
-        chunks = iter_audio(path, info.start, h.chunk_seconds)
+        damage = Damage()
+        chunks = iter_audio(path, info.start, h.chunk_seconds, damage)
         voices = session.people.voices if session.people is not None else None
         track = hear(chunks, h.vad, h.asr, progress=tick, voices=voices)
+        if damage:
+            report.damage["audio"] = damage.to_json()
+            report.warnings.append(describe("audio", damage))
     except AudioDecodeError as exc:
         report.warnings.append(f"audio track skipped: {exc}")
         report.channels = [c for c in report.channels if c not in ("audio", "asr", "voices")]

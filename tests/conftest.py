@@ -7,6 +7,7 @@ Tiers, by directory (markers set here, so a test module needs no decorator):
                  tests/cli          (the same, through the CLI)
     live         tests/live         loopback MJPEG / RTSP servers
     batch        tests/batch        `mmem batch` subprocesses, Ray, moto's S3
+    faults       tests/faults       kill -9, concurrent writers, full/read-only disks, damaged files
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 TINY = ("mmem-tiny", "random")  # bundled tiny open_clip config, deterministic random init
 TIERS = {"unit": "unit", "integration": "integration", "cli": "integration", "live": "live",
-         "batch": "batch"}
+         "batch": "batch", "faults": "faults"}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -53,10 +53,12 @@ class BatchReport:
 def run_batch(items: list[Item], db: str, cfg: IngestConfig, bcfg: BatchConfig, *, force: bool = False,
               on_start: Callable[[str, list[str]], None] | None = None,
               on_result: Callable[[FileResult], None] | None = None,
-              on_progress: Callable[[Item, float], None] | None = None) -> BatchReport:
+              on_progress: Callable[[Item, float], None] | None = None,
+              open_memory: Callable[[str], Any] | None = None) -> BatchReport:
     """Remember `items` into the memory at `db`. Callbacks: `on_start(backend, skipped channels)`
     once the workers are set up, `on_result` after each file is committed (in file order), `on_progress(item,
-    fraction)` within a file (one worker in this process only)."""
+    fraction)` within a file (one worker in this process only); `open_memory(db)` opens it to write
+    (the CLI's, which says who holds the writer lock or waits for it)."""
     from mmem.store.memory import Memory
 
     t0 = time.perf_counter()
@@ -69,7 +71,8 @@ def run_batch(items: list[Item], db: str, cfg: IngestConfig, bcfg: BatchConfig, 
         from mmem.batch.runners import connect_ray
 
         joined = connect_ray(bcfg.ray)
-    memory = Memory.open(db, create=True)
+    memory = (open_memory(db) if open_memory is not None
+              else Memory.open(db, create=True, command="mmem batch"))
     # the vector model and widths are fixed before any worker writes, and a missing required
     # model fails the batch at once, with one error; workers elsewhere load their own models
     from mmem.pipeline import bind_models, build_models

@@ -42,7 +42,7 @@ class FileResult(FileTally):
             "events": self.events, "utterances": self.utterances, "appearances": self.appearances,
             "frames": self.frames, "duration": round(self.duration, 3), "seconds": round(self.wall, 3),
             "bytes": self.size, "channels": self.channels, "skipped": self.skipped,
-            "warnings": self.warnings, "error": self.error,
+            "warnings": self.warnings, "damage": self.damage, "error": self.error,
         }
 
 

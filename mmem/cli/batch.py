@@ -13,7 +13,17 @@ import typer
 from rich.markup import escape
 
 import mmem.cli.options as opt
-from mmem.cli.common import DbOption, JsonOption, db_path, err, handles_errors, out, print_json
+from mmem.cli.common import (
+    DbOption,
+    JsonOption,
+    WaitOption,
+    db_path,
+    err,
+    handles_errors,
+    open_writer,
+    out,
+    print_json,
+)
 from mmem.config import IngestConfig
 from mmem.errors import InputError
 
@@ -33,6 +43,7 @@ def batch(
     recipe: opt.Recipe = None,
     db: DbOption = None,
     json_out: JsonOption = False,
+    wait: WaitOption = False,
 ) -> None:
     """Remember every media file under folders or bucket prefixes: skips what is done, resumes what
     was interrupted, reports each file. Exit 1 if some files failed, 2 if nothing could be done."""
@@ -74,7 +85,8 @@ def batch(
         with progress:
             with err.status("loading models...", spinner="dots") if not json_out else nullcontext():
                 report = run_batch(items, str(target), cfg, bcfg, force=force, on_start=on_start,
-                                   on_result=on_result, on_progress=on_progress)
+                                   on_result=on_result, on_progress=on_progress,
+                                   open_memory=lambda d: open_writer(d, wait, create=True))
     finally:
         signal.signal(signal.SIGTERM, previous)
     if json_out:

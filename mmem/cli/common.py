@@ -26,6 +26,8 @@ DbOption = Annotated[
     typer.Option("--db", envvar="MMEM_DB", help="Memory directory or object-store URI (s3://bucket/memory) (env MMEM_DB; default: user data dir)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+WaitOption = Annotated[bool, typer.Option(
+    "--wait", help="If another command is writing to this memory, wait for it (else exit 2 naming it).")]
 
 
 def db_path(db: str | Path | None) -> Path | str:
@@ -60,6 +62,14 @@ def handles_errors(fn: F) -> F:
                 raise
             err.print(f"[bold red]error:[/] {escape(str(exc))}")
             raise typer.Exit(exc.exit_code) from None
+        except (OSError, RuntimeError, ValueError) as exc:  # disk full, read-only, a damaged table
+            from mmem.store.faults import explain
+
+            fault = explain(kwargs.get("db") or os.environ.get("MMEM_DB") or "(default)", exc)
+            if fault is None or os.environ.get("MMEM_DEBUG"):
+                raise
+            err.print(f"[bold red]error:[/] {escape(str(fault))}")
+            raise typer.Exit(fault.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -79,3 +89,15 @@ def said_briefly(view: Any, json_out: bool, *, empty: bool = False, message: str
         out.print(message)
         return True
     return False
+
+
+def open_writer(db: str | Path | None, wait: bool = False, create: bool = False) -> Any:
+    """The memory, opened to write: its writer lock is held until the process ends (or
+    `close`); another writer exits 2 naming this one, or with --wait waits (said once)."""
+    from mmem.store.memory import Memory
+
+    def waiting(holder: str) -> None:
+        err.print(f"waiting: the memory is being written by {escape(holder)} ...")
+
+    command = " ".join(["mmem", *(a if len(a) < 60 else "..." + a[-40:] for a in sys.argv[1:])])[:200]
+    return Memory.open(db_path(db), create=create, write=True, wait=wait, command=command, on_wait=waiting)

@@ -26,8 +26,10 @@ def doctor(
     clip_pretrained: Annotated[str | None, typer.Option(envvar="MMEM_CLIP_PRETRAINED", help="Weights to check.")] = None,
     db: DbOption = None,
     json_out: JsonOption = False,
+    repair: Annotated[bool, typer.Option("--repair", help="Put a table whose files are damaged back to its last version that reads whole (takes the writer lock).")] = False,
 ) -> None:
-    """Report the compute device, models found or missing, and which channels will run."""
+    """Report the compute device, models found or missing, which channels will run, and the
+    memory's health: disk use per table, orphans of crashed runs, who is writing."""
     import dataclasses
 
     from mmem.config import IngestConfig
@@ -35,6 +37,9 @@ def doctor(
     from mmem.store.location import as_location
     from mmem.store.schema import MARKER
 
+    if repair:
+        _repair(db, json_out)
+        return
     cfg = IngestConfig()
     vis = dataclasses.replace(cfg.vision, clip_model=clip_model or cfg.vision.clip_model,
                               clip_pretrained=clip_pretrained or cfg.vision.clip_pretrained)
@@ -49,6 +54,11 @@ def doctor(
         "db": {"path": str(root), "exists": _exists(root / MARKER)},
         "plan": [p.as_json() for p in plans.values()],
     }
+    memory = _memory(root) if report["db"]["exists"] else None
+    if memory is not None:
+        from mmem.store.health import health
+
+        report["db"]["health"] = health(memory).to_json()
     if json_out:
         print_json(report)
         return
@@ -112,6 +122,62 @@ def _print(report: dict[str, Any], cfg, plans) -> None:
     off = [f"{p.name} ({p.why})" if not p.missing else p.name for p in plans.values() if not p.runs]
     out.print("plan      " + (", ".join(runs) or "nothing") + (f"; skipped: {', '.join(off)}" if off else ""))
     out.print(f"memory    {report['db']['path']}" + ("" if report["db"]["exists"] else " (not created yet)"))
+    h = report["db"].get("health")
+    if h:
+        _print_health(h)
+
+
+def _print_health(h: dict[str, Any]) -> None:
+    for name, t in h["tables"].items():
+        state = f"{t['rows']} rows" if t["rows"] is not None else f"DAMAGED ({t['error']}): run mmem doctor --repair"
+        out.print(f"  {name:<12} {state}, {t['versions']} versions, {_mb(t['bytes'])}")
+    out.print("  files        " + ", ".join(f"{k} {_mb(v)}" for k, v in h["files"].items()))
+    o = h["orphans"]
+    if o:
+        rows = ", ".join(f"{k} {v}" for k, v in o["rows"].items())
+        out.print(f"  orphans      {rows or 'no rows'}, {o['files']} files (the next writer sweeps them)"
+                  if rows or o["files"] else "  orphans      none")
+    if h["journal"]:
+        out.print(f"  journal      an interrupted {h['journal']}: the next writing command finishes it")
+    if h["writer"] is not None:
+        w = h["writer"]
+        out.print(f"  writer       pid {w.get('pid')} ({w.get('command')}, since {w.get('since')})")
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.2f} MB"
+
+
+def _memory(root):
+    from mmem.store.memory import Memory
+
+    try:
+        return Memory.open(root)
+    except Exception:  # noqa: BLE001 - doctor reports, it does not fail on a bad memory
+        return None
+
+
+def _repair(db, json_out: bool) -> None:
+    from mmem.cli.common import open_writer
+    from mmem.store.health import repair
+
+    memory = open_writer(db)
+    try:
+        done = repair(memory)
+    finally:
+        memory.close()
+    if json_out:
+        print_json({"repaired": done})
+        return
+    if not done:
+        out.print("every table reads whole: nothing to repair")
+    for name, what in done.items():
+        out.print(f"{name}: {what}")
+    lost = [n for n, what in done.items() if what.startswith("no older")]
+    if lost:
+        from mmem.errors import StoreError
+
+        raise StoreError(f"{', '.join(lost)} could not be repaired: restore the memory from a backup")
 
 
 def _exists(path) -> bool:

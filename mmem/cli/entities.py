@@ -8,18 +8,29 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from mmem.cli.common import DbOption, JsonOption, db_path, handles_errors, out, said_briefly
+from mmem.cli.common import (
+    DbOption,
+    JsonOption,
+    WaitOption,
+    db_path,
+    handles_errors,
+    open_writer,
+    out,
+    print_json,
+    said_briefly,
+)
 
 app = typer.Typer(help="People remembered by face and voice: list, show, name, merge, split, forget.",
                   invoke_without_command=True)
 
 
-def _open(db, write: bool = False):
-    """The memory; a writer (name, merge, split, forget) finishes a pending operation first,
-    a reader (list, show) reads the last committed state and writes nothing."""
+def _open(db, write: bool = False, wait: bool = False):
+    """The memory; a writer (name, merge, split, forget) holds the writer lock and finishes a
+    pending operation first, a reader (list, show) reads the last committed state and writes
+    nothing."""
     from mmem.store.memory import Memory
 
-    return Memory.open(db_path(db), write=write)
+    return open_writer(db, wait) if write else Memory.open(db_path(db), write=False)
 
 
 @app.callback()
@@ -68,11 +79,12 @@ def show(ref: Annotated[str, typer.Argument(help="Entity id (E12) or name.")],
 @app.command("name")
 @handles_errors
 def name(ref: Annotated[str, typer.Argument(help="Entity id or current name.")],
-         new_name: Annotated[str, typer.Argument(help="The name to give.")], db: DbOption = None) -> None:
+         new_name: Annotated[str, typer.Argument(help="The name to give.")], db: DbOption = None,
+         wait: WaitOption = False) -> None:
     """Name an entity; linked faces and voices get the name too, for every past appearance."""
     from mmem.consolidate import people as ops
 
-    members = ops.name(_open(db, write=True), ref, new_name)
+    members = ops.name(_open(db, write=True, wait=wait), ref, new_name)
     out.print(f"named {', '.join(e.id for e in members)} {escape(new_name.strip())!r}")
 
 
@@ -80,22 +92,22 @@ def name(ref: Annotated[str, typer.Argument(help="Entity id or current name.")],
 @handles_errors
 def merge(keep: Annotated[str, typer.Argument(help="Entity that stays.")],
           other: Annotated[str, typer.Argument(help="Entity merged into it (or linked, face with voice).")],
-          db: DbOption = None) -> None:
+          db: DbOption = None, wait: WaitOption = False) -> None:
     """Two entities were one person."""
     from mmem.consolidate import people as ops
 
-    ent = ops.merge(_open(db, write=True), keep, other)
+    ent = ops.merge(_open(db, write=True, wait=wait), keep, other)
     out.print(f"merged {other} into {ent.id}")
 
 
 @app.command("split")
 @handles_errors
 def split(ref: Annotated[str, typer.Argument(help="Entity to split back into what was merged or linked.")],
-          db: DbOption = None) -> None:
+          db: DbOption = None, wait: WaitOption = False) -> None:
     """Undo a wrong merge or link."""
     from mmem.consolidate import people as ops
 
-    rows = ops.split(_open(db, write=True), ref)
+    rows = ops.split(_open(db, write=True, wait=wait), ref)
     out.print(f"split into {', '.join(sorted({e.id for e in rows}))}")
 
 
@@ -103,14 +115,18 @@ def split(ref: Annotated[str, typer.Argument(help="Entity to split back into wha
 @handles_errors
 def forget(ref: Annotated[str, typer.Argument(help="Entity to delete, with its embeddings and face crops.")],
            yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
-           db: DbOption = None) -> None:
-    """Delete an entity and everything biometric about it (events and transcripts stay)."""
+           db: DbOption = None, json_out: JsonOption = False, wait: WaitOption = False) -> None:
+    """Delete an entity and everything biometric about it (events and transcripts stay); older
+    versions of the tables are purged, so no file of the memory keeps it."""
     from mmem.consolidate import people as ops
     from mmem.errors import InputError
 
-    memory = _open(db, write=True)
+    memory = _open(db, write=True, wait=wait)
     if not yes:
         if not typer.confirm(f"forget {ref} and delete its face/voice data?", default=False):
             raise InputError("nothing forgotten (pass --yes to skip this question)")
     ent = ops.forget(memory, ref)
+    if json_out:
+        print_json({"forgot": ent.id, "kind": ent.kind})
+        return
     out.print(f"forgot {ent.id}")

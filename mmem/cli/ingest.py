@@ -11,7 +11,17 @@ import typer
 from rich.markup import escape
 
 import mmem.cli.options as opt
-from mmem.cli.common import DbOption, JsonOption, db_path, err, handles_errors, out, print_json
+from mmem.cli.common import (
+    DbOption,
+    JsonOption,
+    WaitOption,
+    db_path,
+    err,
+    handles_errors,
+    open_writer,
+    out,
+    print_json,
+)
 from mmem.config import IngestConfig
 from mmem.errors import InputError
 
@@ -52,6 +62,7 @@ def ingest(
     recipe: opt.Recipe = None,
     db: DbOption = None,
     json_out: JsonOption = False,
+    wait: WaitOption = False,
 ) -> None:
     """Remember media: sample frames, hear speech, meet people, cut events by surprise, store them."""
     from mmem.sources.file import probe
@@ -75,20 +86,28 @@ def ingest(
     from mmem.store.memory import Memory
 
     Memory.check_location(db_path(db))
+    if not wait:  # a busy memory says so before the models load, not after
+        from mmem.store.location import as_location
+        from mmem.store.lock import check_free
+
+        check_free(as_location(db_path(db)))
     with err.status("loading models...", spinner="dots") if not json_out else nullcontext():
         from mmem.pipeline import build_models
 
         vision, hearing, people = build_models(cfg)
-    memory = Memory.open(db_path(db), create=True)
+    memory = open_writer(db, wait, create=True)  # held until this process ends
     opt.warn_skipped(err, vision, hearing, people)
 
-    if live:
-        from mmem.cli.live import run_session
+    from mmem.store.faults import storage_faults
 
-        run_session(live[0], memory, cfg, vision, hearing, people, limit, json_out)
-        return
-    reports = _run(files, memory, cfg, vision, hearing, people, force, json_out)
-    memory.compact()
+    with storage_faults(memory.root):  # disk full, read-only, denied: one line, source left incomplete
+        if live:
+            from mmem.cli.live import run_session
+
+            run_session(live[0], memory, cfg, vision, hearing, people, limit, json_out)
+            return
+        reports = _run(files, memory, cfg, vision, hearing, people, force, json_out)
+        memory.compact()
     if json_out:
         print_json({"db": str(memory.root), "sources": [_report_json(r) for r in reports]})
     else:
@@ -134,6 +153,7 @@ def _report_json(r) -> dict:
         "utterances": r.utterances, "appearances": r.appearances,
         "frames": r.frames, "duration": round(r.duration, 3), "wall": round(r.wall, 3),
         "speed": round(r.speed, 2), "channels": r.channels, "skipped": r.skipped, "warnings": r.warnings,
+        "damage": r.damage,
     }
 
 

@@ -179,22 +179,43 @@ def split(memory: Memory, ref: str) -> list[Entity]:
 
 
 def forget(memory: Memory, ref: str) -> Entity:
-    """Delete an entity, its appearances and embeddings, and its face crops (privacy)."""
+    """Delete an entity, its appearances and embeddings, and its face crops (privacy); then
+    purge older table versions, so no file of the memory still holds them."""
     index = _load_for_write(memory)
     ent = resolve(index, ref)
     thumbs = [a.thumbnail for a in memory.appearances([ent.id]) if a.thumbnail]
-    others = []
-    for e in index.entities.values():
-        if ent.id in e.links or (e.person == ent.person and e.id != ent.id):
-            e.links.pop(ent.id, None)
-            if e.person == ent.person:
-                e.person = min((m.id for m in index.members(ent.person) if m.id != ent.id), key=_num)
-            others.append(e)
+    others = detach(index, [ent.id])
     if ent.thumbnail:
         thumbs.append(ent.thumbnail)
     run_journalled(memory, {"op": "forget", "entity": ent.id, "thumbs": thumbs,
                   "rows": _rows(others)})
     return ent
+
+
+def detach(index: EntityIndex, gone: list[str]) -> list[Entity]:
+    """The entities that change when `gone` are deleted: their links to them, their person
+    (re-rooted), and merge history holding a copy of their rows are dropped."""
+    changed: dict[str, Entity] = {}
+    for gid in gone:
+        ent = index.entities[gid]
+        for e in index.entities.values():
+            if e.id in gone:
+                continue
+            if gid in e.links or e.person == ent.person:
+                e.links.pop(gid, None)
+                if e.person == ent.person:
+                    e.person = min((m.id for m in index.members(ent.person) if m.id not in gone),
+                                   key=_num)
+                changed[e.id] = e
+    for e in index.entities.values():
+        if e.id in gone:
+            continue
+        kept = [h for h in e.history
+                if h.get("other") not in gone and not any(r.get("id") in gone for r in h.get("before", []))]
+        if len(kept) != len(e.history):
+            e.history = kept
+            changed[e.id] = e
+    return list(changed.values())
 
 
 def _rows(entities: list[Entity]) -> list[dict[str, Any]]:

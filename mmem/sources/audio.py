@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from mmem.errors import InputError
+from mmem.sources.damage import Damage
 
 SAMPLE_RATE = 16_000
 
@@ -28,8 +29,13 @@ class AudioChunk:
     samples: np.ndarray  # float32 mono at SAMPLE_RATE
 
 
-def iter_audio(path: Path, origin: float = 0.0, chunk_seconds: float = 30.0) -> Iterator[AudioChunk]:
+def iter_audio(path: Path, origin: float = 0.0, chunk_seconds: float = 30.0,
+               damage: Damage | None = None) -> Iterator[AudioChunk]:
+    """The track as chunks; packets that fail to decode and the seconds they leave out are
+    counted in `damage`."""
     import av
+
+    damage = damage if damage is not None else Damage()
 
     try:
         container = av.open(str(path), metadata_errors="ignore")
@@ -54,6 +60,7 @@ def iter_audio(path: Path, origin: float = 0.0, chunk_seconds: float = 30.0) -> 
                 frames = packet.decode()
             except av.error.FFmpegError:
                 bad += 1
+                damage.errors += 1
                 continue
             for frame in frames:
                 decoded += 1
@@ -65,6 +72,7 @@ def iter_audio(path: Path, origin: float = 0.0, chunk_seconds: float = 30.0) -> 
                         if t < 0:  # audio that starts before the first video frame
                             pcm = pcm[int(round(-t * SAMPLE_RATE)):]
                     elif t - cursor > 0.1:  # a gap in the track: keep positions true to time
+                        damage.lost(t - cursor)
                         gap = np.zeros(int(round((t - cursor) * SAMPLE_RATE)), np.float32)
                         buf.append(gap)
                         buffered += gap.size

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from mmem.errors import InputError, MediaOpenError
+from mmem.sources.damage import Damage
 from mmem.sources.sampler import Sampler
 from mmem.types import Frame
 
@@ -135,14 +136,18 @@ def _working_size(width: int, height: int, short_side: int) -> tuple[int, int]:
     return w, h
 
 
-def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256) -> Iterator[Frame]:
+def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256,
+                damage: Damage | None = None) -> Iterator[Frame]:
     """Yield frames sampled at `fps` on the PTS clock, starting at t=0 (the first frame).
 
     A frame is kept when its timestamp reaches the next point of the 1/fps grid; after a gap
     (variable frame rate, dropped frames) the grid resumes after the kept frame. Undecodable
-    packets in the middle of a file are skipped; a file with no decodable frame raises.
+    packets in the middle of a file are skipped (counted in `damage`, with the seconds of
+    video they took); a file with no decodable frame raises.
     """
     import av
+
+    damage = damage if damage is not None else Damage()
 
     container = _open(path)
     try:
@@ -162,10 +167,15 @@ def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256) -> Iterator
         last_t = -1.0
         size: tuple[int, int] | None = None
         decoded_any = False
+        prev_t: float | None = None  # the newest decoded frame's time (sampled or not)
+        # a jump this long means frames are missing (B-frames skipped above leave short ones)
+        skipping = stream.codec_context.skip_frame == "NONREF"
+        step = max(1.5 / native, 0.5 if skipping else 0.0) if native else 0.0
         for packet in container.demux(stream):
             try:
                 frames = packet.decode()
             except (av.error.InvalidDataError, av.error.FFmpegError):
+                damage.errors += 1
                 continue  # corrupt packet: skip it, keep the rest of the file
             for frame in frames:
                 decoded_any = True
@@ -175,6 +185,9 @@ def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256) -> Iterator
                 if origin is None:
                     origin = pts
                 t = float((pts - origin) * time_base)
+                if native and prev_t is not None and t - prev_t > step:  # frames missing
+                    damage.lost(t - prev_t - 1.0 / native)
+                prev_t = t if prev_t is None else max(prev_t, t)
                 if t <= last_t or not sampler.keep(t):
                     continue
                 rotation = int(round((frame.rotation or 0) / 90.0)) % 4

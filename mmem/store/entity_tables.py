@@ -94,3 +94,20 @@ class EntityTables:
         t = self._table(APPEARANCES)
         if t is not None and entity_ids:
             t.delete("entity_id IN (" + ", ".join(_q(i) for i in entity_ids) + ")")
+
+    def appearances_of_sources(self, source_ids: list[str]) -> list[AppearanceRow]:
+        """Every appearance row of these sources (any run), with embeddings."""
+        t = self._table(APPEARANCES)
+        if t is None or not source_ids:
+            return []
+        cond = "source_id IN (" + ", ".join(_q(s) for s in source_ids) + ")"
+        return [AppearanceRow.from_dict(r) for r in t.search().where(cond).limit(None).to_list()]
+
+    def appearance_counts(self) -> dict[str, int]:
+        """Appearance rows per entity (any run)."""
+        t = self._table(APPEARANCES)
+        counts: dict[str, int] = {}
+        if t is not None:
+            for r in t.search().select(["entity_id"]).limit(None).to_list():
+                counts[r["entity_id"]] = counts.get(r["entity_id"], 0) + 1
+        return counts

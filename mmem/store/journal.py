@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from mmem.store._util import write_json
 from mmem.store.location import rmtree
+from mmem.store.prune import purge
 from mmem.store.rows import EntityRow, SourceRow
 
 if TYPE_CHECKING:
@@ -56,6 +57,17 @@ def apply(memory: Memory, op: dict[str, Any]) -> None:
         for rel in op["thumbs"]:
             (memory.root / rel).unlink(missing_ok=True)
         rmtree(memory.root / "entities" / op["entity"])
+        purge(memory)  # no older version or file still holds what was forgotten
+    elif kind == "forget_sources":  # sources, with the entities only they showed
+        memory.delete_sources(op["sources"])
+        memory.delete_appearances(op["entities"])
+        memory.delete_entities(op["entities"])
+        memory.put_entities(rows)
+        for rel in op["thumbs"]:
+            (memory.root / rel).unlink(missing_ok=True)
+        for folder in [f"entities/{e}" for e in op["entities"]] + [f"keyframes/{s}" for s in op["sources"]]:
+            rmtree(memory.root / folder)
+        purge(memory)
     elif kind == "ingest":  # a batch file's commit: its entities, then the source row that shows it
         memory.put_entities(rows)
         if int(memory.meta.get("next_entity", 1)) < op["next_entity"]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,9 @@ from mmem.store._util import quote as _q
 from mmem.store._util import write_json as _write_json
 from mmem.store.entity_tables import EntityTables
 from mmem.store.event_tables import EventTables
+from mmem.store.faults import storage_faults
 from mmem.store.location import ObjectPath, as_location, explain, rmtree, storage_options
+from mmem.store.lock import LEASE, LOCK, WriterLock
 from mmem.store.model_record import ModelRecord
 from mmem.store.names import APPEARANCES, EVENTS, SOURCES, TABLES, TRANSCRIPTS
 from mmem.store.rows import SourceRow
@@ -38,11 +41,19 @@ def _check_location(root: Path | ObjectPath) -> None:
     """Raise StoreError if `root` could not hold a memory (a file, a foreign folder)."""
     if root.exists() and not root.is_dir():
         raise StoreError(f"--db {root} is a file, not a memory directory: pass a directory")
-    if root.is_dir() and not (root / MARKER).exists() and any(root.iterdir()):
+    if root.is_dir() and not (root / MARKER).exists() \
+            and any(p.name not in (LOCK, LEASE) for p in root.iterdir()):
         raise StoreError(
             f"--db {root} is not an mmem memory (no {MARKER}) and is not empty: "
             "pass an empty or new directory"
         )
+
+
+def _mkdir(root: Path | ObjectPath) -> None:
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create --db {root} ({exc.strerror}): pass a writable directory") from None
 
 
 def default_db() -> Path:
@@ -60,6 +71,7 @@ class Memory(EventTables, TranscriptTables, EntityTables, ModelRecord):
 
         self.root = root  # a local folder, or an object-store prefix (s3://bucket/memory)
         self.meta = meta
+        self._lock: WriterLock | None = None  # held by a writer from open to close
         if not isinstance(root, ObjectPath):
             self._db = lancedb.connect(str(root / "lance"))
             return
@@ -76,17 +88,55 @@ class Memory(EventTables, TranscriptTables, EntityTables, ModelRecord):
         _check_location(as_location(path))
 
     @classmethod
-    def open(cls, path: Path | str, *, create: bool = False, write: bool | None = None) -> Memory:
+    def open(cls, path: Path | str, *, create: bool = False, write: bool | None = None,
+             wait: bool = False, command: str = "mmem",
+             on_wait: Callable[[str], None] | None = None) -> Memory:
         """Open (or with `create`, make) a memory. A writer (`write`, by default when `create`)
-        first finishes an operation an interrupted process left in the journal; a reader never
-        writes and sees the last committed state."""
+        takes the memory's writer lock (`mmem.store.lock`: MemoryBusy naming the holder, or with
+        `wait` waits for it; `command` is what others are told holds it), finishes an operation
+        an interrupted process left in the journal and sweeps what crashed runs left behind; it
+        holds the lock until `close`. A reader never blocks, never writes and sees the last
+        committed state."""
         root = as_location(path)
-        memory = cls._open(root, create)
-        if create if write is None else write:
-            from mmem.store.journal import recover
+        writer = create if write is None else write
+        lock = None
+        if writer:
+            _check_location(root)
+            if create:
+                _mkdir(root)
+            if isinstance(root, ObjectPath) or root.is_dir():
+                lock = WriterLock(root, command)
+                lock.acquire(wait, on_wait)
+        try:
+            memory = cls._open(root, create)
+            memory._lock = lock
+            if writer:
+                from mmem.store.journal import recover
+                from mmem.store.sweep import sweep
 
-            recover(memory)
+                with storage_faults(root):
+                    recover(memory)
+                try:
+                    sweep(memory)
+                except (OSError, RuntimeError, ValueError):
+                    pass  # housekeeping: a damaged table (doctor --repair) must not stop a writer
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
         return memory
+
+    def close(self) -> None:
+        """Release the writer lock (a reader has none). The OS releases it if the process dies."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> Memory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @classmethod
     def _open(cls, root: Path | ObjectPath, create: bool) -> Memory:
@@ -95,15 +145,11 @@ class Memory(EventTables, TranscriptTables, EntityTables, ModelRecord):
         if not marker.exists():
             if not create:
                 raise StoreError(f"no memory at {root}: run `mmem ingest ...` first, or pass --db DIR")
-            try:
-                root.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise StoreError(
-                    f"cannot create --db {root} ({exc.strerror}): pass a writable directory"
-                ) from None
+            _mkdir(root)
             meta = {"format": "mmem-memory", "schema_version": SCHEMA_VERSION,
                     "created_at": _now(), "vector_model": None, "dim": None}
-            _write_json(marker, meta)
+            with storage_faults(root):
+                _write_json(marker, meta)
             return cls(root, meta)
         try:
             meta = json.loads(marker.read_text())
@@ -130,7 +176,12 @@ class Memory(EventTables, TranscriptTables, EntityTables, ModelRecord):
 
     def _sources(self):
         t = self._table(SOURCES)
-        return t if t is not None else self._db.create_table(SOURCES, schema=sources_schema())
+        if t is None:
+            return self._db.create_table(SOURCES, schema=sources_schema())
+        missing = [f for f in sources_schema() if f.name not in t.schema.names]
+        if missing:  # a memory from before a column was added: add it (null in old rows)
+            t.add_columns(missing)
+        return t
 
     def _events(self):
         t = self._table(EVENTS)
@@ -169,6 +220,19 @@ class Memory(EventTables, TranscriptTables, EntityTables, ModelRecord):
                     or Path(row.uri).name == ref:
                 out.append(row)
         return out
+
+    def delete_sources(self, source_ids: list[str]) -> None:
+        """Delete sources and every row of theirs (any run); their files are the caller's."""
+        if not source_ids:
+            return
+        cond = "source_id IN (" + ", ".join(_q(s) for s in source_ids) + ")"
+        for name in (EVENTS, TRANSCRIPTS, APPEARANCES):
+            t = self._table(name)
+            if t is not None and t.count_rows(cond) > 0:
+                t.delete(cond)
+        t = self._table(SOURCES)
+        if t is not None:
+            t.delete("id IN (" + ", ".join(_q(s) for s in source_ids) + ")")
 
     def drop_runs(self, source_id: str, keep_run: str | None) -> None:
         """Delete a source's events and keyframes except those of `keep_run`."""

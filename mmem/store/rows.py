@@ -55,6 +55,7 @@ class SourceRow(Row):
     n_events: int | None = None
     started_at: str | None = None
     gaps: str | None = None  # live: JSON [[from_s, to_s], ...]
+    damage: str | None = None  # JSON {"audio"|"video": {"errors": packets, "seconds": lost}}, or null
 
     def finish(self, **values: Any) -> None:
         """Mark the source complete now, with the given final values (run, n_events, ...)."""

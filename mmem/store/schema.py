@@ -29,6 +29,7 @@ def sources_schema() -> pa.Schema:
             pa.field("n_events", pa.int32()),
             pa.field("started_at", pa.string()),  # live sessions: wall-clock start (ISO)
             pa.field("gaps", pa.string()),  # live sessions: JSON [[from_s, to_s], ...] with no signal
+            pa.field("damage", pa.string()),  # JSON {track: {"errors": n, "seconds": lost}}: decode damage
         ]
     )
 
