@@ -15,6 +15,7 @@ import numpy as np
 from mmem.weights import TextOnnxWeights
 
 BATCH = 64  # sentences per ONNX run (sentence-transformers' default for encode is 32; either works)
+THREADS = 1  # ONNX Runtime threads: a question is one short run, and at ingest decoding and ASR use the other cores
 _NORM_EPS = 1e-12  # torch.nn.functional.normalize's eps, as sentence-transformers' Normalize uses
 
 
@@ -32,7 +33,7 @@ def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
 class OnnxSentenceEmbedder:
     """Implements TextEmbedder (mmem.perceive.base) with ONNX Runtime on the CPU."""
 
-    def __init__(self, weights: TextOnnxWeights, model_id: str, threads: int | None = None) -> None:
+    def __init__(self, weights: TextOnnxWeights, model_id: str, threads: int = THREADS) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -43,8 +44,8 @@ class OnnxSentenceEmbedder:
         self._pad_id = weights.pad_id
         opts = ort.SessionOptions()
         opts.log_severity_level = 3  # warnings about unused initialisers are noise to a user
-        if threads:
-            opts.intra_op_num_threads = threads
+        opts.intra_op_num_threads = opts.inter_op_num_threads = threads
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")  # no busy-wait on a shared CPU
         self._session = ort.InferenceSession(str(weights.onnx), opts, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
         self.model_id = model_id
