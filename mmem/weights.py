@@ -108,8 +108,25 @@ def _cached_pretrained(cfg: dict, cache: Path) -> Path | None:
     return None
 
 
+# where open_clip's hub download of the default weights lands in the cache (its pretrained registry
+# names the repo; known here so that, offline, their absence is seen without importing open_clip)
+_DEFAULT_CLIP = ("ViT-B-32", "laion2b_s34b_b79k", "models--laion--CLIP-ViT-B-32-laion2B-s34B-b79K")
+
+
+def _clip_unavailable(name: str, pretrained: str) -> WeightsUnavailable:
+    return WeightsUnavailable(
+        f"CLIP weights {name}/{pretrained} are not cached in {model_cache()} and no network: run "
+        f"`mmem models pull --clip-model {name} --clip-pretrained {pretrained}` on a connected "
+        "machine (then copy that folder here) or pass --clip-pretrained PATH"
+    )
+
+
 def resolve_clip(model: str, pretrained: str, *, download: bool = True) -> ClipWeights:
     """Find CLIP weights locally, downloading them only when allowed and the hub answers."""
+    if (model, pretrained) == _DEFAULT_CLIP[:2] and not (model_cache() / _DEFAULT_CLIP[2]).exists() \
+            and not (download and _online()):
+        # the offline default: skipping CLIP must not cost an import of open_clip and torch
+        raise _clip_unavailable(model, pretrained)
     name = register_model_name(model)
     if pretrained == RANDOM:
         return ClipWeights(model=name, checkpoint=None, model_id=f"{name}/{RANDOM}")
@@ -136,18 +153,37 @@ def resolve_clip(model: str, pretrained: str, *, download: bool = True) -> ClipW
         except Exception:  # hub errors are many and varied; all mean the same to the user
             found = None
     if found is None or not found.is_file():
-        raise WeightsUnavailable(
-            f"CLIP weights {name}/{pretrained} are not cached in {cache} and no network: run "
-            f"`mmem models pull --clip-model {name} --clip-pretrained {pretrained}` on a connected "
-            "machine (then copy that folder here) or pass --clip-pretrained PATH"
-        )
+        raise _clip_unavailable(name, pretrained)
     return ClipWeights(
         model=name, checkpoint=found, model_id=f"{name}/{pretrained}", mean=mean, std=std
     )
 
 
+def _config_file(model: str) -> Path | None:
+    """A model-config JSON for `model` (a path, or a config bundled with mmem or open_clip), found
+    without importing open_clip (which imports torch)."""
+    import importlib.util
+
+    path = Path(model).expanduser()
+    if path.suffix == ".json" and path.is_file():
+        return path
+    spec = importlib.util.find_spec("open_clip")
+    folders = [_BUNDLED_CONFIGS]
+    if spec is not None and spec.submodule_search_locations:
+        folders += [Path(p) / "model_configs" for p in spec.submodule_search_locations]
+    return next((f / f"{model}.json" for f in folders if (f / f"{model}.json").is_file()), None)
+
+
 def clip_embed_dim(model: str) -> int | None:
     """Embedding width of a model config, known without any weights."""
+    found = _config_file(model)
+    if found is not None:
+        import json
+
+        try:
+            return int(json.loads(found.read_text())["embed_dim"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # not a plain config: ask open_clip
     import open_clip
 
     cfg = open_clip.get_model_config(register_model_name(model))
