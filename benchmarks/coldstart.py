@@ -82,10 +82,13 @@ def main() -> None:
             wall, rss, out, rc = timed(mmem("ingest", str(f), "--db", db, "--json"), env)
             if rc:
                 sys.exit(f"ingest {f.name} failed (exit {rc})")
-            loop = sum(s["wall"] for s in json.loads(out)["sources"])
+            report = json.loads(out)
+            loop = sum(s["wall"] for s in report["sources"])
+            parts = report.get("seconds", {})
             overheads.append(wall - loop)
-            print(f"  ingest   {f.name}: {wall:.1f} s wall, loop {loop:.1f} s, overhead {wall - loop:.1f} s, "
-                  f"peak {rss:.0f} MB")
+            print(f"  ingest   {f.name}: {wall:.1f} s wall, loop {loop:.1f} s, overhead {wall - loop:.1f} s "
+                  f"(models and store {parts.get('startup', float('nan')):.1f} s, finish "
+                  f"{parts.get('finish', float('nan')):.1f} s, the rest imports and exit), peak {rss:.0f} MB")
         timed(mmem("ask", questions[0], "--db", db, "--json"), env)  # first ask: caches, ONNX export
         asks, ask_rss = [], []
         for _ in range(a.repeat):

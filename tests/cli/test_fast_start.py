@@ -38,9 +38,12 @@ def spoken(tmp_path_factory, samples) -> tuple[Path, dict[str, str]]:
     mp = pytest.MonkeyPatch()
     for k, v in env.items():
         mp.setenv(k, v)
-    result = run("ingest", samples / "jfk.flac", "--no-entities", "--device", "cpu", "--db", root)
+    result = run("ingest", samples / "jfk.flac", "--no-entities", "--device", "cpu", "--db", root, "--json")
     mp.undo()
     assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)  # start-up and shutdown are reported apart from the loop
+    assert report["seconds"]["startup"] > 0 and report["seconds"]["finish"] >= 0
+    assert report["sources"][0]["utterances"] >= 1
     return root, env
 
 
