@@ -403,9 +403,11 @@ def resolve_text_onnx(model: str = TEXT_MODEL, *,
     without one it raises WeightsUnavailable naming the fix."""
     folder = resolve_text_model(model)
     _check_runnable(folder, model)
-    weights = next((folder / n for n in ("model.safetensors", "pytorch_model.bin") if (folder / n).is_file()), None)
+    weights = next((folder / n for n in ("model.safetensors", "pytorch_model.bin") if (folder / n).is_file()),
+                   None)
     if weights is None:
-        raise WeightsUnavailable(f"text model {model}: no model.safetensors in {folder}: pass a complete model folder")
+        raise WeightsUnavailable(f"text model {model}: no model.safetensors in {folder}: pass a complete "
+                                 "model folder")
     name = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(model).name or "text")
     target = model_cache() / "onnx" / f"{name}-{_file_id(weights)}" / "model.onnx"
     if not target.is_file():

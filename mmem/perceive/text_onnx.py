@@ -15,7 +15,7 @@ import numpy as np
 from mmem.weights import TextOnnxWeights
 
 BATCH = 64  # sentences per ONNX run (sentence-transformers' default for encode is 32; either works)
-THREADS = 1  # ONNX Runtime threads: a question is one short run, and at ingest decoding and ASR use the other cores
+THREADS = 1  # ONNX Runtime threads: a question is one short run; at ingest, decoding and ASR use the others
 _NORM_EPS = 1e-12  # torch.nn.functional.normalize's eps, as sentence-transformers' Normalize uses
 
 
@@ -69,6 +69,7 @@ class OnnxSentenceEmbedder:
             mask[row, :n] = e.attention_mask
             types[row, :n] = e.type_ids
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-        (hidden,) = self._session.run(["last_hidden_state"], {k: v for k, v in feed.items() if k in self._inputs})
+        feed = {k: v for k, v in feed.items() if k in self._inputs}
+        (hidden,) = self._session.run(["last_hidden_state"], feed)
         return mean_pool(hidden, mask)
 

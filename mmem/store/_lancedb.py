@@ -8,7 +8,9 @@ annotations, and as constructors inside namespace methods), so while lancedb imp
 `lance_namespace` package is stood in for by a module that hands out deferred references; each
 resolves to the real object, importing the real package, the first time it is called or
 inspected. Everything else (`lance_namespace.errors`, later imports of `lance_namespace`) is the
-real thing.
+real thing. The same goes for the client package and its `models` package, whose inits import
+every model: lancedb.namespace imports a handful of model modules by their full path, and only
+those load.
 
 On Python < 3.12 lancedb also decorates its ~100 connection/table methods with the `overrides`
 package, which checks each signature with typing.get_type_hints when the class is created (about
@@ -23,11 +25,13 @@ import importlib
 import importlib.util
 import os
 import sys
+import threading
 from types import ModuleType
 from typing import Any
 
 # the packages whose __init__ imports the whole REST client; their submodules load for real
 _DEFERRED = ("lance_namespace", "lance_namespace_urllib3_client", "lance_namespace_urllib3_client.models")
+_LOCK = threading.Lock()  # the stand-ins live in sys.modules: one importer at a time
 
 
 class _Deferred:
@@ -106,6 +110,11 @@ def _plain() -> ModuleType:
 
 def import_lancedb() -> ModuleType:
     """The lancedb module, imported with the namespace client deferred when it is not yet loaded."""
+    with _LOCK:
+        return _import()
+
+
+def _import() -> ModuleType:
     if "lancedb" in sys.modules or any(p in sys.modules for p in (*_DEFERRED, "overrides")) \
             or os.environ.get("MMEM_PLAIN_LANCEDB"):
         return _plain()

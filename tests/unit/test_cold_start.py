@@ -33,5 +33,6 @@ def test_the_offline_default_skips_clip_without_importing_it(tmp_path):
 
 def test_clip_widths_come_from_the_config_files(tmp_path):
     code = ("import sys\nfrom mmem.weights import clip_embed_dim\n"
-            "print([clip_embed_dim(m) for m in ('ViT-B-32', 'ViT-L-14', 'mmem-tiny')], 'open_clip' in sys.modules)")
+            "print([clip_embed_dim(m) for m in ('ViT-B-32', 'ViT-L-14', 'mmem-tiny')],\n"
+            "      'open_clip' in sys.modules)")
     assert _fresh(code, tmp_path) == "[512, 768, 64] False"
