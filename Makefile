@@ -39,11 +39,12 @@ demo: venv
 	$(BIN)/mmem ask "what can you do for your country" -k 3 --db $(DEMO_DB)
 	$(BIN)/mmem ask "a rabbit in a meadow" -k 3 --db $(DEMO_DB)
 
-## make bench: answer quality on ../shared/devset, then speed and memory tables on real media (not a
+## make bench: answer quality on ../shared/devset, cold-start times of ask/events/ingest, then speed and memory tables on real media (not a
 ## test); LIVE_MINUTES=2 for a shorter live run
 LIVE_MINUTES ?= 10
 bench: $(VENV)/.bench
 	$(BIN)/python -m benchmarks.eval
+	$(BIN)/python -m benchmarks.coldstart
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.live --minutes $(LIVE_MINUTES)
 	$(BIN)/python -m benchmarks.batch

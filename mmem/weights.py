@@ -11,8 +11,10 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from mmem.errors import InputError, WeightsUnavailable
 
@@ -106,8 +108,25 @@ def _cached_pretrained(cfg: dict, cache: Path) -> Path | None:
     return None
 
 
+# where open_clip's hub download of the default weights lands in the cache (its pretrained registry
+# names the repo; known here so that, offline, their absence is seen without importing open_clip)
+_DEFAULT_CLIP = ("ViT-B-32", "laion2b_s34b_b79k", "models--laion--CLIP-ViT-B-32-laion2B-s34B-b79K")
+
+
+def _clip_unavailable(name: str, pretrained: str) -> WeightsUnavailable:
+    return WeightsUnavailable(
+        f"CLIP weights {name}/{pretrained} are not cached in {model_cache()} and no network: run "
+        f"`mmem models pull --clip-model {name} --clip-pretrained {pretrained}` on a connected "
+        "machine (then copy that folder here) or pass --clip-pretrained PATH"
+    )
+
+
 def resolve_clip(model: str, pretrained: str, *, download: bool = True) -> ClipWeights:
     """Find CLIP weights locally, downloading them only when allowed and the hub answers."""
+    if (model, pretrained) == _DEFAULT_CLIP[:2] and not (model_cache() / _DEFAULT_CLIP[2]).exists() \
+            and not (download and _online()):
+        # the offline default: skipping CLIP must not cost an import of open_clip and torch
+        raise _clip_unavailable(model, pretrained)
     name = register_model_name(model)
     if pretrained == RANDOM:
         return ClipWeights(model=name, checkpoint=None, model_id=f"{name}/{RANDOM}")
@@ -134,18 +153,37 @@ def resolve_clip(model: str, pretrained: str, *, download: bool = True) -> ClipW
         except Exception:  # hub errors are many and varied; all mean the same to the user
             found = None
     if found is None or not found.is_file():
-        raise WeightsUnavailable(
-            f"CLIP weights {name}/{pretrained} are not cached in {cache} and no network: run "
-            f"`mmem models pull --clip-model {name} --clip-pretrained {pretrained}` on a connected "
-            "machine (then copy that folder here) or pass --clip-pretrained PATH"
-        )
+        raise _clip_unavailable(name, pretrained)
     return ClipWeights(
         model=name, checkpoint=found, model_id=f"{name}/{pretrained}", mean=mean, std=std
     )
 
 
+def _config_file(model: str) -> Path | None:
+    """A model-config JSON for `model` (a path, or a config bundled with mmem or open_clip), found
+    without importing open_clip (which imports torch)."""
+    import importlib.util
+
+    path = Path(model).expanduser()
+    if path.suffix == ".json" and path.is_file():
+        return path
+    spec = importlib.util.find_spec("open_clip")
+    folders = [_BUNDLED_CONFIGS]
+    if spec is not None and spec.submodule_search_locations:
+        folders += [Path(p) / "model_configs" for p in spec.submodule_search_locations]
+    return next((f / f"{model}.json" for f in folders if (f / f"{model}.json").is_file()), None)
+
+
 def clip_embed_dim(model: str) -> int | None:
     """Embedding width of a model config, known without any weights."""
+    found = _config_file(model)
+    if found is not None:
+        import json
+
+        try:
+            return int(json.loads(found.read_text())["embed_dim"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # not a plain config: ask open_clip
     import open_clip
 
     cfg = open_clip.get_model_config(register_model_name(model))
@@ -317,3 +355,74 @@ def resolve_voice_model() -> Path:
         "the speaker model is not installed: `pip install resemblyzer` (it ships the weights), "
         "or run with --no-entities"
     )
+
+
+# -- the sentence model through ONNX Runtime ------------------------------------------------
+
+_POOLING = "sentence_transformers.models.Pooling"
+_RUNNABLE = {"sentence_transformers.models.Transformer", _POOLING, "sentence_transformers.models.Normalize"}
+
+
+@dataclass(frozen=True, slots=True)
+class TextOnnxWeights:
+    folder: Path  # the sentence-transformers model folder the export came from
+    onnx: Path  # the exported transformer (cached under model_cache()/onnx)
+    tokenizer: Path  # tokenizer.json
+    max_length: int  # tokens kept per text (sentence-transformers' max_seq_length)
+    pad_id: int
+    dim: int
+
+
+def _read_json(path: Path) -> Any:
+    import json
+
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def _check_runnable(folder: Path, model: str) -> None:
+    """mmem's ONNX path runs Transformer → mean pooling → Normalize, as all-MiniLM-L6-v2 is built."""
+    modules = _read_json(folder / "modules.json") if (folder / "modules.json").is_file() else []
+    kinds = [m.get("type", "") for m in modules] if isinstance(modules, list) else []
+    pooling = next((m for m in modules if m.get("type") == _POOLING), None) if kinds else None
+    pool_cfg = _read_json(folder / pooling.get("path", "") / "config.json") if pooling else {}
+    mean_only = pool_cfg.get("pooling_mode_mean_tokens") and not any(
+        v for k, v in pool_cfg.items() if k.startswith("pooling_mode_") and k != "pooling_mode_mean_tokens")
+    if not kinds or not set(kinds) <= _RUNNABLE or not mean_only or not (folder / "tokenizer.json").is_file():
+        raise InputError(
+            f"text model {model}: mmem runs sentence models made of a transformer, mean pooling and "
+            "normalisation with a tokenizer.json (as all-MiniLM-L6-v2): pass such a model folder"
+        )
+
+
+def resolve_text_onnx(model: str = TEXT_MODEL, *,
+                      export: Callable[[Path, Path], None] | None = None) -> TextOnnxWeights:
+    """The sentence model as ONNX Runtime runs it: its folder (resolve_text_model), and its
+    transformer exported to ONNX once and cached under model_cache()/onnx, keyed by the weights
+    file so a different checkpoint never reuses another's export. A missing export is made by
+    `export(folder, target)` (mmem.perceive.text_export.export, which needs torch and transformers);
+    without one it raises WeightsUnavailable naming the fix."""
+    folder = resolve_text_model(model)
+    _check_runnable(folder, model)
+    weights = next((folder / n for n in ("model.safetensors", "pytorch_model.bin") if (folder / n).is_file()),
+                   None)
+    if weights is None:
+        raise WeightsUnavailable(f"text model {model}: no model.safetensors in {folder}: pass a complete "
+                                 "model folder")
+    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(model).name or "text")
+    target = model_cache() / "onnx" / f"{name}-{_file_id(weights)}" / "model.onnx"
+    if not target.is_file():
+        if export is None:
+            raise WeightsUnavailable(
+                f"the ONNX copy of text model {model} is not cached in {target.parent}: run "
+                f"`mmem models pull --text-model {model}` (it exports it from the installed weights)"
+            )
+        export(folder, target)
+    st = _read_json(folder / "sentence_bert_config.json")
+    tok = _read_json(folder / "tokenizer.json")
+    cfg = _read_json(folder / "config.json")
+    max_length = int(st.get("max_seq_length") or _read_json(folder / "tokenizer_config.json").get(
+        "model_max_length", 512))
+    pad_id = int((tok.get("padding") or {}).get("pad_id", cfg.get("pad_token_id", 0)) or 0)
+    max_length = min(max_length, int(cfg.get("max_position_embeddings", 512)))
+    return TextOnnxWeights(folder, target, folder / "tokenizer.json", max_length, pad_id,
+                           int(cfg.get("hidden_size", 384)))

@@ -10,7 +10,7 @@ import typer
 from mmem.cli.common import DbOption, JsonOption, db_path, handles_errors, out, print_json
 
 _PACKAGES = ("mmem", "torch", "open_clip_torch", "lancedb", "av", "opencv-python-headless", "faster-whisper",
-             "openai-whisper", "sentence-transformers")
+             "openai-whisper", "sentence-transformers", "onnxruntime", "tokenizers")
 
 
 def _version(pkg: str) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
@@ -91,11 +92,13 @@ def ingest(
         from mmem.store.lock import check_free
 
         check_free(as_location(db_path(db)))
+    started = time.perf_counter()
     with err.status("loading models...", spinner="dots") if not json_out else nullcontext():
         from mmem.pipeline import build_models
 
         vision, hearing, people = build_models(cfg)
     memory = open_writer(db, wait, create=True)  # held until this process ends
+    startup = time.perf_counter() - started  # models and the store: what ingest pays before a frame
     opt.warn_skipped(err, vision, hearing, people)
 
     from mmem.store.faults import storage_faults
@@ -107,9 +110,13 @@ def ingest(
             run_session(live[0], memory, cfg, vision, hearing, people, limit, json_out)
             return
         reports = _run(files, memory, cfg, vision, hearing, people, force, json_out)
+        finishing = time.perf_counter()
         memory.compact()
     if json_out:
-        print_json({"db": str(memory.root), "sources": [_report_json(r) for r in reports]})
+        # start-up and shutdown apart from each file's loop (`wall`); the rest of a process's
+        # time is the interpreter and imports before the command runs
+        seconds = {"startup": round(startup, 3), "finish": round(time.perf_counter() - finishing, 3)}
+        print_json({"db": str(memory.root), "sources": [_report_json(r) for r in reports], "seconds": seconds})
     else:
         _print_summary(reports, memory.root)
 

@@ -19,10 +19,13 @@ def pull(
     asr_model: Annotated[str | None, typer.Option(help="Whisper model to fetch (e.g. small, large-v3); "
                                                        "without --clip-* options, only it.")] = None,
     asr_backend: Annotated[str, typer.Option(help="faster-whisper | openai-whisper.")] = "faster-whisper",
+    text_model: Annotated[str | None, typer.Option(help="Sentence model to export to ONNX for transcripts and "
+                                                        "`ask` (e.g. all-MiniLM-L6-v2); without --clip-* "
+                                                        "options, only it.")] = None,
     json_out: JsonOption = False,
 ) -> None:
     """Download weights into the cache, so later runs work offline (the default CLIP weights, or
-    the Whisper model --asr-model names)."""
+    the Whisper model --asr-model names, or the ONNX export of the sentence model --text-model names)."""
     from mmem.config import DEFAULT_CLIP_MODEL, DEFAULT_CLIP_PRETRAINED
     from mmem.weights import resolve_asr, resolve_clip
 
@@ -30,7 +33,13 @@ def pull(
     if asr_model is not None:
         asr = resolve_asr(asr_model, asr_backend, download=True)
         pulled.append({"model_id": asr.model_id, "path": str(asr.path)})
-    if asr_model is None or clip_model is not None or clip_pretrained is not None:
+    if text_model is not None:
+        from mmem.perceive.text_export import export
+        from mmem.weights import resolve_text_onnx
+
+        text = resolve_text_onnx(text_model, export=export)
+        pulled.append({"model_id": text_model, "path": str(text.onnx)})
+    if (asr_model is None and text_model is None) or clip_model is not None or clip_pretrained is not None:
         weights = resolve_clip(clip_model or DEFAULT_CLIP_MODEL, clip_pretrained or DEFAULT_CLIP_PRETRAINED,
                                download=True)
         pulled.append({"model_id": weights.model_id, "path": str(weights.checkpoint)})
@@ -49,7 +58,7 @@ def list_models(json_out: JsonOption = False) -> None:
 
     cache = model_cache()
     files = sorted(p for p in cache.rglob("*") if p.is_file() and p.suffix in
-                   (".bin", ".safetensors", ".pt", ".pth")) if cache.exists() else []
+                   (".bin", ".safetensors", ".pt", ".pth", ".onnx")) if cache.exists() else []
     if json_out:
         print_json({"cache": str(cache), "files": [{"path": str(p), "bytes": p.stat().st_size}
                                                      for p in files]})

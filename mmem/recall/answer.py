@@ -81,12 +81,12 @@ def build_recall(memory: Memory, device: str = "auto") -> Recall:
             recall.notes.append(f"Cannot search the visual index: {exc}")
     if memory.has_transcripts():
         from mmem.perceive.audio_channel import build_text_embedder
-        from mmem.perceive.device import resolve_device
         from mmem.weights import TEXT_MODEL
 
-        # the sentence model recorded at ingest; memories from before it was recorded used MiniLM
+        # the sentence model recorded at ingest; memories from before it was recorded used MiniLM.
+        # It runs through ONNX Runtime on the CPU (as at ingest): no torch, whatever --device says
         model = memory.text_model or TEXT_MODEL
-        recall.text = build_text_embedder(model, str(resolve_device(device)), recall.notes)
+        recall.text = build_text_embedder(model, "cpu", recall.notes)
     return recall
 
 

@@ -67,8 +67,9 @@ def default_db() -> Path:
 
 class Memory(EventTables, TranscriptTables, EntityTables, ModelRecord):
     def __init__(self, root: Path | ObjectPath, meta: dict[str, Any]) -> None:
-        import lancedb
+        from mmem.store._lancedb import import_lancedb
 
+        lancedb = import_lancedb()
         self.root = root  # a local folder, or an object-store prefix (s3://bucket/memory)
         self.meta = meta
         self._lock: WriterLock | None = None  # held by a writer from open to close

@@ -1,4 +1,5 @@
-"""The text channel: sentence embeddings of transcripts (mmem.perceive.text), for semantic recall."""
+"""The text channel: sentence embeddings of transcripts, for semantic recall, run through ONNX
+Runtime (mmem.perceive.text_onnx) so that ingest and `ask` share one encoder and neither needs torch."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ class SentenceChannel(BaseChannel):
         return ChannelPlan(self.name, runs=True, model_id=model, weights=resolve_text_model(model))
 
     def build(self, plan: ChannelPlan, cfg: IngestConfig, device: str) -> Any:
-        from mmem.perceive.text import SentenceEmbedder
+        from mmem.perceive.text_export import export
+        from mmem.perceive.text_onnx import OnnxSentenceEmbedder
+        from mmem.weights import resolve_text_onnx
 
-        return SentenceEmbedder(plan.weights, device=device, model_id=plan.model_id or cfg.audio.text_model)
+        model = plan.model_id or cfg.audio.text_model
+        return OnnxSentenceEmbedder(resolve_text_onnx(model, export=export), model_id=model)

@@ -1,0 +1,142 @@
+"""Import lancedb without paying for its namespace REST client until something uses it.
+
+`import lancedb` imports `lance_namespace`, whose package init imports every request/response
+model of the Lance Namespace REST client (a few hundred pydantic classes): about half of
+lancedb's import time, i.e. of every cold `mmem ask` / `mmem events`, for an API a local or
+object-store memory never calls. lancedb only names six of those objects at import (as
+annotations, and as constructors inside namespace methods), so while lancedb imports, the
+`lance_namespace` package is stood in for by a module that hands out deferred references; each
+resolves to the real object, importing the real package, the first time it is called or
+inspected. Everything else (`lance_namespace.errors`, later imports of `lance_namespace`) is the
+real thing. The same goes for the client package and its `models` package, whose inits import
+every model: lancedb.namespace imports a handful of model modules by their full path, and only
+those load.
+
+On Python < 3.12 lancedb also decorates its ~100 connection/table methods with the `overrides`
+package, which checks each signature with typing.get_type_hints when the class is created (about
+a third of the remaining import); on 3.12+ lancedb uses `typing.override`, a marker that checks
+nothing. While lancedb imports, `overrides` is stood in for by exactly that 3.12 behaviour.
+MMEM_PLAIN_LANCEDB=1 imports lancedb the ordinary way (tests compare both).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+import threading
+from types import ModuleType
+from typing import Any
+
+# the packages whose __init__ imports the whole REST client; their submodules load for real
+_DEFERRED = ("lance_namespace", "lance_namespace_urllib3_client", "lance_namespace_urllib3_client.models")
+_LOCK = threading.Lock()  # the stand-ins live in sys.modules: one importer at a time
+
+
+class _Deferred:
+    """A name lancedb imported from lance_namespace, resolved on first real use."""
+
+    __slots__ = ("_module", "_name", "_target")
+
+    def __init__(self, module: str, name: str) -> None:
+        self._module, self._name = module, name
+        self._target: Any = None
+
+    def _resolve(self) -> Any:
+        if isinstance(sys.modules.get(self._module), _StandIn):
+            raise AttributeError(f"{self._module}.{self._name} used while lancedb imports")
+        if self._target is None:
+            self._target = getattr(importlib.import_module(self._module), self._name)
+        return self._target
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._resolve()(*args, **kwargs)
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):  # typing and decorators probe dunders at class creation: opaque
+            raise AttributeError(attr)
+        return getattr(self._resolve(), attr)
+
+    def __instancecheck__(self, obj: Any) -> bool:
+        return isinstance(obj, self._resolve())
+
+    def __mro_entries__(self, bases: tuple) -> tuple:
+        return (self._resolve(),)
+
+    def __getitem__(self, item: Any) -> Any:
+        return self._resolve()[item]
+
+    def __repr__(self) -> str:
+        return f"<deferred {self._module}.{self._name}>"
+
+
+class _StandIn(ModuleType):
+    """One of those packages while lancedb imports: its submodules are real (the package path
+    is), its own attributes deferred."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        deferred = self.__dict__[name] = _Deferred(self.__name__, name)  # one per name: lancedb compares them
+        return deferred
+
+
+def _override(method: Any) -> Any:
+    """typing.override (3.12): mark the method, check nothing."""
+    try:
+        method.__override__ = True
+    except (AttributeError, TypeError):
+        pass
+    return method
+
+
+class EnforceOverrides:
+    """lancedb's own stand-in for overrides.EnforceOverrides on Python 3.12+: a plain base."""
+
+
+def _overrides_stand_in() -> ModuleType:
+    module = ModuleType("overrides")
+    module.override = _override  # type: ignore[attr-defined]
+    module.EnforceOverrides = EnforceOverrides  # type: ignore[attr-defined]
+    return module
+
+
+def _plain() -> ModuleType:
+    import lancedb
+
+    return lancedb
+
+
+def import_lancedb() -> ModuleType:
+    """The lancedb module, imported with the namespace client deferred when it is not yet loaded."""
+    with _LOCK:
+        return _import()
+
+
+def _import() -> ModuleType:
+    if "lancedb" in sys.modules or any(p in sys.modules for p in (*_DEFERRED, "overrides")) \
+            or os.environ.get("MMEM_PLAIN_LANCEDB"):
+        return _plain()
+    stand_ins: dict[str, ModuleType] = {}
+    for name in _DEFERRED:
+        parent, _, leaf = name.rpartition(".")
+        if parent:
+            path = [os.path.join(p, leaf) for p in stand_ins[parent].__path__]
+        else:
+            spec = importlib.util.find_spec(name)
+            if spec is None or not spec.submodule_search_locations:
+                return _plain()
+            path = list(spec.submodule_search_locations)
+        module = stand_ins[name] = _StandIn(name)
+        module.__path__, module.__package__ = path, name
+    if sys.version_info < (3, 12):
+        stand_ins["overrides"] = _overrides_stand_in()
+    sys.modules.update(stand_ins)
+    try:
+        import lancedb  # noqa: F401  (its native module loads once: a failure here is final)
+    finally:
+        for name, module in stand_ins.items():  # from now on they import as the real packages
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
+    return sys.modules["lancedb"]

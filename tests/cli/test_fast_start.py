@@ -1,0 +1,100 @@
+"""A cold `mmem` process loads only what its command needs: `ask` embeds the question through ONNX
+Runtime (no torch, transformers or sentence-transformers), `events`, `entities` and `transcript`
+load no model at all, and lancedb comes without its namespace REST client. Each command runs in a
+fresh interpreter, as a user's shell would start it, and reports the modules it loaded."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli.clirun import run
+
+ROOT = Path(__file__).resolve().parents[2]
+MODELS = ("torch", "transformers", "sentence_transformers", "open_clip", "dlib", "resemblyzer",
+          "faster_whisper", "ctranslate2")
+WATCHED = (*MODELS, "onnxruntime", "tokenizers", "lance_namespace_urllib3_client", "lancedb")
+PROBE = """
+import json, runpy, sys
+sys.argv = ["mmem", *sys.argv[1:]]
+try:
+    runpy.run_module("mmem.cli", run_name="__main__")
+except SystemExit as exc:
+    code = exc.code
+sys.stderr.write("\\nLOADED " + json.dumps(sorted(m for m in WATCHED if m in sys.modules)) + "\\n")
+""".replace("WATCHED", repr(WATCHED))
+
+
+@pytest.fixture(scope="module")
+def spoken(tmp_path_factory, samples) -> tuple[Path, dict[str, str]]:
+    """A memory of a speech file, made as a user would at the offline default (no CLIP weights)."""
+    root = tmp_path_factory.mktemp("fast") / "db"
+    env = {"MMEM_OFFLINE": "1", "MMEM_HOME": str(tmp_path_factory.getbasetemp() / "mmem-home")}
+    mp = pytest.MonkeyPatch()
+    for k, v in env.items():
+        mp.setenv(k, v)
+    result = run("ingest", samples / "jfk.flac", "--no-entities", "--device", "cpu", "--db", root, "--json")
+    mp.undo()
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)  # start-up and shutdown are reported apart from the loop
+    assert report["seconds"]["startup"] > 0 and report["seconds"]["finish"] >= 0
+    assert report["sources"][0]["utterances"] >= 1
+    return root, env
+
+
+def cold(env: dict[str, str], *args: object) -> tuple[subprocess.CompletedProcess, list[str]]:
+    full = {**os.environ, **env, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
+    full.pop("MMEM_PLAIN_LANCEDB", None)
+    p = subprocess.run([sys.executable, "-c", PROBE, *map(str, args)], capture_output=True, text=True,
+                       env=full, timeout=600)
+    last = [line for line in p.stderr.splitlines() if line.startswith("LOADED ")]
+    assert last, p.stderr[-2000:]
+    return p, json.loads(last[-1][len("LOADED "):])
+
+
+def test_ask_answers_by_meaning_without_torch_or_transformers(spoken):
+    db, env = spoken
+    p, loaded = cold(env, "ask", "when did he tell citizens to think about serving the nation", "--db", db,
+                     "--json")
+    assert p.returncode == 0, p.stderr[-2000:]
+    answer = json.loads(p.stdout)
+    top = answer["moments"][0]
+    assert "country" in top["transcript"]  # no word in common with the question: found by meaning
+    assert "semantic" in json.dumps(top["evidence"])
+    assert "onnxruntime" in loaded  # the sentence model did run
+    assert not set(MODELS) & set(loaded), loaded
+    assert "lance_namespace_urllib3_client" not in loaded
+
+
+@pytest.mark.parametrize("command", [["events"], ["entities"], ["transcript", "jfk.flac"]])
+def test_listing_commands_load_no_model(spoken, command):
+    db, env = spoken
+    p, loaded = cold(env, *command, "--db", db, "--json")
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert json.loads(p.stdout)  # they did read the memory
+    assert "lancedb" in loaded and not set(loaded) & {*MODELS, "onnxruntime", "tokenizers"}, loaded
+
+
+def test_import_and_help_load_no_model_and_no_store():
+    p, loaded = cold({}, "--help")
+    assert p.returncode == 0 and "ask" in p.stdout
+    assert loaded == [], loaded
+
+
+def test_the_deferred_namespace_client_still_works_when_used(tmp_path):
+    """lancedb's namespace API resolves the real client on first use (and only then)."""
+    code = ("import sys; from mmem.store._lancedb import import_lancedb; db = import_lancedb()"
+            f".connect({str(tmp_path)!r}); "
+            "before = 'lance_namespace_urllib3_client' in sys.modules; r = db.list_namespaces(); "
+            "print(before, type(r).__module__.split('.')[0], r.namespaces)")
+    for plain, expect in (("", "False lance_namespace_urllib3_client []"),
+                          ("1", "True lance_namespace_urllib3_client []")):
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "MMEM_PLAIN_LANCEDB": plain}
+        p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
+        assert p.returncode == 0, p.stderr[-2000:]
+        assert p.stdout.strip() == expect
