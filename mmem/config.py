@@ -115,7 +115,8 @@ class ServeConfig:
     port: int = 8765
     poll_seconds: float = 1.0  # how often the live stream checks the tables for new events
     discovery_file: str = "serve.json"  # in the memory dir while serving: how `mmem ask` finds it
-    forward_timeout: float = 30.0  # seconds `mmem ask` waits for a server's answer
+    forward_timeout: float = 120.0  # seconds `mmem ask` waits for a server's answer (it may still be
+    # loading its models); a server that does not answer at all is skipped at once
 
 
 _SECTIONS = {

@@ -37,7 +37,7 @@ router = APIRouter(prefix="/api")
 def info(request: Request) -> dict[str, Any]:
     st = state(request)
     memory = st.memory()
-    return {"db": str(memory.root), "read_only": not st.writable(),
+    return {"db": str(memory.root), "read_only": not st.writable(), "warm": st.is_warm,
             "models": {"vision": memory.vector_model, "text": memory.text_model}}
 
 

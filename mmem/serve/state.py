@@ -38,6 +38,10 @@ class ServeState:
         root = Memory.open(self.db).root
         return not self.read_only and isinstance(root, Path) and os.access(root, os.W_OK)
 
+    @property
+    def is_warm(self) -> bool:
+        return self._recall is not None
+
     def warm(self) -> None:
         """Load the models and ask one question, so the first user's question is a warm one."""
         from mmem.views.answers import answer_view

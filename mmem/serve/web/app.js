@@ -153,7 +153,7 @@ async function renderTimelines() {
       const apps = d ? d.appearances.filter((a) => a.source === s.uri) : [];
       if (!apps.length) return;
       const p = state.people[i];
-      const pl = el("div", { class: "lane person", "data-label": personLabel(p) });
+      const pl = el("div", { class: "lane who", "data-label": personLabel(p) });
       apps.forEach((a) => span(pl, a.start, a.end, duration,
         { title: `${personLabel(p)} (${a.kind}) ${clock(a.start)}`, onclick: () => play(s.uri, a.start) }));
       section.append(pl);
@@ -179,7 +179,8 @@ async function renderPeople() {
       try { await fn(); await renderPeople(); } catch (e) { toast("error: " + e.message); }
     };
     return el("div", { class: "person", "data-id": p.id },
-      p.thumbnail ? el("img", { class: "thumb", src: fileUrl(p.thumbnail), alt: personLabel(p) }) : el("div", { class: "thumb" }),
+      p.thumbnail ? el("img", { class: "thumb", src: fileUrl(p.thumbnail), alt: personLabel(p) })
+        : el("div", { class: "thumb no-face" }, p.kind === "voice" ? "voice only" : "no picture"),
       el("strong", { class: "label" }, personLabel(p)),
       el("span", { class: "muted" }, `${p.id} · ${p.kind} · ${p.appearances} appearances`),
       ro ? null : el("div", { class: "row" }, nameInput, el("button", { class: "save-name", type: "button",
