@@ -115,6 +115,8 @@ class ServeConfig:
     port: int = 8765
     poll_seconds: float = 1.0  # how often the live stream checks the tables for new events
     discovery_file: str = "serve.json"  # in the memory dir while serving: how `mmem ask` finds it
+    torch_threads: int = 1  # torch threads for questions: one short text per question, where more
+    # threads only contend with each other and with an ingest on a small CPU (0: torch's default)
     forward_timeout: float = 120.0  # seconds `mmem ask` waits for a server's answer (it may still be
     # loading its models); a server that does not answer at all is skipped at once
 
