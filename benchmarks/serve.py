@@ -44,7 +44,8 @@ def build(db: Path, devset: Path | None, env: dict) -> list[str]:
         names = list(truth.get("sources") or [p.name for p in sorted(devset.iterdir()) if p.suffix in MEDIA])
         files, questions = [devset / n for n in names], [q["q"] for q in truth["questions"]]
     else:
-        files, questions = [SAMPLES / "jfk.flac", SAMPLES / "bigbuckbunny.mp4", SAMPLES / "bikes.mp4"], SAMPLE_QUESTIONS
+        files = [SAMPLES / "jfk.flac", SAMPLES / "bigbuckbunny.mp4", SAMPLES / "bikes.mp4"]
+        questions = SAMPLE_QUESTIONS
     if not (db / "mmem.json").exists():
         t0 = time.perf_counter()
         subprocess.run(mmem("ingest", *map(str, files), "--db", str(db)), check=True, env=env, cwd=ROOT,
@@ -108,7 +109,8 @@ def browser(url: str, question: str, loads: int = 5) -> tuple[list[float], list[
             page.goto(url + "/")
             page.wait_for_selector("#q")
             page.wait_for_function("performance.getEntriesByName('first-contentful-paint').length > 0")
-            paints.append(page.evaluate("performance.getEntriesByName('first-contentful-paint')[0].startTime") / 1000)
+            fcp = page.evaluate("performance.getEntriesByName('first-contentful-paint')[0].startTime")
+            paints.append(fcp / 1000)
             t0 = time.perf_counter()
             page.fill("#q", question)
             page.press("#q", "Enter")

@@ -46,7 +46,8 @@ def ask(request: Request,
         q: Annotated[str, Query(min_length=1, description="The question, in words.")],
         k: Annotated[int, Query(ge=1, le=100, description="How many moments.")] = 5,
         source: Annotated[str | None, Query(description="Only this source: path, file name or id.")] = None,
-        min_score: Annotated[float | None, Query(ge=0.0, le=1.0, description="Keep moments scoring at least this.")] = None,
+        min_score: Annotated[float | None, Query(ge=0.0, le=1.0,
+                                                 description="Keep moments scoring at least this.")] = None,
         since: Annotated[str | None, Query(description="Only after this: 10m, 2h, or an ISO time.")] = None,
         until: Annotated[str | None, Query(description="Only before this.")] = None) -> dict[str, Any]:
     from mmem.timeutil import parse_when

@@ -120,7 +120,7 @@ def test_a_stale_discovery_file_is_ignored_and_a_named_dead_server_is_an_error(d
 def test_the_page_in_a_real_browser(server):
     from playwright.sync_api import sync_playwright
 
-    url, _ = server
+    url, db = server
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM),
                                     args=["--autoplay-policy=no-user-gesture-required"])
@@ -160,5 +160,13 @@ def test_the_page_in_a_real_browser(server):
             page.goto(url + "/#timeline")
             page.locator('.source[data-source$="jfk.flac"] .lane.speech .block').first.wait_for()
             assert page.locator(".lane.who").count() >= 1
+
+            # an ingest while the page is open: its events appear without a reload
+            from tests.conftest import SAMPLES
+
+            done = run("ingest", SAMPLES / "bikes.mp4", "--db", db, "--no-audio", "--no-entities",
+                       "--clip-model", "mmem-tiny", "--clip-pretrained", "random", "--device", "cpu")
+            assert done.exit_code == 0, done.output
+            page.locator('.source[data-source$="bikes.mp4"] .lane.events .block').first.wait_for()
         finally:
             browser.close()
