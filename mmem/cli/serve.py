@@ -46,7 +46,8 @@ def serve(
 
     state = ServeState(db=memory.root, device=device, token=token, read_only=read_only)
     bound = sock.getsockname()[1]
-    url = f"http://{f'[{host}]' if ':' in host else host}:{bound}"
+    here = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # all addresses: loopback is one
+    url = f"http://{f'[{here}]' if ':' in here else here}:{bound}"
     found = discovery.write(memory.root, discovery.Served(url, os.getpid(), socket.gethostname(), token)) \
         if isinstance(memory.root, Path) else None
     err.print(f"serving {escape(str(memory.root))} at {url}/"

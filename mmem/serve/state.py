@@ -13,6 +13,23 @@ from typing import Any
 
 from mmem.config import ServeConfig
 from mmem.store.memory import Memory
+from mmem.store.rows import SourceRow
+
+
+class RequestMemory(Memory):
+    """One request's read of the memory: each table opened once and the sources read once (one
+    question looks them up a dozen times); the next request opens anew and sees new rows."""
+
+    def _table(self, name: str):
+        tables = self.__dict__.setdefault("_request_tables", {})
+        if name not in tables:
+            tables[name] = super()._table(name)
+        return tables[name]
+
+    def sources(self) -> list[SourceRow]:
+        if "_request_sources" not in self.__dict__:
+            self._request_sources = super().sources()
+        return list(self._request_sources)
 
 
 @dataclass
@@ -33,8 +50,9 @@ class ServeState:
             self.write_token = self.token
 
     def memory(self, write: bool = False) -> Memory:
-        """The memory as last committed (opened per request: an ingest's new rows show up)."""
-        return Memory.open(self.db, write=write)
+        """The memory as last committed (opened per request: an ingest's new rows show up); a
+        writer gets the plain memory, whose reads see its own writes."""
+        return Memory.open(self.db, write=True) if write else RequestMemory.open(self.db)
 
     def writable(self) -> bool:
         root = Memory.open(self.db).root
