@@ -87,7 +87,8 @@ function momentCard(m, i) {
   const src = state.byUri[m.source];
   const people = (m.entities || []).map((e) => el("span", { class: "chip person-chip" }, e.name || e.id));
   return el("li", { class: "moment", "data-event-id": m.event_id, "data-start": m.start },
-    m.keyframe ? el("img", { src: fileUrl(m.keyframe), alt: "keyframe", loading: "lazy" }) : el("div", { class: "thumb" }),
+    m.keyframe ? el("img", { src: fileUrl(m.keyframe), alt: "keyframe", loading: "lazy" })
+      : el("div", { class: "thumb no-face" }, src && src.media === "audio" ? "audio" : "no keyframe"),
     el("div", {},
       el("div", { class: "where" }, `#${i + 1} · ${src ? src.name : m.source} · ${clock(m.start)}–${clock(m.end)} · score ${m.score.toFixed(2)}`),
       m.transcript ? el("p", { class: "quote" }, "“" + m.transcript + "”") : null,
