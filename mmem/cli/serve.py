@@ -38,13 +38,14 @@ def serve(
                          "or serve on 127.0.0.1")
     if not 0 <= port <= 65535:
         raise InputError(f"--port {port}: pick a port between 1 and 65535 (0: any free port)")
-    memory = Memory.open(db_path(db))
+    where = db_path(db)
+    memory = Memory.open(where)
     sock = _bind(host, port)
     from mmem.serve import discovery
     from mmem.serve.app import create_app
     from mmem.serve.state import ServeState
 
-    state = ServeState(db=memory.root, device=device, token=token, read_only=read_only)
+    state = ServeState(db=where, device=device, token=token, read_only=read_only)
     bound = sock.getsockname()[1]
     here = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # all addresses: loopback is one
     url = f"http://{f'[{here}]' if ':' in here else here}:{bound}"
