@@ -218,10 +218,11 @@ function listen() {
     const e = JSON.parse(m.data);
     toast(`new event in ${e.source.split("/").pop()} at ${clock(e.start)}`);
     const lane = document.querySelector(`.lane.events[data-source="${CSS.escape(e.source)}"]`);
-    if (lane) {
-      const duration = Math.max(+lane.dataset.duration, e.end);
-      eventBlock(lane, e, duration).classList.add("new");
-    } else if (!$("#view-timeline").hidden) renderTimelines();
+    if (lane && e.end <= +lane.dataset.duration) eventBlock(lane, e, +lane.dataset.duration).classList.add("new");
+    else if (!$("#view-timeline").hidden) {  // a new source, or one that grew longer: draw again, once
+      clearTimeout(listen.redraw);
+      listen.redraw = setTimeout(() => renderTimelines().catch(() => {}), 300);
+    }
   });
   es.onerror = () => { live.textContent = "live: reconnecting"; live.classList.remove("on"); };
 }
