@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import typer
 
-from mmem.cli import ask, batch, doctor, entities, evaluate, events, ingest, models, serve, transcript
+from mmem.cli import ask, batch, doctor, entities, evaluate, events, ingest, models, transcript
+from mmem.cli.serve import serve as serve_command
 
 app = typer.Typer(
     name="mmem",
@@ -21,7 +22,7 @@ app.command("ask")(ask.ask)
 app.command("transcript")(transcript.transcript)
 app.command("doctor")(doctor.doctor)
 app.command("eval")(evaluate.evaluate)
-app.command("serve")(serve.serve)
+app.command("serve")(serve_command)
 app.add_typer(entities.app, name="entities")
 app.add_typer(models.app, name="models")
 
