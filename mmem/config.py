@@ -108,6 +108,20 @@ class BatchConfig:
     retries: int = 1  # Ray: a worker that dies (node lost, OOM) is restarted and its file redone
 
 
+@dataclass(frozen=True)
+class ServeConfig:
+    """`mmem serve` settings: where it listens and how it watches the memory."""
+
+    host: str = "127.0.0.1"  # loopback by default; any other host requires a token
+    port: int = 8765
+    poll_seconds: float = 1.0  # how often the live stream checks the tables for new events
+    discovery_file: str = "serve.json"  # in the memory dir while serving: how `mmem ask` finds it
+    torch_threads: int = 1  # torch threads for questions: one short text per question, where more
+    # threads only contend with each other and with an ingest on a small CPU (0: torch's default)
+    forward_timeout: float = 120.0  # seconds `mmem ask` waits for a server's answer (it may still be
+    # loading its models); a server that does not answer at all is skipped at once
+
+
 _SECTIONS = {
     "source": SourceConfig,
     "vision": VisionConfig,

@@ -5,6 +5,7 @@ Tiers, by directory (markers set here, so a test module needs no decorator):
     unit         tests/unit         fakes, no models (`make test-fast`)
     integration  tests/integration  real media and tiny real models
                  tests/cli          (the same, through the CLI)
+                 tests/serve        (the same, through `mmem serve`'s API and a real browser)
     live         tests/live         loopback MJPEG / RTSP servers
     batch        tests/batch        `mmem batch` subprocesses, Ray, moto's S3
     faults       tests/faults       kill -9, concurrent writers, full/read-only disks, damaged files
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 TINY = ("mmem-tiny", "random")  # bundled tiny open_clip config, deterministic random init
 TIERS = {"unit": "unit", "integration": "integration", "cli": "integration", "live": "live",
-         "batch": "batch", "faults": "faults"}
+         "batch": "batch", "faults": "faults", "serve": "integration"}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -25,12 +25,12 @@ def ask(
     llm: Annotated[str | None, typer.Option(envvar="MMEM_LLM_URL", help="OpenAI-compatible chat endpoint (llama.cpp, Ollama) for a one-sentence cited answer, e.g. http://127.0.0.1:8080.")] = None,
     llm_model: Annotated[str | None, typer.Option(envvar="MMEM_LLM_MODEL", help="Model name the --llm server needs (Ollama).")] = None,
     device: Annotated[str, typer.Option(envvar="MMEM_DEVICE", help="auto | cpu | cuda | cuda:N.")] = "auto",
+    server: Annotated[str | None, typer.Option(envvar="MMEM_SERVER", help="Ask this `mmem serve` (http://127.0.0.1:8765); default: the server of this memory when one runs, else ask locally.")] = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Find the moments that match a question; the best evidence first."""
     from mmem.perceive.device import check_device_name
-    from mmem.store.memory import Memory
 
     if not question.strip():
         raise InputError("the question is empty: ask something, e.g. mmem ask \"a red car\"")
@@ -45,23 +45,56 @@ def ask(
         from mmem.recall.llm import endpoint
 
         endpoint(llm)  # not an http(s) URL: an error before anything is loaded
-    memory = Memory.open(db_path(db))
-    ids = source_ids(memory, source)
+    served = _from_server(db, server, question, k, source, min_score, since, until)
+    if served is not None and json_out and not llm:
+        print_json(served)  # the server's `--json`, as is: nothing to load here
+        return
+    if served is not None:
+        from mmem.views.answers import answer_from_json
 
-    from mmem.recall.answer import build_recall
-    from mmem.views.answers import answer_json, answer_view
+        result = answer_from_json(served)
+    else:
+        from mmem.store.memory import Memory
 
-    result = answer_view(memory, build_recall(memory, device), question, k=k, source_ids=ids,
-                         min_score=min_score, since=since_t, until=until_t)
+        memory = Memory.open(db_path(db))
+        ids = source_ids(memory, source)
+
+        from mmem.recall.answer import build_recall
+        from mmem.views.answers import answer_view
+
+        result = answer_view(memory, build_recall(memory, device), question, k=k, source_ids=ids,
+                             min_score=min_score, since=since_t, until=until_t)
     if llm:
         from mmem.recall.llm import reword
 
         if warning := reword(result, llm, model=llm_model):
             err.print(f"[yellow]warning:[/] {escape(warning)}")
     if json_out:
+        from mmem.views.answers import answer_json
+
         print_json(answer_json(result))
         return
     _print(result)
+
+
+def _from_server(db: str | None, server: str | None, question: str, k: int, source: str | None,
+                 min_score: float | None, since: str | None, until: str | None) -> dict | None:
+    """The answer (`--json` shape) of a running `mmem serve` (named, or serving this memory),
+    or None to ask locally. A named server that does not answer is an error; a discovered one falls back."""
+    from mmem.serve import client
+
+    found = client.find(db_path(db), server)
+    if found is None:
+        return None
+    if source is not None and Path(source).exists():
+        source = str(Path(source).resolve())  # the server resolves paths from its own directory
+    params = {"q": question, "k": k, "source": source, "min_score": min_score, "since": since, "until": until}
+    try:
+        return client.ask(*found, params)
+    except client.Unreachable:
+        if server:
+            raise
+        return None
 
 
 def _print(result) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 
 from mmem.cli import ask, batch, doctor, entities, evaluate, events, forget, ingest, models, transcript
+from mmem.cli.serve import serve as serve_command
 
 app = typer.Typer(
     name="mmem",
@@ -22,6 +23,7 @@ app.command("transcript")(transcript.transcript)
 app.command("doctor")(doctor.doctor)
 app.command("eval")(evaluate.evaluate)
 app.command("forget")(forget.forget)
+app.command("serve")(serve_command)
 app.add_typer(entities.app, name="entities")
 app.add_typer(models.app, name="models")
 

@@ -276,3 +276,13 @@ class Memory(EventTables, TranscriptTables, EntityTables, ModelRecord):
                     t.optimize()
                 except Exception:  # compaction is an optimisation; never fail an ingest on it
                     pass
+
+    def versions(self) -> dict[str, int]:
+        """Each existing table's current version: what changed since a reader last looked
+        (`mmem serve` pushes new events when these move)."""
+        out = {}
+        for name in TABLES:
+            t = self._table(name)
+            if t is not None:
+                out[name] = int(t.version)
+        return out

@@ -37,3 +37,13 @@ def moment_json(m: Moment) -> dict[str, Any]:
 def answer_json(answer: Answer) -> dict[str, Any]:
     return {"question": answer.question, "answer": answer.answer, "abstained": answer.abstained,
             "moments": [moment_json(m) for m in answer.moments]}
+
+
+def answer_from_json(data: dict[str, Any]) -> Answer:
+    """The inverse of `answer_json`: an answer a server sent, rendered as a local one would be."""
+    return Answer(data["question"], data["answer"], abstained=bool(data.get("abstained")), moments=[
+        Moment(event_id=m["event_id"], source=m["source"], start=m["start"], end=m["end"],
+               started_at=m.get("started_at"), score=m["score"], keyframe=m.get("keyframe"),
+               transcript=m.get("transcript"), entities=list(m.get("entities") or []),
+               evidence=list(m.get("evidence") or []))
+        for m in data.get("moments", [])])
