@@ -111,7 +111,8 @@ def entity(request: Request, ref: str) -> dict[str, Any]:
 
 
 def _writer(request: Request):
-    """The memory opened for a write, after the checks every write passes."""
+    """The memory opened for a write, after the checks every write passes. Use it in a `with`:
+    the writer lock is held for the one operation, so an ingest can run while the server does."""
     st = state(request)
     if not st.writable():
         raise Forbidden("this memory is served read-only: restart `mmem serve` without --read-only "
@@ -126,7 +127,8 @@ def name(request: Request, ref: str,
          new_name: Annotated[str, Body(embed=True, alias="name", min_length=1)]) -> dict[str, Any]:
     from mmem.consolidate import people as ops
 
-    members = ops.name(_writer(request), ref, new_name)
+    with _writer(request) as memory:
+        members = ops.name(memory, ref, new_name)
     return {"named": [e.id for e in members], "name": new_name.strip()}
 
 
@@ -135,7 +137,8 @@ def merge(request: Request, keep: Annotated[str, Body(min_length=1)],
           other: Annotated[str, Body(min_length=1)]) -> dict[str, Any]:
     from mmem.consolidate import people as ops
 
-    ent = ops.merge(_writer(request), keep, other)
+    with _writer(request) as memory:
+        ent = ops.merge(memory, keep, other)
     return {"merged": other, "into": ent.id}
 
 
@@ -147,5 +150,6 @@ def forget(request: Request, ref: str,
 
     if not confirm:
         raise InputError("confirm: pass {\"confirm\": true} to delete this entity's face/voice data")
-    ent = ops.forget(_writer(request), ref)
+    with _writer(request) as memory:
+        ent = ops.forget(memory, ref)
     return {"forgot": ent.id}

@@ -80,8 +80,10 @@ def create_app(state: ServeState, cfg: ServeConfig | None = None, warm: bool = T
 
     @app.exception_handler(MmemError)
     async def mmem_error(request: Request, exc: MmemError):
+        from mmem.store.lock import MemoryBusy
+
         code = 403 if isinstance(exc, Forbidden) else 422 if isinstance(exc, InputError) \
-            else 503 if isinstance(exc, StoreError) else 500
+            else 409 if isinstance(exc, MemoryBusy) else 503 if isinstance(exc, StoreError) else 500
         return JSONResponse({"detail": str(exc)}, status_code=code)
 
     app.include_router(router)

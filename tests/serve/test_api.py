@@ -181,3 +181,31 @@ def test_events_ingested_while_serving_appear(client_for, db_copy):
     assert sorted(d["id"] for k, d in pushed if k == "event") == sorted(e["id"] for e in new)
     assert any(k == "source" and d["name"] == "bikes.mp4" for k, d in pushed)
     assert watcher.poll() == []
+
+
+def test_a_write_holds_the_writer_lock_only_while_it_runs(client_for, db_copy):
+    """The server takes the memory's writer lock per write: an ingest can run while it serves,
+    and a write during someone else's ingest is refused (409) naming the holder."""
+    import subprocess
+    import sys
+    import time
+
+    client = client_for(db_copy)
+    write = client.get("/").text.split('name="mmem-write-token" content="')[1].split('"')[0]
+    ok = {"x-mmem-token": write}
+    assert client.post("/api/entities/E1/name", json={"name": "Kennedy"}, headers=ok).status_code == 200
+    take = ("import sys, time; from mmem.store.memory import Memory; "
+            "Memory.open(sys.argv[1], write=True, command='mmem ingest'); print('held', flush=True); "
+            "time.sleep(float(sys.argv[2]))")
+    free = subprocess.run([sys.executable, "-c", take, str(db_copy), "0"], capture_output=True, text=True)
+    assert free.returncode == 0, free.stderr  # the server's write let go of the lock
+    holder = subprocess.Popen([sys.executable, "-c", take, str(db_copy), "60"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        busy = client.post("/api/entities/E1/name", json={"name": "Jack"}, headers=ok)
+        assert busy.status_code == 409 and "mmem ingest" in busy.json()["detail"]
+    finally:
+        holder.kill()
+        holder.wait()
+    time.sleep(0.1)
+    assert client.post("/api/entities/E1/name", json={"name": "Jack"}, headers=ok).status_code == 200
