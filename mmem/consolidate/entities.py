@@ -85,11 +85,15 @@ class EntityIndex:
         fresh = {g: v for g, v in speakers.items() if g not in self.groups}
         pairs = sorted((distance("voice", v, e), g, e.id) for g, v in fresh.items()
                        for e in self.entities.values() if e.kind == "voice" and e.exemplars)
-        taken = {e.id for e in self.groups.values() if e is not None}
+        taken: dict[str, set[str]] = {}  # per file: entities its speakers hold
+        for g, e in self.groups.items():
+            if e is not None:
+                taken.setdefault(_file(g), set()).add(e.id)
         for d, g, eid in pairs:
-            if d < threshold("voice") and self.groups.get(g) is None and eid not in taken:
+            mine = taken.setdefault(_file(g), set())
+            if d < threshold("voice") and self.groups.get(g) is None and eid not in mine:
                 self.groups[g] = self.entities[eid]
-                taken.add(eid)
+                mine.add(eid)
         for g in fresh:
             self.groups.setdefault(g, None)
 
@@ -160,6 +164,11 @@ class EntityIndex:
             e.person = root
             e.name = e.name or named
             self.touched.add(e.id)
+
+
+def _file(group: str) -> str:
+    """The file part of a speaker group "<source id>#<n>"."""
+    return group.rsplit("#", 1)[0]
 
 
 def _id_order(entity_id: str) -> tuple[int, str]:

@@ -35,8 +35,7 @@ def changes(emb: np.ndarray, spans: list[tuple[float, float]], threshold: float 
             min_gap: float = MIN_SEGMENT) -> list[float]:
     """Times (in the windows' clock) where the speaker changes: at each window start t, the
     SIDE windows that end by t and the SIDE that start at t or later are pooled; where they agree
-    less than `threshold`, and less than at any candidate within `min_gap`, a change is placed
-    (between the two pools, where neither speaker's window reaches)."""
+    less than `threshold`, the speaker changed between them (at most one change per `min_gap`)."""
     if len(emb) < 2:
         return []
     starts = np.array([s for s, _ in spans])
@@ -49,15 +48,22 @@ def changes(emb: np.ndarray, spans: list[tuple[float, float]], threshold: float 
             continue
         cos = float(_unit(emb[left].mean(axis=0)) @ _unit(emb[right].mean(axis=0)))
         cands.append(((ends[left[-1]] + starts[right[0]]) / 2 if ends[left[-1]] < starts[right[0]] else t, cos))
-    out: list[float] = []
+    # while the change lies between the pools, consecutive candidates all disagree (for about a
+    # window's length): one run of them is one change, placed at its middle
+    runs: list[list[float]] = []
+    prev_low = False
     for t, c in cands:
-        if c >= threshold:
-            continue
-        if any(abs(t - u) < min_gap and cu < c for u, cu in cands):
-            continue  # a clearer change nearby
-        if out and t - out[-1] < min_gap:
-            continue
-        out.append(t)
+        low = c < threshold
+        if low and prev_low:
+            runs[-1].append(t)
+        elif low:
+            runs.append([t])
+        prev_low = low
+    out: list[float] = []
+    for run in runs:
+        t = (run[0] + run[-1]) / 2
+        if not out or t - out[-1] >= min_gap:
+            out.append(t)
     return out
 
 
