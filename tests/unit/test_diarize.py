@@ -126,3 +126,14 @@ def test_a_voice_close_to_a_known_one_still_gets_its_own_entity_when_the_file_he
     got = index.assign([Appearance("voice", v, 0, 3, 3.0, group="f#0"),
                         Appearance("voice", near, 4, 6, 2.0, group="f#1")])
     assert got[0] is known and got[1] is not known
+
+
+def test_a_speaker_found_from_two_windows_joins_a_close_one_but_a_distinct_one_stays():
+    voices = _voices(3, seed=17)
+    rng = np.random.default_rng(2)
+    turns = _turns([0, 1, 0, 1], voices, [3.0] * 4)
+    stray = (voices[0] + 0.9 * voices[2]) / np.linalg.norm(voices[0] + 0.9 * voices[2])  # ~0.7 to voice 0
+    turns.append(VoiceTurn(20.0, 21.2, _noisy(stray, rng, 0.05), windows=2))
+    assert len({t.speaker for t in cluster(turns)}) == 2  # weak evidence: not a third speaker
+    turns[-1] = VoiceTurn(20.0, 21.2, _noisy(voices[2], rng, 0.05), windows=2)
+    assert len({t.speaker for t in cluster(turns)}) == 3  # clearly someone else, however briefly
