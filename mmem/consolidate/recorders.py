@@ -51,6 +51,9 @@ class EntityRecorder(Protocol):
     def handoff(self) -> list[Meeting]: ...
 
 
+LIVE_MIN_TURN = 1.5  # seconds: a turn matched on its own (no file-wide speaker) needs this much
+
+
 class Turns:
     """Voice turns of a (complete or growing) track, taken in time order by their midpoint.
     A file's turns carry speakers (clustered over the whole file): `speakers` gives each one's
@@ -70,9 +73,11 @@ class Turns:
         turns = self.turns
         while self.cursor < len(turns) and (turns[self.cursor].start + turns[self.cursor].end) / 2 < end:
             v = turns[self.cursor]
+            self.cursor += 1
+            if v.speaker < 0 and v.end - v.start < LIVE_MIN_TURN:
+                continue  # matched alone (live): too short to tell a voice by
             voices.append(Appearance("voice", v.embedding, v.start, v.end, quality=v.end - v.start,
                                      score=1.0, group=self._group(v.speaker)))
-            self.cursor += 1
         return voices
 
 
