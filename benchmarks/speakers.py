@@ -34,7 +34,8 @@ def _devset() -> tuple[Path, list[Turn]] | None:
             truth = json.loads((Path(c) / "devset.json").read_text())
             for name, src in truth["sources"].items():
                 if src.get("speaker_turns") and "meeting" in name:
-                    return Path(c) / name, [Turn(t["speaker"], t["start"], t["end"]) for t in src["speaker_turns"]]
+                    turns = [Turn(t["speaker"], t["start"], t["end"]) for t in src["speaker_turns"]]
+                    return Path(c) / name, turns
     return None
 
 
@@ -74,7 +75,8 @@ def main() -> None:
     from mmem.perceive.people_channel import build_people
     from mmem.perceive.vision import Vision
 
-    models = (Vision(None, None, 64), build_hearing(AudioConfig(), "cpu"), build_people(EntityConfig(), "cpu"))
+    models = (Vision(None, None, 64), build_hearing(AudioConfig(), "cpu"),
+              build_people(EntityConfig(), "cpu"))
     cases: list[tuple[str, Path, list[Turn]]] = []
     OUT.mkdir(exist_ok=True)
     for seed in range(3):

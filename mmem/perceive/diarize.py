@@ -51,7 +51,8 @@ def changes(emb: np.ndarray, spans: list[tuple[float, float]], threshold: float 
         if len(left) == 0 or len(right) == 0:
             continue
         cos = float(_unit(emb[left].mean(axis=0)) @ _unit(emb[right].mean(axis=0)))
-        cands.append(((ends[left[-1]] + starts[right[0]]) / 2 if ends[left[-1]] < starts[right[0]] else t, cos))
+        gap = (ends[left[-1]] + starts[right[0]]) / 2 if ends[left[-1]] < starts[right[0]] else t
+        cands.append((gap, cos))
     # while the change lies between the pools, consecutive candidates all disagree (for about a
     # window's length): one run of them is one change, placed at its middle
     runs: list[list[float]] = []

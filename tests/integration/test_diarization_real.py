@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from benchmarks.speaker_mix import build_mix, score
 from benchmarks.speaker_mix import Turn as RefTurn
+from benchmarks.speaker_mix import build_mix, score
 from mmem.cli import app
 from mmem.config import IngestConfig
 from mmem.perceive.audio_channel import Hearing

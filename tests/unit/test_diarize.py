@@ -87,7 +87,9 @@ def test_the_partition_does_not_depend_on_the_order_turns_arrive_in():
     turns = _turns([0, 1, 2, 0, 1, 2, 0, 1], voices, [2.0, 3.0, 4.0, 2.5, 2.0, 3.5, 2.0, 1.5])
     a = cluster(turns)
     b = cluster(list(reversed(turns)))
-    part = lambda ts: sorted(sorted(t.start for t in ts if t.speaker == k) for k in {t.speaker for t in ts})
+    def part(ts: list[VoiceTurn]) -> list[list[float]]:
+        return sorted(sorted(t.start for t in ts if t.speaker == k) for k in {t.speaker for t in ts})
+
     assert part(a) == part(b)
 
 
