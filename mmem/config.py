@@ -53,6 +53,10 @@ class EntityConfig:
     enabled: bool = True  # faces and voices become entities (--no-entities turns it off)
     min_face: int = 40  # pixels, shorter side of a face box at the working resolution
     max_faces: int = 8  # faces per frame, largest first
+    # hog: dlib's HOG frontal detector (fast, frontal faces >= ~80 px once upsampled); cnn: dlib's
+    # MMOD CNN (ships in face-recognition-models; finds profile and smaller faces, several times
+    # the cost on a CPU: see `python -m benchmarks.speakers` / README)
+    face_detector: str = "hog"
 
 
 @dataclass(frozen=True)
@@ -194,5 +198,7 @@ def validate(cfg: IngestConfig) -> None:
         raise InputError("segment: need 0 <= min_duration < max_duration")
     if s.refine not in ("modularity", "conductance", "none"):
         raise InputError(f"segment.refine must be modularity, conductance or none (got {s.refine!r})")
+    if cfg.entities.face_detector not in ("hog", "cnn"):
+        raise InputError(f"--face-detector must be hog or cnn (got {cfg.entities.face_detector!r})")
     if cfg.consolidate.k < 1 or cfg.consolidate.capacity < 4 * (s.refine_radius + 1):
         raise InputError("consolidate: need k >= 1 and capacity >= 4 * (refine_radius + 1)")

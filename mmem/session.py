@@ -90,7 +90,7 @@ class Session:
         self.builder: EventBuilder = EventBuilder(
             cfg, Consolidator(cfg.consolidate, self.memory.root, has_vector=has_vector), sid, self.run,
             self.device, track, track.utterances if track else [], self.timer, self.clock)
-        turns = Turns(track.turns if track is not None else [])
+        turns = Turns(track.turns if track is not None else [], sid)
         self.recorder: EntityRecorder = self.choice(people is not None, self.memory, sid, tracker, turns,
                                                     1 / cfg.source.fps)
         text = self.hearing.text if self.hearing is not None else None

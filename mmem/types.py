@@ -80,6 +80,7 @@ class Moment:
     transcript: str | None = None
     entities: list[str] = field(default_factory=list)
     event_ids: list[str] = field(default_factory=list)  # all events merged into this moment
+    speakers: list[str] = field(default_factory=list)  # who spoke in it: names, else person ids
     # why it was chosen: [{"channel": speech|semantic|vision|entity, "score": 0..1, "text"?: str}]
     evidence: list[dict] = field(default_factory=list)
 

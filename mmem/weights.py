@@ -322,6 +322,7 @@ class FaceWeights:
     landmarks: Path  # dlib 5-point shape predictor
     embedder: Path  # dlib ResNet face descriptor (128-d)
     model_id: str = "dlib-resnet-v1"
+    cnn_detector: Path | None = None  # dlib MMOD CNN face detector (--face-detector cnn)
 
 
 def resolve_face_models() -> FaceWeights:
@@ -335,7 +336,8 @@ def resolve_face_models() -> FaceWeights:
         lm = root / "shape_predictor_5_face_landmarks.dat"
         emb = root / "dlib_face_recognition_resnet_model_v1.dat"
         if lm.is_file() and emb.is_file():
-            return FaceWeights(lm, emb)
+            cnn = root / "mmod_human_face_detector.dat"
+            return FaceWeights(lm, emb, cnn_detector=cnn if cnn.is_file() else None)
     raise WeightsUnavailable(
         "face models are not installed: `pip install face-recognition-models dlib-bin` (they ship "
         "the weights), or run with --no-entities"

@@ -110,7 +110,8 @@ def _print(result) -> None:
         table.add_column(col, overflow="fold")
     for i, m in enumerate(result.moments, 1):
         table.add_row(str(i), Path(m.source).name, clock(m.start), clock(m.end), f"{m.score:.3f}",
-                      escape(m.transcript or "-"), m.keyframe or "-")
+                      escape((", ".join(m.speakers) + ": " if m.speakers else "") + (m.transcript or "-")),
+                      m.keyframe or "-")
     out.print(table)
     if err.is_terminal:
         err.print("[dim]open a keyframe to see the moment; --json for scripts[/]", markup=True)

@@ -24,6 +24,7 @@ AsrModel = Annotated[str | None, typer.Option(envvar="MMEM_ASR_MODEL", help="Whi
 AsrBackend = Annotated[str | None, typer.Option(help="faster-whisper | openai-whisper (default faster-whisper).")]
 Language = Annotated[str | None, typer.Option(help="Spoken language code (en, de, ...) (default: detect).")]
 Entities = Annotated[bool, typer.Option("--entities/--no-entities", help="Recognise faces and voices as people.")]
+FaceDetector = Annotated[str | None, typer.Option(help="Face detector: hog (fast) or cnn (dlib's MMOD CNN: profile and small faces, slower).")]
 Require = Annotated[list[str] | None, typer.Option(help="Fail instead of skipping this channel when it cannot run (vision, asr, entities).")]
 Force = Annotated[bool, typer.Option(help="Re-ingest files already in memory.")]
 Recipe = Annotated[Path | None, typer.Option(help="TOML recipe (pipelines/*.toml): source, vision, audio, entities, segment, consolidate and batch settings; flags override it.")]
@@ -35,7 +36,7 @@ _SETTINGS: tuple[tuple[str, Any, Any], ...] = (
     ("fps", Fps, None), ("device", Device, None), ("clip_model", ClipModel, None),
     ("clip_pretrained", ClipPretrained, None), ("audio", Audio, True), ("asr_model", AsrModel, None),
     ("asr_backend", AsrBackend, None), ("language", Language, None), ("entities", Entities, True),
-    ("require", Require, None),
+    ("face_detector", FaceDetector, None), ("require", Require, None),
 )
 
 
@@ -64,7 +65,8 @@ def with_ingest_settings(fn: F | None = None, *, after: str | None = None) -> An
 
 def ingest_config(recipe: Path | None, *, fps: float | None, device: str | None, clip_model: str | None,
                   clip_pretrained: str | None, audio: bool, asr_model: str | None, asr_backend: str | None,
-                  language: str | None, entities: bool, require: list[str] | None) -> IngestConfig:
+                  language: str | None, entities: bool, require: list[str] | None,
+                  face_detector: str | None = None) -> IngestConfig:
     """Recipe, then flags over it; validated."""
     from mmem.config import load_recipe, validate
     from mmem.perceive.device import check_device_name
@@ -82,6 +84,8 @@ def ingest_config(recipe: Path | None, *, fps: float | None, device: str | None,
     if unknown:
         raise InputError(f"--require {', '.join(sorted(unknown))}: unknown channel; use vision, asr or entities")
     ent = cfg.entities if entities else dataclasses.replace(cfg.entities, enabled=False)
+    if face_detector is not None:
+        ent = dataclasses.replace(ent, face_detector=face_detector)
     cfg = dataclasses.replace(cfg, source=src, vision=vis, audio=aud, entities=ent, require=required)
     validate(cfg)
     check_device_name(cfg.vision.device)

@@ -1,5 +1,6 @@
-"""Online entity clustering: each face track or voice turn joins the entity it matches, or
-founds a new one; entities keep a bounded, diverse set of exemplars.
+"""Entity clustering: each face track (or live voice turn) joins the entity it matches, or
+founds a new one; a file's speakers, clustered with the whole file in view, are matched to voice
+entities as a whole (`bind`). Entities keep a bounded, diverse set of exemplars.
 
 Thresholds are the models' own calibrations, not guesses:
 - faces, dlib ResNet: Euclidean distance < 0.6 is "same person" (dlib's published operating
@@ -38,6 +39,7 @@ class Appearance:
     box: tuple[int, int, int, int] | None = None
     thumbnail: np.ndarray | None = None  # RGB crop for faces
     score: float = 0.0  # detector score (faces) or 1.0 (voices)
+    group: str | None = None  # voices: the file's speaker it belongs to ("<source>#<n>"); None: live
 
 
 def distance(kind: str, embedding: np.ndarray, entity: Entity) -> float:
@@ -73,11 +75,41 @@ class EntityIndex:
         self.entities: dict[str, Entity] = {e.id: e for e in entities}
         self._new_id = new_id  # () -> str
         self.touched: set[str] = set()
+        self.groups: dict[str, Entity | None] = {}  # a file's speaker -> its entity (None: a new one)
+
+    def bind(self, speakers: dict[str, np.ndarray]) -> None:
+        """Match the speakers of one file (clustered with the whole file in view: see
+        mmem.perceive.diarize) to voice entities, jointly: closest pairs first, and two speakers
+        of one file never share an entity (the clustering found them different). A speaker
+        matching nobody founds an entity when its first turn is assigned."""
+        fresh = {g: v for g, v in speakers.items() if g not in self.groups}
+        pairs = sorted((distance("voice", v, e), g, e.id) for g, v in fresh.items()
+                       for e in self.entities.values() if e.kind == "voice" and e.exemplars)
+        taken: dict[str, set[str]] = {}  # per file: entities its speakers hold
+        for g, e in self.groups.items():
+            if e is not None:
+                taken.setdefault(_file(g), set()).add(e.id)
+        for d, g, eid in pairs:
+            mine = taken.setdefault(_file(g), set())
+            if d < threshold("voice") and self.groups.get(g) is None and eid not in mine:
+                self.groups[g] = self.entities[eid]
+                mine.add(eid)
+        for g in fresh:
+            self.groups.setdefault(g, None)
 
     def assign(self, group: Sequence[Appearance]) -> list[Entity]:
         """Entities for appearances of one kind in one event, jointly: best matches first, and
         appearances that co-occur in a frame never share an entity."""
         chosen: list[Entity | None] = [None] * len(group)
+        for i, app in enumerate(group):  # a file's speakers were matched as a whole (bind)
+            if app.group is not None and app.group in self.groups:
+                ent = self.groups[app.group]
+                if ent is None:
+                    ent = self.groups[app.group] = Entity(id=self._new_id(), kind=app.kind, exemplars=[])
+                    self.entities[ent.id] = ent
+                chosen[i] = ent
+                add_exemplar(ent, app.embedding)
+                self.touched.add(ent.id)
         while any(c is None for c in chosen):
             best: tuple[float, int, Entity] | None = None
             for i, app in enumerate(group):
@@ -132,6 +164,11 @@ class EntityIndex:
             e.person = root
             e.name = e.name or named
             self.touched.add(e.id)
+
+
+def _file(group: str) -> str:
+    """The file part of a speaker group "<source id>#<n>"."""
+    return group.rsplit("#", 1)[0]
 
 
 def _id_order(entity_id: str) -> tuple[int, str]:

@@ -67,10 +67,20 @@ def meet_all(index: EntityIndex, root: Any, source_id: str, meetings: list) -> l
     """A file's deferred meetings (see recorders.Deferred), matched in order: the same entities
     and appearance rows the file would have had if it were ingested on its own."""
     rows: list[AppearanceRow] = []
+    index.bind(_speakers([v for m in meetings for v in m.voices]))
     for m in meetings:
         face_pairs = list(zip(m.faces, index.assign(m.faces) if m.faces else []))
         rows.extend(appear(index, root, source_id, m.event_id, face_pairs, m.voices, m.utterances)[0])
     return rows
+
+
+def _speakers(voices: list) -> dict[str, np.ndarray]:
+    """Each speaker's voice (time-weighted mean of its turns), from its turns' appearances."""
+    sums: dict[str, np.ndarray] = {}
+    for v in voices:
+        if v.group is not None:
+            sums[v.group] = sums.get(v.group, 0.0) + v.embedding * (v.end - v.start)
+    return {g: x / (np.linalg.norm(x) + 1e-9) for g, x in sums.items()}
 
 
 # -- finding entities ------------------------------------------------------------------------

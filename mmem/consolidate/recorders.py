@@ -51,20 +51,33 @@ class EntityRecorder(Protocol):
     def handoff(self) -> list[Meeting]: ...
 
 
-class Turns:
-    """Voice turns of a (complete or growing) track, taken in time order by their midpoint."""
+LIVE_MIN_TURN = 1.5  # seconds: a turn matched on its own (no file-wide speaker) needs this much
 
-    def __init__(self, turns: list[VoiceTurn]) -> None:
-        self.turns, self.cursor = turns, 0
+
+class Turns:
+    """Voice turns of a (complete or growing) track, taken in time order by their midpoint.
+    A file's turns carry speakers (clustered over the whole file): `speakers` gives each one's
+    voice, keyed "<source id>#<n>" as their appearances' `group`."""
+
+    def __init__(self, turns: list[VoiceTurn], source_id: str = "") -> None:
+        from mmem.perceive.diarize import speakers
+
+        self.turns, self.cursor, self.source_id = turns, 0, source_id
+        self.speakers = {self._group(k): v for k, (v, _) in speakers(turns).items()}
+
+    def _group(self, speaker: int) -> str | None:
+        return f"{self.source_id}#{speaker}" if speaker >= 0 else None
 
     def before(self, end: float) -> list[Appearance]:
         voices = []
         turns = self.turns
         while self.cursor < len(turns) and (turns[self.cursor].start + turns[self.cursor].end) / 2 < end:
             v = turns[self.cursor]
-            voices.append(Appearance("voice", v.embedding, v.start, v.end, quality=v.end - v.start,
-                                     score=1.0))
             self.cursor += 1
+            if v.speaker < 0 and v.end - v.start < LIVE_MIN_TURN:
+                continue  # matched alone (live): too short to tell a voice by
+            voices.append(Appearance("voice", v.embedding, v.start, v.end, quality=v.end - v.start,
+                                     score=1.0, group=self._group(v.speaker)))
         return voices
 
 
@@ -129,6 +142,7 @@ class MatchNow(_Seen):
                  turns: Turns, frame_gap: float) -> None:
         super().__init__(tracker, turns, frame_gap)
         self.index, self.memory, self.source_id = index, memory, source_id
+        index.bind(turns.speakers)
         self.rows: list[AppearanceRow] = []  # appearance rows not yet written
         self.appearances = 0
 

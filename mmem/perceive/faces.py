@@ -54,12 +54,20 @@ class FaceGate:
 
 
 class DlibFaces:
-    """HOG frontal detector + 5-point alignment + ResNet descriptor."""
+    """HOG frontal (or MMOD CNN) detector + 5-point alignment + ResNet descriptor."""
 
-    def __init__(self, weights: FaceWeights) -> None:
+    def __init__(self, weights: FaceWeights, detector: str = "hog") -> None:
         import dlib
 
+        from mmem.errors import WeightsUnavailable
+
         self._detector = dlib.get_frontal_face_detector()
+        self._cnn = None
+        if detector == "cnn":
+            if weights.cnn_detector is None:
+                raise WeightsUnavailable("dlib's CNN face detector is not installed: `pip install "
+                                         "face-recognition-models`, or use --face-detector hog")
+            self._cnn = dlib.cnn_face_detection_model_v1(str(weights.cnn_detector))
         self._landmarks = dlib.shape_predictor(str(weights.landmarks))
         self._encoder = dlib.face_recognition_model_v1(str(weights.embedder))
         self._dlib = dlib
@@ -67,7 +75,11 @@ class DlibFaces:
 
     def detect(self, image: np.ndarray) -> list[FaceDet]:
         image = np.ascontiguousarray(image)
-        rects, scores, _ = self._detector.run(image, 0, 0.0)
+        if self._cnn is not None:  # MMOD confidences: > 0 is a face (HOG's scale is similar)
+            found = self._cnn(image, 0)
+            rects, scores = [d.rect for d in found], [d.confidence for d in found]
+        else:
+            rects, scores, _ = self._detector.run(image, 0, 0.0)
         h, w = image.shape[:2]
         gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
         out = []

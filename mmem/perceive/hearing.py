@@ -30,6 +30,7 @@ UNHEARD = 0.5  # seconds of detected speech with no word on them that make the w
 HEARD_SLACK = 0.3  # seconds either side of a word that count as heard (word timings are loose)
 RETRIES = 3  # at most this many extra ASR calls per window
 SPLIT_SEARCH = 8.0  # seconds before MAX_REGION in which a long region is split at its quietest
+SPOKEN = 0.5  # seconds of words (or 30% of the region) that make a speech region someone's voice
 
 
 @dataclass
@@ -175,10 +176,11 @@ class Listener:
         turns: list[VoiceTurn] = []
         if self.voices is not None:  # a pause between regions is where speakers usually change
             t0 = time.perf_counter()
-            for s, e in regions:
-                s, e = max(buf_t, s - PAD), min(end, e + PAD)
+            for r in regions:  # windows reach a little past the region; turns tile it
+                s, e = max(buf_t, r[0] - PAD), min(end, r[1] + PAD)
                 a, b = int((s - buf_t) * SAMPLE_RATE), int((e - buf_t) * SAMPLE_RATE)
-                turns.extend(speaker_turns(self.voices, buf[a:b], offset=s))
+                turns.extend(speaker_turns(self.voices, buf[a:b], offset=buf_t + a / SAMPLE_RATE,
+                                           region=r))
             track.voice_seconds += time.perf_counter() - t0
         if self.asr is not None:
             heard: list[Utterance] = []
@@ -188,8 +190,10 @@ class Listener:
                 said = self._listen(max(buf_t, s - PAD), min(end, e + PAD), inside)
                 heard.extend(_fresh(track.utterances[-8:] + heard, said))  # padded windows overlap
             track.asr_seconds += time.perf_counter() - t0
-            # a voice is someone saying words: music and noise are no one
-            turns = [v for v in turns if _spoken(v, heard) >= 0.5]
+            # a voice is someone saying words: music and noise are no one. Words are judged per
+            # speech region (a short turn of a region with words is someone too)
+            said = [r for r in regions if _spoken(r, heard) >= min(SPOKEN, 0.3 * (r[1] - r[0]))]
+            turns = [v for v in turns if any(v.start < e and v.end > s for s, e in said)]
             track.utterances.extend(heard)
         track.turns.extend(turns)  # once, filtered: a live reader never sees a turn taken back
 
@@ -259,12 +263,21 @@ def hear(
         listener.feed(chunk)
         if progress is not None:
             progress(listener.track.duration)
-    return listener.finish()
+    track = listener.finish()
+    if track.turns:  # the whole file in view: its turns clustered into speakers
+        import time
+
+        from mmem.perceive.diarize import cluster
+
+        t0 = time.perf_counter()
+        track.turns[:] = cluster(track.turns)
+        track.voice_seconds += time.perf_counter() - t0
+    return track
 
 
-def _spoken(turn: VoiceTurn, utterances: list[Utterance]) -> float:
-    """Seconds of a voice turn during which the ASR heard words."""
-    return sum(max(0.0, min(turn.end, u.end) - max(turn.start, u.start)) for u in utterances)
+def _spoken(span: tuple[float, float], utterances: list[Utterance]) -> float:
+    """Seconds of a span during which the ASR heard words."""
+    return sum(max(0.0, min(span[1], b) - max(span[0], a)) for a, b in _spans(utterances))
 
 
 def _windows(regions: list[tuple[float, float]]) -> list[tuple[float, float]]:

@@ -1,5 +1,5 @@
-"""Voices: embed speech turns with a speaker model (Resemblyzer, 256-d), split where the
-speaker changes."""
+"""Voices: embed speech with a speaker model (Resemblyzer, 256-d) on short sliding windows, and
+split it into turns where the speaker changes (mmem.perceive.diarize)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,16 @@ from typing import Protocol
 
 import numpy as np
 
-MIN_TURN = 1.5  # seconds: shorter speech says too little about who is speaking
-CHANGE = 0.6  # cosine of a 1.6 s window to its turn's mean below which the speaker changed
+MIN_SPEECH = 0.5  # seconds of audio below which no window is embedded (too little to tell a voice)
 
 
 @dataclass(frozen=True, slots=True)
 class VoiceTurn:
     start: float
     end: float
-    embedding: np.ndarray  # unit-norm
+    embedding: np.ndarray  # unit-norm, pooled over the turn's windows
+    windows: int = 1  # sliding windows pooled into the embedding
+    speaker: int = -1  # the file's speaker (mmem.perceive.diarize.cluster); -1: not clustered (live)
 
 
 class VoiceBackend(Protocol):
@@ -39,32 +40,31 @@ class Resemblyzer:
         self._enc = VoiceEncoder(device=device, verbose=False, weights_fpath=weights)
 
     def windows(self, samples: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
-        _, partials, slices = self._enc.embed_utterance(samples, return_partials=True, rate=2.0)
+        import torch
+
+        # one thread: the model is a small LSTM over a batch of 1.6 s windows, too little work to
+        # share; on a busy 2-core CPU two threads spin against each other (measured ~7x slower)
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            _, partials, slices = self._enc.embed_utterance(samples, return_partials=True, rate=2.0)
+        finally:
+            torch.set_num_threads(threads)
         ranges = [(int(s.start), int(s.stop)) for s in slices]  # in samples
         return np.asarray(partials, np.float32), ranges
 
 
-def turns(backend: VoiceBackend, samples: np.ndarray, offset: float, sr: int = 16_000) -> list[VoiceTurn]:
-    """Speaker turns in one stretch of speech: a window that disagrees with the turn so far
-    (cosine to its running mean below CHANGE) starts a new turn."""
-    if samples.size < MIN_TURN * sr:
+def turns(backend: VoiceBackend, samples: np.ndarray, offset: float, sr: int = 16_000,
+          region: tuple[float, float] | None = None) -> list[VoiceTurn]:
+    """Speaker turns in one stretch of speech (samples[0] at `offset` s): windows embedded, cut
+    where the speaker changes. `region` is the speech inside the (padded) samples: the turns
+    tile it exactly (default: all of the samples)."""
+    from mmem.perceive.diarize import split_turns
+
+    if samples.size < MIN_SPEECH * sr:
         return []
     emb, ranges = backend.windows(samples)
     if len(emb) == 0:
         return []
-    groups: list[list[int]] = [[0]]
-    for i in range(1, len(emb)):
-        mean = emb[groups[-1]].mean(axis=0)
-        if float(emb[i] @ mean) / (float(np.linalg.norm(mean)) + 1e-9) < CHANGE:
-            groups.append([i])
-        else:
-            groups[-1].append(i)
-    out = []
-    for n, g in enumerate(groups):
-        start = ranges[g[0]][0] / sr if n else 0.0
-        end = ranges[groups[n + 1][0]][0] / sr if n + 1 < len(groups) else samples.size / sr
-        if end - start < MIN_TURN and len(groups) > 1:
-            continue
-        v = emb[g].mean(axis=0)
-        out.append(VoiceTurn(offset + start, offset + end, (v / np.linalg.norm(v)).astype(np.float32)))
-    return out
+    spans = [(offset + a / sr, offset + b / sr) for a, b in ranges]
+    return split_turns(np.asarray(emb, np.float32), spans, region or (offset, offset + samples.size / sr))

@@ -242,6 +242,7 @@ def ask(
     moments = [to_moment(h, events, uris, memory.root) for h in found]
     for m in moments:
         m.entities = search.people.entities_of(m.event_ids)
+        m.speakers = search.people.speakers_of(m.event_ids, m.start, m.end)
     answer = summarise(moments) if not note else f"{NOTHING[:-1]}: {note}"
     return Answer(question=question, answer=answer, moments=moments, channels=sorted(search.channels),
                   abstained=not moments)

@@ -63,6 +63,21 @@ class People:
         return {t for e in self.index.entities.values() if e.person in persons and e.name
                 for t in tokens(e.name)}
 
+    def speakers_of(self, event_ids: list[str], start: float, end: float) -> list[str]:
+        """Who spoke during [start, end) of these events: names, else person ids, in order of
+        first speech."""
+        if self.index is None or not event_ids:
+            return []
+        out: list[str] = []
+        for a in sorted(self.memory.appearances(event_ids=event_ids), key=lambda a: a.start):
+            ent = self.index.entities.get(a.entity_id)
+            if ent is None or a.kind != "voice" or min(a.end, end) - max(a.start, start) <= 0:
+                continue
+            label = ent.name or ent.person
+            if label not in out:
+                out.append(label)
+        return out
+
     def entities_of(self, event_ids: list[str]) -> list[dict]:
         if self.index is None:
             return []

@@ -30,7 +30,7 @@ def answer_view(memory: Memory, recall: Recall, question: str, k: int = 5,
 def moment_json(m: Moment) -> dict[str, Any]:
     return {"event_id": m.event_id, "source": m.source, "start": m.start, "end": m.end,
             "started_at": m.started_at, "score": m.score, "transcript": m.transcript,
-            "entities": list(m.entities), "keyframe": m.keyframe,
+            "entities": list(m.entities), "speakers": list(m.speakers), "keyframe": m.keyframe,
             "evidence": [dict(e) for e in m.evidence]}
 
 

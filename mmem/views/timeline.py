@@ -65,11 +65,12 @@ class Segment:
     confidence: float
     event_id: str
     words: list[Word]
+    speaker: str | None = None  # who said it: the voice's name or person id (None: not known)
 
     def to_json(self) -> dict[str, Any]:
         return {"start": self.start, "end": self.end, "text": self.text, "language": self.language,
                 "confidence": round(float(self.confidence), 4), "event_id": self.event_id,
-                "words": [w.to_json() for w in self.words]}
+                "speaker": self.speaker, "words": [w.to_json() for w in self.words]}
 
 
 @dataclass
@@ -82,10 +83,16 @@ class TranscriptView:
 
 
 def transcript_view(memory: Memory, source: str, source_ids: list[str] | None) -> TranscriptView:
-    """What was said in these sources (all when None), with times and word timings."""
-    return TranscriptView(source, [
-        Segment(start=r.start, end=r.end, text=r.text, language=r.language,
-                confidence=float(r.confidence or 0.0), event_id=r.event_id,
-                words=[Word(w, a, b, p) for w, a, b, p in json.loads(r.words or "[]")])
-        for r in memory.transcripts(source_ids)
-    ])
+    """What was said in these sources (all when None), with times, word timings and who said it
+    (the voice heard longest during the utterance)."""
+    from mmem.views.speakers import speaker_at, speaker_turns
+
+    turns = speaker_turns(memory, source_ids)
+    segments = []
+    for r in memory.transcripts(source_ids):
+        who = speaker_at(turns, r.source_id, r.start, r.end)
+        segments.append(Segment(start=r.start, end=r.end, text=r.text, language=r.language,
+                                confidence=float(r.confidence or 0.0), event_id=r.event_id,
+                                words=[Word(w, a, b, p) for w, a, b, p in json.loads(r.words or "[]")],
+                                speaker=who.label if who else None))
+    return TranscriptView(source, segments)

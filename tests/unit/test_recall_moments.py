@@ -219,7 +219,7 @@ def test_the_json_contract_says_abstained_and_why_each_moment(mem):
     assert found["abstained"] is False
     m = found["moments"][0]
     assert set(m) == {"event_id", "source", "start", "end", "started_at", "score", "transcript",
-                      "entities", "keyframe", "evidence"}
+                      "entities", "speakers", "keyframe", "evidence"}
     said = "We need 15 hours of design work."
     assert m["evidence"] == [{"channel": "speech", "score": m["score"], "text": said}]
 

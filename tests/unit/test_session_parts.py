@@ -103,7 +103,8 @@ def face(x: float, start: float) -> Appearance:
 
 
 def voices(*spans) -> Turns:
-    return Turns([VoiceTurn(s, e, unit([1.0, 0.0, float(i)])) for i, (s, e) in enumerate(spans)])
+    """A file's turns, each its own speaker (distinct voices)."""
+    return Turns([VoiceTurn(s, e, unit([1.0, 0.0, float(i)]), speaker=i) for i, (s, e) in enumerate(spans)])
 
 
 def test_turns_are_taken_once_in_time_order_by_midpoint():
@@ -328,3 +329,8 @@ def test_a_live_session_commits_each_event_and_gives_late_speech_to_it(tmp_path)
     job.finish(10.0)
     assert job.events > first and job.frames == 10 and len(job.lags.capture) == job.events
     assert job.utterances == 1 and job.last_time == 9.0
+
+
+def test_a_short_turn_heard_live_is_not_matched_alone():
+    t = Turns([VoiceTurn(0.0, 0.8, unit([1.0, 0.0, 0.0])), VoiceTurn(1.0, 3.0, unit([1.0, 0.0, 1.0]))])
+    assert [(v.start, v.group) for v in t.before(9)] == [(1.0, None)]

@@ -24,4 +24,4 @@ class DlibFacesChannel(BaseChannel):
     def build(self, plan: ChannelPlan, cfg: IngestConfig, device: str) -> Any:
         from mmem.perceive.faces import DlibFaces
 
-        return DlibFaces(plan.weights)
+        return DlibFaces(plan.weights, detector=cfg.entities.face_detector)
