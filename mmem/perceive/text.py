@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from mmem.perceive.base import TextEmbedder
 
-
 DEFAULT_TEXT_DIM = 384  # the transcripts table's width when no sentence model ran (MiniLM's)
 
 

@@ -225,7 +225,8 @@ def test_the_semantic_bar_follows_the_question(speech_memory):
         return i, calibrate.semantic(float(cos[i]), cohort.bar(q, bars))
 
     for unrelated in ("when did anyone talk about renewing their car insurance",
-                      "when did somebody talk about a wedding", "when did someone mention a broken washing machine"):
+                      "when did somebody talk about a wedding",
+                      "when did someone mention a broken washing machine"):
         assert best(unrelated)[1] < calibrate.THRESHOLD, unrelated
     for paraphrase, line in (("when did someone talk about a job in health care", 2),
                              ("when was the timetable discussed", 1)):

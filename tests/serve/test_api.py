@@ -199,7 +199,8 @@ def test_a_write_holds_the_writer_lock_only_while_it_runs(client_for, db_copy):
             "time.sleep(float(sys.argv[2]))")
     free = subprocess.run([sys.executable, "-c", take, str(db_copy), "0"], capture_output=True, text=True)
     assert free.returncode == 0, free.stderr  # the server's write let go of the lock
-    holder = subprocess.Popen([sys.executable, "-c", take, str(db_copy), "60"], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen([sys.executable, "-c", take, str(db_copy), "60"], stdout=subprocess.PIPE,
+                              text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
         busy = client.post("/api/entities/E1/name", json={"name": "Jack"}, headers=ok)

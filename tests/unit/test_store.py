@@ -132,6 +132,7 @@ def test_the_timeline_views_are_the_json_the_commands_print(memory):
         "surprise": 0.5, "keyframes": [str(memory.root / "keyframes/aaaa/aaaa-r1-00000_0.00.jpg")]}]}
     assert transcript_view(memory, "aaaa.mp4", ["aaaa"]).to_json() == {"source": "aaaa.mp4", "segments": [{
         "start": 1.0, "end": 2.5, "text": "Hello there.", "language": "en", "confidence": 0.8765,
-        "event_id": "aaaa-r1-00000", "speaker": None, "words": [{"word": "Hello", "start": 1.0, "end": 1.4, "prob": 0.9}]}]}
+        "event_id": "aaaa-r1-00000", "speaker": None,
+        "words": [{"word": "Hello", "start": 1.0, "end": 1.4, "prob": 0.9}]}]}
     assert events_view(memory, ["bbbb"]).events == []
     assert transcript_view(memory, "x", ["bbbb"]).segments == []
