@@ -135,8 +135,10 @@ def _working_size(width: int, height: int, short_side: int) -> tuple[int, int]:
     return w, h
 
 
-def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256) -> Iterator[Frame]:
-    """Yield frames sampled at `fps` on the PTS clock, starting at t=0 (the first frame).
+def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256,
+                also: list[float] | None = None) -> Iterator[Frame]:
+    """Yield frames sampled at `fps` on the PTS clock, starting at t=0 (the first frame), and
+    the first frame at or after each time in `also` (shot cuts; see `Sampler`).
 
     A frame is kept when its timestamp reaches the next point of the 1/fps grid; after a gap
     (variable frame rate, dropped frames) the grid resumes after the kept frame. Undecodable
@@ -157,7 +159,7 @@ def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256) -> Iterator
             stream.codec_context.skip_frame = "NONREF"
         time_base = stream.time_base
         origin: int | None = None
-        sampler = Sampler(fps)
+        sampler = Sampler(fps, also)
         index = 0
         last_t = -1.0
         size: tuple[int, int] | None = None
@@ -194,6 +196,69 @@ def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256) -> Iterator
             )
     finally:
         container.close()
+
+
+def iter_planes(path: Path, block: int = 0, target_width: int = 96) -> Iterator[tuple[float, np.ndarray]]:
+    """Every decoded frame of a file as (t, small YUV image): the cheap input of the shot pass.
+
+    No colour conversion or scaling by swscale: the Y, U and V planes are read in place and
+    block-averaged to about `target_width` pixels wide (`block` > 0, even, forces the block
+    size), so a frame costs little more than its decode. `t` is the frame's PTS from the first
+    frame, the clock `iter_frames` uses. Corrupt packets are skipped, as there."""
+    import av
+
+    container = _open(path)
+    try:
+        if not container.streams.video:
+            raise MediaOpenError(f"{path} has no video stream: pass a video file")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        origin: int | None = None
+        last_t = -1.0
+        for packet in container.demux(stream):
+            try:
+                frames = packet.decode()
+            except (av.error.InvalidDataError, av.error.FFmpegError):
+                continue
+            for frame in frames:
+                pts = frame.pts if frame.pts is not None else frame.dts
+                if pts is None:
+                    continue
+                if origin is None:
+                    origin = pts
+                t = float((pts - origin) * stream.time_base)
+                if t <= last_t:
+                    continue
+                last_t = t
+                k = block or min(16, max(2, frame.width // target_width // 2 * 2))  # even: chroma is half
+                yield t, _small_yuv(frame, k)
+    finally:
+        container.close()
+
+
+def _plane(plane, width: int, height: int) -> np.ndarray:
+    return np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:height, :width]
+
+
+def _blocks(a: np.ndarray, k: int) -> np.ndarray:
+    """Mean of k x k blocks; two 1-D sums in uint16 (k <= 16), several times numpy's 2-D mean."""
+    h, w = a.shape[0] // k, a.shape[1] // k
+    rows = a[: h * k, : w * k].reshape(h, k, w * k).sum(axis=1, dtype=np.uint16)
+    return rows.reshape(h, w, k).sum(axis=2, dtype=np.uint16).astype(np.float32) / np.float32(k * k)
+
+
+def _small_yuv(frame, k: int) -> np.ndarray:
+    """HxWx3 float32 (Y, U, V in 0..255) at 1/k of the frame's size; other pixel formats are
+    converted to yuv420p first (rare: most video decodes to it)."""
+    if frame.format.name not in ("yuv420p", "yuvj420p"):
+        frame = frame.reformat(format="yuv420p")
+    w, h = frame.width, frame.height
+    y = _blocks(_plane(frame.planes[0], w, h), k)
+    ck = k // 2
+    u = _blocks(_plane(frame.planes[1], (w + 1) // 2, (h + 1) // 2), ck)
+    v = _blocks(_plane(frame.planes[2], (w + 1) // 2, (h + 1) // 2), ck)
+    hh, ww = min(y.shape[0], u.shape[0]), min(y.shape[1], u.shape[1])
+    return np.stack([y[:hh, :ww], u[:hh, :ww], v[:hh, :ww]], axis=-1)
 
 
 def content_hash(path: Path, chunk: int = 1 << 20) -> str:
