@@ -79,8 +79,9 @@ class FileJob:
             self.report.uri = existing.uri  # type: ignore[union-attr]
             return
         self.frames: Iterator[Frame] | None = None
+        self.shot_times: list[float] = []  # filled by the shot pass; the sampler keeps a frame after each
         if info.has_video:
-            frames = iter_frames(self.path, cfg.source.fps, cfg.source.short_side)
+            frames = iter_frames(self.path, cfg.source.fps, cfg.source.short_side, also=self.shot_times)
             first = next(frames)  # fails here, before anything is written, if nothing decodes
             self.frames = itertools.chain([first], frames)
         self.keep = existing.run if existing and existing.status == "complete" else None
@@ -106,7 +107,7 @@ class FileJob:
         batch workers pass `recorders.defer`)."""
         session = Session(self.info, self.memory, self.cfg, self.vision, self.hearing, self.people,
                           self.report, self.run, recorder=recorder)
-        run_file(session, self.path, self.frames, progress)
+        run_file(session, self.path, self.frames, progress, self.shot_times)
         self.row.finish(run=self.run, n_events=self.report.events, skipped=self.report.skipped,
                         channels=self.report.channels)
         self.report.wall = time.perf_counter() - self.started

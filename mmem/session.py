@@ -70,7 +70,8 @@ class Session:
         self.on_event: list[EventHook] = []  # called as each event closes (live: late speech, lags)
         self.track: AudioTrack | None = None
 
-    def begin(self, track: AudioTrack | None) -> None:
+    def begin(self, track: AudioTrack | None, cuts: list[tuple[float, str]] | None = None) -> None:
+        """`cuts`: a recorded file's shot and sound cuts, (time, kind) ascending (None: live)."""
         from mmem.consolidate.builder import EventBuilder
         from mmem.consolidate.event import Consolidator
         from mmem.consolidate.recorders import Turns
@@ -88,7 +89,7 @@ class Session:
             self.vision.embedder, tracker, info.has_video, cfg.source.fps, track, self.timer)
         self.builder: EventBuilder = EventBuilder(
             cfg, Consolidator(cfg.consolidate, self.memory.root, has_vector=has_vector), sid, self.run,
-            self.device, track, track.utterances if track else [], self.timer, self.clock)
+            self.device, track, track.utterances if track else [], self.timer, self.clock, cuts)
         turns = Turns(track.turns if track is not None else [])
         self.recorder: EntityRecorder = self.choice(people is not None, self.memory, sid, tracker, turns,
                                                     1 / cfg.source.fps)
@@ -147,13 +148,18 @@ class Session:
 
     def finish(self) -> None:
         self.flush()
+        t0 = time.perf_counter()
+        self.memory.add_spans(self.builder.hierarchy.rows(), self.run)  # after its events
+        self.timer["store"] += time.perf_counter() - t0
         self.report.events = self.builder.seq
 
 
 # -- a recorded file -------------------------------------------------------------------------
 def run_file(session: Session, path: Path, frames: Iterator[Frame] | None,
-             progress: Progress | None = None) -> None:
-    """The audio pass, then the frames (or audio-clock ticks for audio-only files)."""
+             progress: Progress | None = None, shot_times: list[float] | None = None) -> None:
+    """The audio pass, the shot pass, then the frames (or audio-clock ticks for audio-only
+    files). `shot_times`, when given, is the list the frame sampler keeps a frame after each
+    time of (see `iter_frames(also=)`): the shot pass fills it before the frames are read."""
     info, cfg = session.info, session.cfg
     passes = int(info.has_video) + int(info.has_audio and session.hearing is not None
                                        and session.hearing.vad is not None)
@@ -174,7 +180,8 @@ def run_file(session: Session, path: Path, frames: Iterator[Frame] | None,
         frames = _ticks(track.duration, cfg.source.fps)
     else:
         frames = prefetch(frames, depth=2 * cfg.vision.batch_size)
-    session.begin(track)
+    cuts = find_cuts(session, path, track, shot_times)
+    session.begin(track, cuts)
     for batch in _batches(frames, cfg.vision.batch_size, session.timer):
         session.process(batch)
         tick(batch[-1].t)
@@ -202,6 +209,32 @@ def listen(session: Session, path: Path, tick: Callable[[float], None]) -> Audio
         if track.loudness.size and float(track.loudness.max()) < -60:
             report.warnings.append("the audio track is silent")
     return track
+
+
+def find_cuts(session: Session, path: Path, track: AudioTrack | None,
+              shot_times: list[float] | None) -> list[tuple[float, str]] | None:
+    """The shot pass (video) and the sound's cuts (any track): (time, kind) ascending; None
+    when the shot pass is off or the caller's frames are not sampled after the cuts
+    (`shot_times` None): events then come from surprise alone."""
+    from mmem.perceive.audio_features import HOP
+    from mmem.segment.sound import merge, sound_cuts
+
+    cfg, info = session.cfg, session.info
+    if not cfg.shots.enabled or shot_times is None:
+        return None
+    cuts: list[tuple[float, str]] = []
+    heard: list[float] = []
+    if info.has_video:
+        from mmem.perceive.shots import shot_pass
+
+        t0 = time.perf_counter()
+        found = shot_pass(path, cfg.shots)
+        session.timer["decode"] += time.perf_counter() - t0
+        cuts += [(c.t, c.kind) for c in found]
+        shot_times.extend(c.t for c in found)
+    if track is not None:
+        heard = sound_cuts(track.mel, track.loudness, track.speech, cfg.sound, HOP)
+    return merge(cuts, heard, cfg.sound.snap, alone=not info.has_video or cfg.sound.in_video)
 
 
 def file_end(session: Session) -> float | None:
