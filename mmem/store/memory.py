@@ -21,7 +21,7 @@ from mmem.store.entity_tables import EntityTables
 from mmem.store.event_tables import EventTables
 from mmem.store.location import ObjectPath, as_location, explain, rmtree, storage_options
 from mmem.store.model_record import ModelRecord
-from mmem.store.names import APPEARANCES, EVENTS, SOURCES, TABLES, TRANSCRIPTS
+from mmem.store.names import APPEARANCES, EVENTS, SOURCES, SPANS, TABLES, TRANSCRIPTS
 from mmem.store.rows import SourceRow
 from mmem.store.schema import (
     MARKER,
@@ -29,8 +29,10 @@ from mmem.store.schema import (
     appearances_schema,
     events_schema,
     sources_schema,
+    spans_schema,
     transcripts_schema,
 )
+from mmem.store.span_tables import SpanTables
 from mmem.store.transcript_tables import TranscriptTables
 
 
@@ -54,7 +56,7 @@ def default_db() -> Path:
     return Path(user_data_dir("mmem")) / "memory"
 
 
-class Memory(EventTables, TranscriptTables, EntityTables, ModelRecord):
+class Memory(EventTables, TranscriptTables, EntityTables, ModelRecord, SpanTables):
     def __init__(self, root: Path | ObjectPath, meta: dict[str, Any]) -> None:
         import lancedb
 
@@ -175,7 +177,7 @@ class Memory(EventTables, TranscriptTables, EntityTables, ModelRecord):
         cond = f"source_id = {_q(source_id)}"
         if keep_run:
             cond += f" AND run != {_q(keep_run)}"
-        for name in (EVENTS, TRANSCRIPTS, APPEARANCES):
+        for name in (EVENTS, TRANSCRIPTS, APPEARANCES, SPANS):
             t = self._table(name)
             if t is not None and t.count_rows(cond) > 0:  # a delete is a commit: only when needed
                 t.delete(cond)
@@ -195,6 +197,8 @@ class Memory(EventTables, TranscriptTables, EntityTables, ModelRecord):
             self._db.create_table(TRANSCRIPTS, schema=transcripts_schema(text_dim), exist_ok=True)
         if self._table(APPEARANCES) is None:
             self._db.create_table(APPEARANCES, schema=appearances_schema(), exist_ok=True)
+        if self._table(SPANS) is None:
+            self._db.create_table(SPANS, schema=spans_schema(), exist_ok=True)
 
     def _visible(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         runs = self.visible_runs()
