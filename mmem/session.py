@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from mmem.consolidate.builder import BuiltEvent, EventBuilder
     from mmem.consolidate.recorders import EntityRecorder, Met, RecorderChoice
     from mmem.perceive.frames import FramePerception
+    from mmem.perceive.shots import Cut
     from mmem.sink import Sink
     from mmem.types import EventRecord
 
@@ -170,6 +172,7 @@ def run_file(session: Session, path: Path, frames: Iterator[Frame] | None,
         if progress is not None:
             progress(done + t, total)
 
+    shots = start_shot_pass(session, path, shot_times)  # decodes while the audio pass runs
     track = listen(session, path, tick)
     if session.hearing is not None and session.hearing.vad is not None and info.has_audio:
         done += info.duration  # the audio pass is over
@@ -180,7 +183,7 @@ def run_file(session: Session, path: Path, frames: Iterator[Frame] | None,
         frames = _ticks(track.duration, cfg.source.fps)
     else:
         frames = prefetch(frames, depth=2 * cfg.vision.batch_size)
-    cuts = find_cuts(session, path, track, shot_times)
+    cuts = find_cuts(session, track, shots, shot_times)
     session.begin(track, cuts)
     for batch in _batches(frames, cfg.vision.batch_size, session.timer):
         session.process(batch)
@@ -211,9 +214,24 @@ def listen(session: Session, path: Path, tick: Callable[[float], None]) -> Audio
     return track
 
 
-def find_cuts(session: Session, path: Path, track: AudioTrack | None,
+def start_shot_pass(session: Session, path: Path,
+                    shot_times: list[float] | None) -> Future[list[Cut]] | None:
+    """The shot pass of a video file, in a thread (decoding releases the GIL, so it overlaps the
+    audio pass); None when it does not run: no video, `[shots] enabled = false`, or frames not
+    sampled after the cuts (`shot_times` None)."""
+    if not session.info.has_video or not session.cfg.shots.enabled or shot_times is None:
+        return None
+    from mmem.perceive.shots import shot_pass
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mmem-shots")
+    future = pool.submit(shot_pass, path, session.cfg.shots)
+    pool.shutdown(wait=False)
+    return future
+
+
+def find_cuts(session: Session, track: AudioTrack | None, shots: Future[list[Cut]] | None,
               shot_times: list[float] | None) -> list[tuple[float, str]] | None:
-    """The shot pass (video) and the sound's cuts (any track): (time, kind) ascending; None
+    """The shot pass's cuts (video) with the sound's (any track): (time, kind) ascending; None
     when the shot pass is off or the caller's frames are not sampled after the cuts
     (`shot_times` None): events then come from surprise alone."""
     from mmem.perceive.audio_features import HOP
@@ -224,11 +242,9 @@ def find_cuts(session: Session, path: Path, track: AudioTrack | None,
         return None
     cuts: list[tuple[float, str]] = []
     heard: list[float] = []
-    if info.has_video:
-        from mmem.perceive.shots import shot_pass
-
+    if shots is not None:
         t0 = time.perf_counter()
-        found = shot_pass(path, cfg.shots)
+        found = shots.result()  # what the audio pass did not hide is decode time
         session.timer["decode"] += time.perf_counter() - t0
         cuts += [(c.t, c.kind) for c in found]
         shot_times.extend(c.t for c in found)
