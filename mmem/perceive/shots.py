@@ -1,7 +1,8 @@
 """Shot boundaries to the frame, without weights: hard cuts and fades on every decoded frame.
 
 The method is PySceneDetect's AdaptiveDetector, on small YUV frames read straight from the
-decoder's planes (see sources.file.iter_planes):
+decoder's planes (see sources.file.iter_planes), every frame or every reference frame
+(`ShotConfig.frames`):
 - a frame's *content score* is the mean absolute difference to the previous frame, summed over
   Y, U and V (0..~500; a static shot with sensor noise scores ~1, a hard cut tens);
 - a frame is a cut when its score is `ratio` times the mean score of the `window` frames either
@@ -118,7 +119,7 @@ def shot_pass(path: Path, cfg: ShotConfig) -> list[Cut]:
     """The shot pass over a video file: every frame decoded, none converted to RGB."""
     from mmem.sources.file import iter_planes
 
-    return detect(iter_planes(path, target_width=cfg.width), cfg)
+    return detect(iter_planes(path, target_width=cfg.width, reference_only=cfg.frames == "reference"), cfg)
 
 
 def times(cuts: Iterable[Cut]) -> Iterator[float]:

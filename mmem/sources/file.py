@@ -198,8 +198,10 @@ def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256,
         container.close()
 
 
-def iter_planes(path: Path, block: int = 0, target_width: int = 96) -> Iterator[tuple[float, np.ndarray]]:
+def iter_planes(path: Path, block: int = 0, target_width: int = 96,
+                reference_only: bool = False) -> Iterator[tuple[float, np.ndarray]]:
     """Every decoded frame of a file as (t, small YUV image): the cheap input of the shot pass.
+    `reference_only` skips decoding B-frames that nothing refers to (see ShotConfig.frames).
 
     No colour conversion or scaling by swscale: the Y, U and V planes are read in place and
     block-averaged to about `target_width` pixels wide (`block` > 0, even, forces the block
@@ -216,6 +218,8 @@ def iter_planes(path: Path, block: int = 0, target_width: int = 96) -> Iterator[
         # deblocking smooths block edges: invisible to a 96-px content difference, and skipping
         # it makes H.264/HEVC decode markedly cheaper (a generic option: other codecs ignore it)
         stream.codec_context.options = {"skip_loop_filter": "all"}
+        if reference_only:
+            stream.codec_context.skip_frame = "NONREF"
         origin: int | None = None
         last_t = -1.0
         for packet in container.demux(stream):

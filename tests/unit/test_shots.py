@@ -26,9 +26,10 @@ def joined(tmp_path_factory) -> tuple[Path, list[float]]:
     return out, joins
 
 
-def test_joins_are_found_at_the_first_frame_of_each_clip(joined):
+@pytest.mark.parametrize("frames", ["reference", "all"])
+def test_joins_are_found_at_the_first_frame_of_each_clip(joined, frames):
     path, joins = joined
-    cuts = shot_pass(path, ShotConfig())
+    cuts = shot_pass(path, ShotConfig(frames=frames))
     assert [c.kind for c in cuts] == ["cut"] * len(joins)
     # the first frame of the new clip is the first frame at or after the join: 1/25 s grid
     want = [np.ceil(j * 25 - 1e-6) / 25 for j in joins]
