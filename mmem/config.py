@@ -104,8 +104,10 @@ class SegmentConfig:
     loudness_weight: float = 0.3  # added (at most) for a loudness jump
     loudness_jump_db: float = 10.0  # a jump counts from this many dB (full weight at twice)
     # events on cuts (recorded files: the shot pass's and the sound's cuts)
-    join_distance: float = 0.1  # a visual cut joins the shots when every sight channel's error
-    # (1 - cos of the new shot's first frame against the event's running prediction) is under it
+    join_distance: float = 0.02  # a visual cut joins the shots when every sight channel's error
+    # (1 - cos of the new shot's first frame against the event's running prediction) is under it:
+    # a dip to black and back into the same shot (~0.001) joins; two speakers filmed in the same
+    # studio (pixel ~0.05) or a counter's next digit (~0.8) do not
     speech_margin: float = 0.3  # s; a cut with speech all through [t - m, t + m] is dropped
     min_cut_gap: float = 0.4  # s; no event on cuts is shorter (shots are already >= shots.min_shot)
     # episodes (consolidate/hierarchy.py): runs of events, a change of place, topic or people
