@@ -79,9 +79,15 @@ class FileJob:
             self.report.uri = existing.uri  # type: ignore[union-attr]
             return
         self.frames: Iterator[Frame] | None = None
-        self.shot_times: list[float] = []  # filled by the shot pass; the sampler keeps a frame after each
+        # the shot pass rides on the frame decode and fills this (None: off, surprise alone)
+        self.shot_cuts: list[tuple[float, str]] | None = [] if cfg.shots.enabled else None
         if info.has_video:
-            frames = iter_frames(self.path, cfg.source.fps, cfg.source.short_side, also=self.shot_times)
+            tap = None
+            if self.shot_cuts is not None:
+                from mmem.perceive.shots import ShotTap
+
+                tap = ShotTap(cfg.shots, self.shot_cuts)
+            frames = iter_frames(self.path, cfg.source.fps, cfg.source.short_side, tap=tap)
             first = next(frames)  # fails here, before anything is written, if nothing decodes
             self.frames = itertools.chain([first], frames)
         self.keep = existing.run if existing and existing.status == "complete" else None
@@ -107,7 +113,7 @@ class FileJob:
         batch workers pass `recorders.defer`)."""
         session = Session(self.info, self.memory, self.cfg, self.vision, self.hearing, self.people,
                           self.report, self.run, recorder=recorder)
-        run_file(session, self.path, self.frames, progress, self.shot_times)
+        run_file(session, self.path, self.frames, progress, self.shot_cuts)
         self.row.finish(run=self.run, n_events=self.report.events, skipped=self.report.skipped,
                         channels=self.report.channels)
         self.report.wall = time.perf_counter() - self.started

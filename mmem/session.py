@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,7 +33,7 @@ if TYPE_CHECKING:
     from mmem.consolidate.builder import BuiltEvent, EventBuilder
     from mmem.consolidate.recorders import EntityRecorder, Met, RecorderChoice
     from mmem.perceive.frames import FramePerception
-    from mmem.perceive.shots import Cut
+    from mmem.segment.cuts import CutTimeline
     from mmem.sink import Sink
     from mmem.types import EventRecord
 
@@ -72,8 +71,8 @@ class Session:
         self.on_event: list[EventHook] = []  # called as each event closes (live: late speech, lags)
         self.track: AudioTrack | None = None
 
-    def begin(self, track: AudioTrack | None, cuts: list[tuple[float, str]] | None = None) -> None:
-        """`cuts`: a recorded file's shot and sound cuts, (time, kind) ascending (None: live)."""
+    def begin(self, track: AudioTrack | None, cuts: CutTimeline | None = None) -> None:
+        """`cuts`: a recorded file's shot and sound cuts (None: live, or the shot pass is off)."""
         from mmem.consolidate.builder import EventBuilder
         from mmem.consolidate.event import Consolidator
         from mmem.consolidate.recorders import Turns
@@ -158,10 +157,10 @@ class Session:
 
 # -- a recorded file -------------------------------------------------------------------------
 def run_file(session: Session, path: Path, frames: Iterator[Frame] | None,
-             progress: Progress | None = None, shot_times: list[float] | None = None) -> None:
-    """The audio pass, the shot pass, then the frames (or audio-clock ticks for audio-only
-    files). `shot_times`, when given, is the list the frame sampler keeps a frame after each
-    time of (see `iter_frames(also=)`): the shot pass fills it before the frames are read."""
+             progress: Progress | None = None, shot_cuts: list[tuple[float, str]] | None = None) -> None:
+    """The audio pass, then the frames (or audio-clock ticks for audio-only files). `shot_cuts`
+    is the list the frames' shot pass fills as it decodes (`iter_frames(tap=ShotTap(...))`;
+    [] for an audio-only file; None: no shot pass, events from surprise alone)."""
     info, cfg = session.info, session.cfg
     passes = int(info.has_video) + int(info.has_audio and session.hearing is not None
                                        and session.hearing.vad is not None)
@@ -172,7 +171,6 @@ def run_file(session: Session, path: Path, frames: Iterator[Frame] | None,
         if progress is not None:
             progress(done + t, total)
 
-    shots = start_shot_pass(session, path, shot_times)  # decodes while the audio pass runs
     track = listen(session, path, tick)
     if session.hearing is not None and session.hearing.vad is not None and info.has_audio:
         done += info.duration  # the audio pass is over
@@ -183,8 +181,7 @@ def run_file(session: Session, path: Path, frames: Iterator[Frame] | None,
         frames = _ticks(track.duration, cfg.source.fps)
     else:
         frames = prefetch(frames, depth=2 * cfg.vision.batch_size)
-    cuts = find_cuts(session, track, shots, shot_times)
-    session.begin(track, cuts)
+    session.begin(track, find_cuts(session, track, shot_cuts))
     for batch in _batches(frames, cfg.vision.batch_size, session.timer):
         session.process(batch)
         tick(batch[-1].t)
@@ -214,43 +211,20 @@ def listen(session: Session, path: Path, tick: Callable[[float], None]) -> Audio
     return track
 
 
-def start_shot_pass(session: Session, path: Path,
-                    shot_times: list[float] | None) -> Future[list[Cut]] | None:
-    """The shot pass of a video file, in a thread (decoding releases the GIL, so it overlaps the
-    audio pass); None when it does not run: no video, `[shots] enabled = false`, or frames not
-    sampled after the cuts (`shot_times` None)."""
-    if not session.info.has_video or not session.cfg.shots.enabled or shot_times is None:
-        return None
-    from mmem.perceive.shots import shot_pass
-
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mmem-shots")
-    future = pool.submit(shot_pass, path, session.cfg.shots)
-    pool.shutdown(wait=False)
-    return future
-
-
-def find_cuts(session: Session, track: AudioTrack | None, shots: Future[list[Cut]] | None,
-              shot_times: list[float] | None) -> list[tuple[float, str]] | None:
-    """The shot pass's cuts (video) with the sound's (any track): (time, kind) ascending; None
-    when the shot pass is off or the caller's frames are not sampled after the cuts
-    (`shot_times` None): events then come from surprise alone."""
+def find_cuts(session: Session, track: AudioTrack | None,
+              shot_cuts: list[tuple[float, str]] | None) -> CutTimeline | None:
+    """The cuts to build events on: the shot pass's (`shot_cuts`, growing as the frames are
+    decoded) with the sound's; None when the shot pass is off or the caller has none (events
+    then come from surprise alone)."""
     from mmem.perceive.audio_features import HOP
-    from mmem.segment.sound import merge, sound_cuts
+    from mmem.segment.cuts import CutTimeline
+    from mmem.segment.sound import sound_cuts
 
     cfg, info = session.cfg, session.info
-    if not cfg.shots.enabled or shot_times is None:
+    if not cfg.shots.enabled or shot_cuts is None:
         return None
-    cuts: list[tuple[float, str]] = []
-    heard: list[float] = []
-    if shots is not None:
-        t0 = time.perf_counter()
-        found = shots.result()  # what the audio pass did not hide is decode time
-        session.timer["decode"] += time.perf_counter() - t0
-        cuts += [(c.t, c.kind) for c in found]
-        shot_times.extend(c.t for c in found)
-    if track is not None:
-        heard = sound_cuts(track.mel, track.loudness, track.speech, cfg.sound, HOP)
-    return merge(cuts, heard, cfg.sound.snap, alone=not info.has_video or cfg.sound.in_video)
+    heard = sound_cuts(track.mel, track.loudness, track.speech, cfg.sound, HOP) if track is not None else []
+    return CutTimeline(shot_cuts, heard, cfg.sound.snap, alone=not info.has_video or cfg.sound.in_video)
 
 
 def file_end(session: Session) -> float | None:

@@ -14,6 +14,7 @@ from mmem.consolidate.event import Consolidator
 from mmem.consolidate.hierarchy import Hierarchy
 from mmem.consolidate.transcripts import TranscriptAssigner, transcript_rows, transcript_text
 from mmem.consolidate.working import WorkingMemory
+from mmem.segment.cuts import CutTimeline
 from mmem.segment.segmenter import Segmenter
 from mmem.segment.speech import SpeechTimeline
 from mmem.store.rows import UtteranceRow
@@ -36,7 +37,7 @@ class EventBuilder:
     def __init__(self, cfg: IngestConfig, consolidator: Consolidator, source_id: str, run: str,
                  device: torch.device, track: SpeechTimeline | None, utterances: list[Utterance],
                  timer: dict[str, float], clock: Clock = Clock(),
-                 cuts: list[tuple[float, str]] | None = None) -> None:
+                 cuts: CutTimeline | None = None) -> None:
         self.cfg, self.consolidator, self.source_id, self.run = cfg, consolidator, source_id, run
         self.device, self.timer, self.clock = device, timer, clock
         self.segmenter = Segmenter(cfg.segment, speech=track, cuts=cuts)

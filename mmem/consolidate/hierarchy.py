@@ -10,11 +10,13 @@ so every event lies in exactly one episode.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from mmem.config import SegmentConfig
+from mmem.segment.cuts import CutTimeline
 from mmem.store.rows import SpanRow
 
 
@@ -30,9 +32,9 @@ class Hierarchy:
     """Collects each event's mean frame vector as frames arrive; `rows` builds the spans."""
 
     def __init__(self, cfg: SegmentConfig, source_id: str, run: str,
-                 cuts: list[tuple[float, str]] | None) -> None:
+                 cuts: CutTimeline | Sequence[tuple[float, str]] | None) -> None:
         self.cfg, self.source_id, self.run = cfg, source_id, run
-        self.cuts = sorted(cuts or [])
+        self._cuts = cuts
         self.events: list[_Closed] = []
         self._open: list[tuple[int, np.ndarray]] = []  # (frame index, vector) not yet in an event
 
@@ -55,6 +57,8 @@ class Hierarchy:
         if not self.events:
             return []
         out: list[SpanRow] = []
+        cuts = self._cuts
+        self.cuts = cuts.all() if isinstance(cuts, CutTimeline) else sorted(cuts or [])
         starts = [e.start for e in self.events]
         bounds = sorted({c for c, _ in self.cuts if self.events[0].start < c < self.events[-1].end}
                         | set(starts[1:]))

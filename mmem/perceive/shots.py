@@ -9,9 +9,11 @@ decoder's planes (see sources.file.iter_planes), every frame or every reference 
   side of it (camera motion raises the neighbours too, a cut does not) and at least `min_score`,
   and the previous cut is at least `min_shot` seconds back;
 - a *fade* through black (luma falling into flat dark frames and rising out of them) is one cut
-  in the middle of the black run, unless a hard cut already marks its entry or exit.
+  at the first frame out of the black (PySceneDetect's ThresholdDetector with fade_bias 1),
+  unless a hard cut already marks its entry or exit.
 Each cut is placed at the PTS of the first frame of the new shot. `push` / `flush` is the
-streaming contract: cuts come out `window` frames after they happen.
+streaming contract: every cut comes out exactly `window` frames after its frame, so a frame
+source that holds `window` frames back knows each cut before it hands on the cut's frame.
 """
 
 from __future__ import annotations
@@ -93,17 +95,39 @@ class ShotDetector:
             self._black_cut = hard
         elif not black and self._black_from is not None:
             start, self._black_from = self._black_from, None
-            mid = (start + target.t) / 2
             # a run that opens the video is a fade in, not a boundary; a hard cut into or out
             # of black is already the boundary
             if not (self._black_cut or hard) and start > (self._t0 or 0.0) \
-                    and mid - self._last_cut >= cfg.min_shot:
-                out.insert(0, Cut(mid, "fade", target.score))
-                self._last_cut = mid
+                    and target.t - self._last_cut >= cfg.min_shot:
+                out.append(Cut(target.t, "fade", target.score))
+                self._last_cut = target.t
         return out
 
     def _is_black(self, s: _Seen) -> bool:
         return s.luma < self.cfg.black_level and s.flat
+
+
+class ShotTap:
+    """The shot pass riding on a file's frame decode (sources.file.iter_frames(tap=)): the
+    decoder hands every frame's planes to `push`, holds `lag` frames back, and keeps the first
+    frame of each cut it is told about. `cuts` grows in time order as cuts are confirmed."""
+
+    def __init__(self, cfg: ShotConfig, cuts: list[tuple[float, str]] | None = None) -> None:
+        self.cfg, self.detector = cfg, ShotDetector(cfg)
+        self.cuts = cuts if cuts is not None else []
+        self.lag = cfg.window
+        self.width = cfg.width
+        self.reference_only = cfg.frames == "reference"
+
+    def push(self, t: float, yuv: np.ndarray) -> list[float]:
+        found = self.detector.push(t, yuv)
+        self.cuts.extend((c.t, c.kind) for c in found)
+        return [c.t for c in found]
+
+    def flush(self) -> list[float]:
+        found = self.detector.flush()
+        self.cuts.extend((c.t, c.kind) for c in found)
+        return [c.t for c in found]
 
 
 def detect(frames: Iterable[tuple[float, np.ndarray]], cfg: ShotConfig) -> list[Cut]:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mmem.config import SegmentConfig
+from mmem.segment.cuts import CutTimeline
 from mmem.segment.refine import refine_boundary
 from mmem.segment.speech import SpeechTimeline, quiet_point
 from mmem.types import Observation, Segment
@@ -40,12 +41,11 @@ class _Pending:
 
 class Segmenter:
     def __init__(self, cfg: SegmentConfig, speech: SpeechTimeline | None = None,
-                 cuts: Sequence[tuple[float, str]] | None = None) -> None:
+                 cuts: CutTimeline | Sequence[tuple[float, str]] | None = None) -> None:
         self.cfg = cfg
         self.speech = speech
-        # (time, "cut" | "fade" | "sound"), ascending; None: boundaries from surprise alone
-        self.cuts = list(cuts) if cuts is not None else None
-        self._next_cut = 0
+        # (time, "cut" | "fade" | "sound", "+sound" when both); None: boundaries from surprise alone
+        self.cuts = CutTimeline(list(cuts)) if isinstance(cuts, Sequence) else cuts
         self._dist: dict[str, float] = {}  # this frame's per-channel prediction error
         self.weights = {"clip": cfg.clip_weight, "pixel": cfg.pixel_weight, "audio": cfg.audio_weight}
         self._level: float | None = None
@@ -179,11 +179,7 @@ class Segmenter:
     # -- events on cuts ---------------------------------------------------------------------
     def _push_cut(self, obs: Observation, prev: Observation, s: float) -> list[Segment]:
         assert self.cuts is not None and self._event_first is not None
-        here: list[tuple[float, str]] = []  # the cuts since the previous frame
-        while self._next_cut < len(self.cuts) and self.cuts[self._next_cut][0] <= obs.t + 1e-6:
-            if self.cuts[self._next_cut][0] > prev.t + 1e-6:
-                here.append(self.cuts[self._next_cut])
-            self._next_cut += 1
+        here = self.cuts.between(prev.t, obs.t)  # the cuts since the previous frame
         holds = [t for t, kind in here if self._keeps(t, kind)]
         at: float | None = None
         if holds:

@@ -12,7 +12,7 @@ placed at the edge of the speech (never inside an utterance); others at the hop 
 
 These cuts alone make the events of audio-only files. In a video they are evidence that a
 visual cut near them is a change of scene (it never joins); alone they do not cut a video
-unless `sound.in_video` (VAD misses some speech, which then reads as *sound*).
+unless `sound.in_video` (VAD misses some speech, which then reads as *sound*): see cuts.py.
 """
 
 from __future__ import annotations
@@ -86,18 +86,3 @@ def sound_cuts(mel: np.ndarray, loudness: np.ndarray, speech: list[tuple[float, 
 
 def _silent(r: _Run) -> float:
     return r.end - r.start if r.kind == SILENCE else 0.0
-
-
-def merge(sight: list[tuple[float, str]], sound: list[float], snap: float,
-          alone: bool) -> list[tuple[float, str]]:
-    """Visual cuts with the sound's evidence: a visual cut within `snap` s of a sound cut is
-    marked "+sound" (the scene changed in both: it never joins); a sound cut near no visual cut
-    is kept as a cut of its own when `alone` (audio-only sources), else dropped. (time, kind)
-    ascending; the visual cut's time wins (it is frame-exact, the sound's only hop-exact)."""
-    out: list[tuple[float, str]] = []
-    for t, kind in sight:
-        near = any(abs(t - h) <= snap for h in sound)
-        out.append((t, f"{kind}+sound" if near else kind))
-    if alone:
-        out += [(h, "sound") for h in sound if not any(abs(h - t) <= snap for t, _ in sight)]
-    return sorted(out)

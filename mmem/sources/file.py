@@ -8,9 +8,11 @@ comes out right; the display matrix is applied so rotated phone video comes out 
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -135,10 +137,25 @@ def _working_size(width: int, height: int, short_side: int) -> tuple[int, int]:
     return w, h
 
 
+class FrameTap(Protocol):
+    """What watches every decoded frame of a file beside the sampling (the shot pass,
+    mmem.perceive.shots.ShotTap): it is handed each frame's small Y/U/V planes and answers with
+    the times of the cuts it confirms; frames are held back `lag` frames so that the first
+    frame of each cut is known, and kept, before it is handed on."""
+
+    lag: int  # frames after its frame that a cut is confirmed
+    width: int  # about how many pixels wide the planes should be
+    reference_only: bool  # B-frames nothing refers to may go undecoded
+
+    def push(self, t: float, yuv: np.ndarray) -> list[float]: ...
+    def flush(self) -> list[float]: ...
+
+
 def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256,
-                also: list[float] | None = None) -> Iterator[Frame]:
-    """Yield frames sampled at `fps` on the PTS clock, starting at t=0 (the first frame), and
-    the first frame at or after each time in `also` (shot cuts; see `Sampler`).
+                tap: FrameTap | None = None) -> Iterator[Frame]:
+    """Yield frames sampled at `fps` on the PTS clock, starting at t=0 (the first frame); with a
+    `tap`, every decoded frame is shown to it too, and the first frame of each cut it reports
+    is yielded as well (see `Sampler`).
 
     A frame is kept when its timestamp reaches the next point of the 1/fps grid; after a gap
     (variable frame rate, dropped frames) the grid resumes after the kept frame. Undecodable
@@ -153,17 +170,33 @@ def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256,
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         native = float(stream.average_rate or 0) or 0.0
-        if native and fps * 4 <= native:
+        if native and fps * 4 <= native and (tap is None or tap.reference_only):
             # Non-reference frames (B-frames) are never needed when sampling this sparsely;
             # skipping their decode is the largest single speed-up for H.264/HEVC.
             stream.codec_context.skip_frame = "NONREF"
         time_base = stream.time_base
         origin: int | None = None
-        sampler = Sampler(fps, also)
+        cuts: list[float] = []  # the tap's cuts: their first frames are kept
+        sampler = Sampler(fps, cuts)
         index = 0
         last_t = -1.0
         size: tuple[int, int] | None = None
         decoded_any = False
+        held: deque[tuple[float, Any]] = deque()  # (t, av.VideoFrame) the tap may still cut at
+
+        def kept(t: float, frame: Any) -> Frame | None:
+            nonlocal index, size
+            if not sampler.keep(t):
+                return None
+            rotation = int(round((frame.rotation or 0) / 90.0)) % 4
+            if size is None:
+                size = _working_size(frame.width, frame.height, short_side)
+            image = frame.reformat(width=size[0], height=size[1], format="rgb24").to_ndarray()
+            # rows may be padded to an alignment: consumers (dlib, torch) want packed pixels
+            image = np.ascontiguousarray(np.rot90(image, k=rotation) if rotation else image)
+            index += 1
+            return Frame(index=index - 1, t=t, image=image)
+
         for packet in container.demux(stream):
             try:
                 frames = packet.decode()
@@ -177,18 +210,27 @@ def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256,
                 if origin is None:
                     origin = pts
                 t = float((pts - origin) * time_base)
-                if t <= last_t or not sampler.keep(t):
+                if t <= last_t:
                     continue
-                rotation = int(round((frame.rotation or 0) / 90.0)) % 4
-                if size is None:
-                    fw, fh = frame.width, frame.height
-                    size = _working_size(fw, fh, short_side)
-                image = frame.reformat(width=size[0], height=size[1], format="rgb24").to_ndarray()
-                # rows may be padded to an alignment: consumers (dlib, torch) want packed pixels
-                image = np.ascontiguousarray(np.rot90(image, k=rotation) if rotation else image)
-                yield Frame(index=index, t=t, image=image)
-                index += 1
                 last_t = t
+                if tap is None:
+                    out = kept(t, frame)
+                    if out is not None:
+                        yield out
+                    continue
+                k = min(16, max(2, frame.width // tap.width // 2 * 2))
+                cuts.extend(tap.push(t, _small_yuv(frame, k)))
+                held.append((t, frame))
+                while len(held) > tap.lag:
+                    out = kept(*held.popleft())
+                    if out is not None:
+                        yield out
+        if tap is not None:
+            cuts.extend(tap.flush())
+            while held:
+                out = kept(*held.popleft())
+                if out is not None:
+                    yield out
         if not decoded_any:
             raise MediaOpenError(
                 f"{path}: no decodable video frames (truncated or corrupt file): "

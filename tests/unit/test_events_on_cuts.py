@@ -129,11 +129,13 @@ def test_the_hierarchy_nests_and_tiles_the_source():
 
 
 def test_sound_is_evidence_in_video_and_cuts_alone_in_audio():
-    from mmem.segment.sound import merge
+    from mmem.segment.cuts import CutTimeline
 
     sight = [(2.0, "cut"), (9.0, "fade")]
-    assert merge(sight, [2.4, 5.0], 1.0, alone=False) == [(2.0, "cut+sound"), (9.0, "fade")]
-    assert merge(sight, [2.4, 5.0], 1.0, alone=True) == [(2.0, "cut+sound"), (5.0, "sound"), (9.0, "fade")]
+    assert CutTimeline(sight, [2.4, 5.0], 1.0, alone=False).all() == [(2.0, "cut+sound"), (9.0, "fade")]
+    both = CutTimeline(sight, [2.4, 5.0], 1.0, alone=True)
+    assert both.all() == [(2.0, "cut+sound"), (5.0, "sound"), (9.0, "fade")]
+    assert both.between(2.0, 9.0) == [(5.0, "sound"), (9.0, "fade")]  # (t0, t1]
     # a cut the sound confirms is never joined, even when the two shots look alike
     frames = [(0.0, 0), (1.0, 0), (2.0, 0), (2.5, 0), (3.0, 0), (4.0, 0)]
     assert len(run(frames, [(2.5, "cut+sound")])) == 2

@@ -61,7 +61,7 @@ def test_a_fade_through_black_is_one_cut_in_the_black():
     cuts = detect(((i / fps, f) for i, f in enumerate(seq)), ShotConfig())
     black = [i for i, f in enumerate(seq) if f[..., 0].mean() < ShotConfig().black_level]
     assert len(cuts) == 1 and cuts[0].kind == "fade"
-    assert black[0] / fps < cuts[0].t < (black[-1] + 1) / fps
+    assert cuts[0].t == pytest.approx((black[-1] + 1) / fps)  # the first frame out of the black
 
 
 def test_a_static_scene_with_sensor_noise_has_no_cut():
@@ -83,3 +83,19 @@ def test_a_cut_after_the_minimum_shot_length_only():
     seq = a[:30] + b[:short] + c[:40]
     cuts = detect(((i / fps, f) for i, f in enumerate(seq)), cfg)
     assert [c.t for c in cuts] == pytest.approx([30 / fps])
+
+
+def test_the_frame_decode_carries_the_shot_pass_and_keeps_each_shots_first_frame(joined):
+    from mmem.perceive.shots import ShotTap
+    from mmem.sources.file import iter_frames
+
+    path, joins = joined
+    found: list[tuple[float, str]] = []
+    frames = list(iter_frames(path, fps=1.0, short_side=128, tap=ShotTap(ShotConfig(), found)))
+    assert [t for t, _ in found] == pytest.approx([c.t for c in shot_pass(path, ShotConfig())], abs=1e-3)
+    times = [f.t for f in frames]
+    assert times == sorted(times) and [f.index for f in frames] == list(range(len(frames)))
+    for t, _ in found:  # the cut's own frame is among the sampled ones
+        assert any(abs(x - t) < 1e-6 for x in times)
+    grid = {float(i) for i in range(9)}  # 1 fps over 9 s, plus the first frame of each shot
+    assert len(frames) == len(grid | {round(t, 3) for t, _ in found})
