@@ -47,6 +47,61 @@ def long_video(reps: int) -> tuple[Path, list[float]]:
     return path, json.loads(joins_file.read_text())
 
 
+def shots_video(reps: int) -> tuple[Path, list[float]]:
+    """One-shot real clips (Big Buck Bunny's excerpt and the four GRID clips) joined `reps` times
+    in a rotating order into one 640x360 25 fps H.264 file (cached): every join is a cut and
+    there is no other, so F1 against the joins is exact for both shot detectors."""
+    from benchmarks.media import concat
+
+    OUT.mkdir(exist_ok=True)
+    clips = [SAMPLES / "bigbuckbunny.mp4", SAMPLES / "bbaf2n.mpg", DATA / "lbax4n.mpg",
+             DATA / "pwij3p.mpg", DATA / "sbwe5n.mpg"]
+    parts = [clips[(i + r) % len(clips)] for r in range(reps) for i in range(len(clips))]
+    path = OUT / f"shots_360p25_x{reps}.mp4"
+    joins_file = path.with_suffix(".joins.json")
+    if not (path.exists() and joins_file.exists()):
+        joins = concat(parts, path, size=(640, 360), fps=25)
+        joins_file.write_text(json.dumps(joins))
+    return path, json.loads(joins_file.read_text())
+
+
+def one_shots(path: Path) -> dict:
+    """mmem's shot pass alone (every frame decoded, no model), as the ingest runs it."""
+    from mmem.config import ShotConfig
+    from mmem.perceive.shots import shot_pass
+    from mmem.sources.file import probe
+
+    t0 = time.perf_counter()
+    cuts = shot_pass(path, ShotConfig())
+    wall = time.perf_counter() - t0
+    duration = probe(path).duration
+    return {"duration": duration, "wall": wall, "speed": duration / wall, "cuts": [c.t for c in cuts],
+            "peak_rss_mb": rss_mb()}
+
+
+def f1(reference: list[float], found: list[float], tol: float) -> tuple[float, float, float]:
+    """Precision, recall, F1 of `found` against `reference`, one-to-one within `tol` seconds."""
+    hits = matched(reference, found, tol)
+    p = hits / len(found) if found else 0.0
+    r = hits / len(reference) if reference else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def shot_table(reps: int) -> dict:
+    """Side by side on the same file, each in its own process: F1 on the known cuts (to the
+    frame, and within 1 s) and speed."""
+    path, joins = shots_video(reps)
+    runs = {"mmem shot pass": child("shots", str(path)),
+            "PySceneDetect adaptive": child("scenedetect", str(path))}
+    print(f"\nshot detection on {path.name} ({len(joins)} known cuts, nothing else cuts)")
+    print(f"{'detector':<26} {'cuts':>5} {'F1 1 frame':>10} {'F1 1 s':>7} {'x real':>7} {'RSS MB':>7}")
+    for name, r in runs.items():
+        exact, loose = f1(joins, r["cuts"], 0.5 / 25 + 1e-3), f1(joins, r["cuts"], 1.0)
+        print(f"{name:<26} {len(r['cuts']):>5} {exact[2]:>10.2f} {loose[2]:>7.2f} {r['speed']:>7.1f} "
+              f"{r['peak_rss_mb']:>7.0f}")
+    return {"file": path.name, "joins": joins, "runs": runs}
+
+
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -253,6 +308,8 @@ def run_child(kind: str, rest: list[str]) -> dict:
         return one_audio(Path(path), backend, model, device)
     if kind == "wer":
         return one_wer()
+    if kind == "shots":
+        return one_shots(Path(rest[0]))
     return one_scenedetect(Path(rest[0]))
 
 
@@ -263,10 +320,14 @@ def main() -> None:
     ap.add_argument("--model", default="ViT-B-32")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--fps", type=float, default=1.0)
+    ap.add_argument("--only", choices=["shots"], help="only this table (shots: the shot detectors)")
     args = ap.parse_args()
     os.environ.setdefault("MMEM_OFFLINE", "1")
     if args.child:
         print(json.dumps(run_child(args.child[0], args.child[1:])))
+        return
+    shots = shot_table(args.reps)
+    if args.only == "shots":
         return
 
     long_path, joins = long_video(args.reps)
@@ -345,7 +406,7 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(
         {"rows": [{"file": lab, "truth": t, "runs": r} for lab, t, r in rows], "audio": audio, "wer": wer,
-         "people": who},
+         "people": who, "shots": shots},
         indent=2))
 
 

@@ -60,6 +60,38 @@ class EntityConfig:
 
 
 @dataclass(frozen=True)
+class ShotConfig:
+    """The shot pass (perceive/shots.py): every decoded frame, PySceneDetect's adaptive method."""
+
+    enabled: bool = True  # run the shot pass on video files (off: events from surprise alone)
+    width: int = 96  # frames are block-averaged to about this many pixels wide (no RGB, no swscale)
+    # which frames: "reference" (I/P frames: B-frames nothing refers to are not decoded, 1.4-3x
+    # cheaper; encoders put a keyframe at a hard cut, so joins stay frame-exact, a cut on a
+    # B-frame lands on the next reference frame, a few frames later) | "all" (every frame)
+    frames: str = "reference"
+    ratio: float = 3.0  # a cut's content score is this many times its neighbours' mean (PySceneDetect)
+    window: int = 2  # neighbours either side averaged for that ratio (PySceneDetect: 2)
+    min_score: float = 15.0  # ...and at least this (sum of mean |dY|, |dU|, |dV|; static noise ~1)
+    min_shot: float = 0.5  # seconds; no shot is shorter (PySceneDetect: 15 frames, 0.6 s at 25 fps)
+    black_level: float = 24.0  # mean luma (Y, 0..255) under which a flat frame is black (video black: 16)
+    black_flatness: float = 8.0  # ...and its luma's standard deviation is under this (dark scenes vary)
+
+
+@dataclass(frozen=True)
+class SoundConfig:
+    """Cuts in the sound alone (segment/sound.py): a change between silence, speech and other sound."""
+
+    silence_db: float = -50.0  # a hop quieter than this (dBFS) is silence (a quiet room is ~-55)
+    min_stretch: float = 3.0  # s; both sides of a sound cut last this long (pauses, coughs are shorter)
+    max_gap: float = 1.0  # s; at most this much of anything else may lie between the two stretches
+    long_silence: float = 10.0  # s; a silence this long ends a scene even between speech
+    snap: float = 1.0  # s; a sound cut this close to a visual cut is that cut (the frame is exact)
+    # sound cuts alone cut audio-only sources; in a video they only keep nearby visual cuts from
+    # joining, unless this is on (VAD misses some speech, which then reads as a change of sound)
+    in_video: bool = False
+
+
+@dataclass(frozen=True)
 class SegmentConfig:
     ema_alpha: float = 0.5  # weight of the newest frame in the running prediction of the next one
     window: int = 30  # recent surprise values over which mu and sigma are taken (EM-LLM)
@@ -76,6 +108,16 @@ class SegmentConfig:
     turn_weight: float = 0.3  # added when speech starts or stops at >= 1 s of silence
     loudness_weight: float = 0.3  # added (at most) for a loudness jump
     loudness_jump_db: float = 10.0  # a jump counts from this many dB (full weight at twice)
+    # events on cuts (recorded files: the shot pass's and the sound's cuts)
+    join_distance: float = 0.02  # a visual cut joins the shots when every sight channel's error
+    # (1 - cos of the new shot's first frame against the event's running prediction) is under it:
+    # a dip to black and back into the same shot (~0.001) joins; two speakers filmed in the same
+    # studio (pixel ~0.05) or a counter's next digit (~0.8) do not
+    speech_margin: float = 0.3  # s; a cut with speech all through [t - m, t + m] is dropped
+    min_cut_gap: float = 0.4  # s; no event on cuts is shorter (shots are already >= shots.min_shot)
+    # episodes (consolidate/hierarchy.py): runs of events, a change of place, topic or people
+    episode_min: float = 60.0  # s; an episode shorter than this takes the next event regardless
+    episode_join: float = 0.3  # ...and longer ones take an event whose mean vector is this close (1 - cos)
 
 
 @dataclass(frozen=True)
@@ -94,6 +136,8 @@ class IngestConfig:
     audio: AudioConfig = field(default_factory=AudioConfig)
     entities: EntityConfig = field(default_factory=EntityConfig)
     segment: SegmentConfig = field(default_factory=SegmentConfig)
+    shots: ShotConfig = field(default_factory=ShotConfig)
+    sound: SoundConfig = field(default_factory=SoundConfig)
     consolidate: ConsolidateConfig = field(default_factory=ConsolidateConfig)
     require: frozenset[str] = frozenset()  # channels whose absence is an error (vision, asr)
 
@@ -132,6 +176,8 @@ _SECTIONS = {
     "audio": AudioConfig,
     "entities": EntityConfig,
     "segment": SegmentConfig,
+    "shots": ShotConfig,
+    "sound": SoundConfig,
     "consolidate": ConsolidateConfig,
 }
 
@@ -196,6 +242,8 @@ def validate(cfg: IngestConfig) -> None:
     s = cfg.segment
     if s.min_duration < 0 or s.max_duration <= s.min_duration:
         raise InputError("segment: need 0 <= min_duration < max_duration")
+    if cfg.shots.frames not in ("reference", "all"):
+        raise InputError(f"shots.frames must be reference or all (got {cfg.shots.frames!r})")
     if s.refine not in ("modularity", "conductance", "none"):
         raise InputError(f"segment.refine must be modularity, conductance or none (got {s.refine!r})")
     if cfg.entities.face_detector not in ("hog", "cnn"):

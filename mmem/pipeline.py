@@ -82,8 +82,16 @@ class FileJob:
             return
         self.frames: Iterator[Frame] | None = None
         self.video_damage = Damage()  # packets that failed to decode, counted as frames are read
+        # the shot pass rides on the frame decode and fills this (None: off, surprise alone)
+        self.shot_cuts: list[tuple[float, str]] | None = [] if cfg.shots.enabled else None
         if info.has_video:
-            frames = iter_frames(self.path, cfg.source.fps, cfg.source.short_side, self.video_damage)
+            tap = None
+            if self.shot_cuts is not None:
+                from mmem.perceive.shots import ShotTap
+
+                tap = ShotTap(cfg.shots, self.shot_cuts)
+            frames = iter_frames(self.path, cfg.source.fps, cfg.source.short_side, tap=tap,
+                                 damage=self.video_damage)
             first = next(frames)  # fails here, before anything is written, if nothing decodes
             self.frames = itertools.chain([first], frames)
         self.keep = existing.run if existing and existing.status == "complete" else None
@@ -109,7 +117,7 @@ class FileJob:
         batch workers pass `recorders.defer`)."""
         session = Session(self.info, self.memory, self.cfg, self.vision, self.hearing, self.people,
                           self.report, self.run, recorder=recorder)
-        run_file(session, self.path, self.frames, progress)
+        run_file(session, self.path, self.frames, progress, self.shot_cuts)
         if self.video_damage:
             self.report.damage["video"] = self.video_damage.to_json()
             self.report.warnings.append(describe("video", self.video_damage))

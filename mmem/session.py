@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from mmem.consolidate.builder import BuiltEvent, EventBuilder
     from mmem.consolidate.recorders import EntityRecorder, Met, RecorderChoice
     from mmem.perceive.frames import FramePerception
+    from mmem.segment.cuts import CutTimeline
     from mmem.sink import Sink
     from mmem.types import EventRecord
 
@@ -71,7 +72,8 @@ class Session:
         self.on_event: list[EventHook] = []  # called as each event closes (live: late speech, lags)
         self.track: AudioTrack | None = None
 
-    def begin(self, track: AudioTrack | None) -> None:
+    def begin(self, track: AudioTrack | None, cuts: CutTimeline | None = None) -> None:
+        """`cuts`: a recorded file's shot and sound cuts (None: live, or the shot pass is off)."""
         from mmem.consolidate.builder import EventBuilder
         from mmem.consolidate.event import Consolidator
         from mmem.consolidate.recorders import Turns
@@ -89,7 +91,7 @@ class Session:
             self.vision.embedder, tracker, info.has_video, cfg.source.fps, track, self.timer)
         self.builder: EventBuilder = EventBuilder(
             cfg, Consolidator(cfg.consolidate, self.memory.root, has_vector=has_vector), sid, self.run,
-            self.device, track, track.utterances if track else [], self.timer, self.clock)
+            self.device, track, track.utterances if track else [], self.timer, self.clock, cuts)
         turns = Turns(track.turns if track is not None else [], sid)
         self.recorder: EntityRecorder = self.choice(people is not None, self.memory, sid, tracker, turns,
                                                     1 / cfg.source.fps)
@@ -148,13 +150,18 @@ class Session:
 
     def finish(self) -> None:
         self.flush()
+        t0 = time.perf_counter()
+        self.memory.add_spans(self.builder.hierarchy.rows(), self.run)  # after its events
+        self.timer["store"] += time.perf_counter() - t0
         self.report.events = self.builder.seq
 
 
 # -- a recorded file -------------------------------------------------------------------------
 def run_file(session: Session, path: Path, frames: Iterator[Frame] | None,
-             progress: Progress | None = None) -> None:
-    """The audio pass, then the frames (or audio-clock ticks for audio-only files)."""
+             progress: Progress | None = None, shot_cuts: list[tuple[float, str]] | None = None) -> None:
+    """The audio pass, then the frames (or audio-clock ticks for audio-only files). `shot_cuts`
+    is the list the frames' shot pass fills as it decodes (`iter_frames(tap=ShotTap(...))`;
+    [] for an audio-only file; None: no shot pass, events from surprise alone)."""
     info, cfg = session.info, session.cfg
     passes = int(info.has_video) + int(info.has_audio and session.hearing is not None
                                        and session.hearing.vad is not None)
@@ -175,7 +182,7 @@ def run_file(session: Session, path: Path, frames: Iterator[Frame] | None,
         frames = _ticks(track.duration, cfg.source.fps)
     else:
         frames = prefetch(frames, depth=2 * cfg.vision.batch_size)
-    session.begin(track)
+    session.begin(track, find_cuts(session, track, shot_cuts))
     for batch in _batches(frames, cfg.vision.batch_size, session.timer):
         session.process(batch)
         tick(batch[-1].t)
@@ -207,6 +214,22 @@ def listen(session: Session, path: Path, tick: Callable[[float], None]) -> Audio
         if track.loudness.size and float(track.loudness.max()) < -60:
             report.warnings.append("the audio track is silent")
     return track
+
+
+def find_cuts(session: Session, track: AudioTrack | None,
+              shot_cuts: list[tuple[float, str]] | None) -> CutTimeline | None:
+    """The cuts to build events on: the shot pass's (`shot_cuts`, growing as the frames are
+    decoded) with the sound's; None when the shot pass is off or the caller has none (events
+    then come from surprise alone)."""
+    from mmem.perceive.audio_features import HOP
+    from mmem.segment.cuts import CutTimeline
+    from mmem.segment.sound import sound_cuts
+
+    cfg, info = session.cfg, session.info
+    if not cfg.shots.enabled or shot_cuts is None:
+        return None
+    heard = sound_cuts(track.mel, track.loudness, track.speech, cfg.sound, HOP) if track is not None else []
+    return CutTimeline(shot_cuts, heard, cfg.sound.snap, alone=not info.has_video or cfg.sound.in_video)
 
 
 def file_end(session: Session) -> float | None:

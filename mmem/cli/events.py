@@ -21,25 +21,33 @@ from mmem.cli.common import (
 @handles_errors
 def events(
     source: Annotated[str | None, typer.Option(help="Only this source: path, file name or id.")] = None,
+    level: Annotated[str, typer.Option(
+        help="shot (between cuts), event (default: shots that continue one scene) or episode "
+             "(runs of events).")] = "event",
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """List events in time order: start-end, surprise, keyframes."""
+    """List events in time order: start-end, surprise, keyframes (or shots, or episodes)."""
+    from mmem.errors import InputError
     from mmem.recall.answer import clock
     from mmem.store.memory import Memory
+    from mmem.store.span_tables import LEVELS
     from mmem.views.timeline import events_view
 
+    if level not in LEVELS:
+        raise InputError(f"--level must be one of {', '.join(LEVELS)} (got {level!r})")
     memory = Memory.open(db_path(db))
-    view = events_view(memory, source_ids(memory, source))
+    view = events_view(memory, source_ids(memory, source), level)
     if said_briefly(view, json_out):
         return
     from rich.table import Table
 
     table = Table()
-    for col in ("source", "#", "start", "end", "surprise", "keyframe"):
+    for col in ("source", "#", "start", "end", "surprise" if level == "event" else "opened by", "keyframe"):
         table.add_column(col, overflow="fold")
     for e in view.events:
-        table.add_row(Path(e.source).name, str(e.seq), clock(e.start), clock(e.end), f"{e.surprise:.2f}",
+        table.add_row(Path(e.source).name, str(e.seq), clock(e.start), clock(e.end),
+                      f"{e.surprise:.2f}" if level == "event" else (e.kind or "-"),
                       e.keyframes[0] if e.keyframes else "-")
     out.print(table)
-    out.print(f"{len(view.events)} events")
+    out.print(f"{len(view.events)} {level}s")

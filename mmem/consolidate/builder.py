@@ -11,8 +11,10 @@ import torch
 
 from mmem.config import IngestConfig
 from mmem.consolidate.event import Consolidator
+from mmem.consolidate.hierarchy import Hierarchy
 from mmem.consolidate.transcripts import TranscriptAssigner, transcript_rows, transcript_text
 from mmem.consolidate.working import WorkingMemory
+from mmem.segment.cuts import CutTimeline
 from mmem.segment.segmenter import Segmenter
 from mmem.segment.speech import SpeechTimeline
 from mmem.store.rows import UtteranceRow
@@ -34,10 +36,12 @@ class EventBuilder:
 
     def __init__(self, cfg: IngestConfig, consolidator: Consolidator, source_id: str, run: str,
                  device: torch.device, track: SpeechTimeline | None, utterances: list[Utterance],
-                 timer: dict[str, float], clock: Clock = Clock()) -> None:
+                 timer: dict[str, float], clock: Clock = Clock(),
+                 cuts: CutTimeline | None = None) -> None:
         self.cfg, self.consolidator, self.source_id, self.run = cfg, consolidator, source_id, run
         self.device, self.timer, self.clock = device, timer, clock
-        self.segmenter = Segmenter(cfg.segment, speech=track)
+        self.segmenter = Segmenter(cfg.segment, speech=track, cuts=cuts)
+        self.hierarchy = Hierarchy(cfg.segment, source_id, run, cuts)
         self.assigner = TranscriptAssigner(utterances)
         self.wm: WorkingMemory | None = None
         self.seq = 0  # events closed so far
@@ -52,6 +56,7 @@ class EventBuilder:
             self.wm = WorkingMemory(len(vec), self.cfg.consolidate.capacity, protect, self.device)
         t0 = time.perf_counter()
         self.wm.add(frame.index, frame.t, vec, frame.image)
+        self.hierarchy.frame(frame.index, vec)
         segments = self.segmenter.push(Observation(frame.index, frame.t, feats))
         self.timer["segment"] += time.perf_counter() - t0
         return self.close(segments)
@@ -70,6 +75,7 @@ class EventBuilder:
             rec = self.consolidator.close(s, slots, source_id=self.source_id, run=self.run, seq=self.seq,
                                           transcript=transcript_text(utts), clock=self.clock)
             out.append(BuiltEvent(s, rec, utts, transcript_rows(rec.id, self.source_id, utts)))
+            self.hierarchy.close(rec.id, rec.start, rec.end, s.stop)
             self.seq += 1
         self.timer["compress"] += time.perf_counter() - t0
         return out

@@ -8,16 +8,24 @@ window, so a run of cuts does not raise the bar) and an absolute floor, once the
 event is at least `min_duration` long; an event reaching `max_duration` is cut regardless.
 A fired boundary waits `refine_radius` more frames, then moves to the best split of the
 frames' similarity graph in a window around it (see refine.py).
+
+With `cuts` (a recorded file: the shot pass's cuts and the sound's, in time order) the events
+are built on them instead: each cut closes the open event exactly at its time, unless speech
+runs across it (the utterance stays whole) or the frame after a *visual* cut still looks like
+the event before it in every visual channel (the scene continues: the shots join). Surprise is
+then kept as the events' score, and `max_duration` still cuts at a pause.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from mmem.config import SegmentConfig
+from mmem.segment.cuts import CutTimeline
 from mmem.segment.refine import refine_boundary
 from mmem.segment.speech import SpeechTimeline, quiet_point
 from mmem.types import Observation, Segment
@@ -32,9 +40,13 @@ class _Pending:
 
 
 class Segmenter:
-    def __init__(self, cfg: SegmentConfig, speech: SpeechTimeline | None = None) -> None:
+    def __init__(self, cfg: SegmentConfig, speech: SpeechTimeline | None = None,
+                 cuts: CutTimeline | Sequence[tuple[float, str]] | None = None) -> None:
         self.cfg = cfg
         self.speech = speech
+        # (time, "cut" | "fade" | "sound", "+sound" when both); None: boundaries from surprise alone
+        self.cuts = CutTimeline(list(cuts)) if isinstance(cuts, Sequence) else cuts
+        self._dist: dict[str, float] = {}  # this frame's per-channel prediction error
         self.weights = {"clip": cfg.clip_weight, "pixel": cfg.pixel_weight, "audio": cfg.audio_weight}
         self._level: float | None = None
         self._pred: dict[str, np.ndarray] = {}
@@ -49,18 +61,27 @@ class Segmenter:
 
     # -- surprise ---------------------------------------------------------------------------
     def _surprise(self, obs: Observation) -> float:
+        """Weighted mean of the sight channels' prediction errors, plus the sound's (weighted)
+        on top: sound is evidence that adds to a visual change, never a vote that dilutes it.
+        With no sight channel the sound's error is the surprise."""
         num = den = 0.0
         a = self.cfg.ema_alpha
+        self._dist = {}
         for name, x in obs.features.items():
-            w = float(self.weights.get(name, 1.0))
             p = self._pred.get(name)
-            if p is not None and w > 0:
-                num += w * (1.0 - float(np.clip(x @ p, -1.0, 1.0)))
-                den += w
+            if p is not None:
+                self._dist[name] = 1.0 - float(np.clip(x @ p, -1.0, 1.0))
+                w = float(self.weights.get(name, 1.0))
+                if name != "audio" and w > 0:
+                    num += w * self._dist[name]
+                    den += w
             nxt = x if p is None else (1 - a) * p + a * x
             norm = float(np.linalg.norm(nxt))
             self._pred[name] = nxt / norm if norm > 0 else nxt
-        return num / den if den > 0 else 0.0
+        sound = self._dist.get("audio")
+        if den == 0:
+            return sound or 0.0
+        return num / den + (self.weights["audio"] * sound if sound is not None else 0.0)
 
     def _sound_surprise(self, t0: float, t1: float) -> float:
         """Speech starting or stopping at a silence, and loudness jumps, add to surprise."""
@@ -119,6 +140,8 @@ class Segmenter:
             self._event_first, self._event_start = obs.index, obs.t
             return out
         s += self._sound_surprise(prev.t, obs.t)
+        if self.cuts is not None:
+            return self._push_cut(obs, prev, s)
         if self._pending is not None and obs.index - self._pending.index >= self.cfg.refine_radius:
             cut = self._cut()  # the window around the boundary is complete
             if cut is not None:
@@ -152,6 +175,37 @@ class Segmenter:
         )
         self._event_first = None
         return out
+
+    # -- events on cuts ---------------------------------------------------------------------
+    def _push_cut(self, obs: Observation, prev: Observation, s: float) -> list[Segment]:
+        assert self.cuts is not None and self._event_first is not None
+        here = self.cuts.between(prev.t, obs.t)  # the cuts since the previous frame
+        holds = [t for t, kind in here if self._keeps(t, kind)]
+        at: float | None = None
+        if holds:
+            at = holds[-1]  # of several cuts between two frames, the last one that holds
+        elif obs.t - self._event_start >= self.cfg.max_duration:
+            at = self._cut_time([prev, obs], 1)  # too long: the pause between these frames
+        if at is None or at - self._event_start < self.cfg.min_cut_gap:
+            return []
+        seg = Segment(self._event_first, obs.index, self._event_start, at, self._event_surprise)
+        self._event_first, self._event_start, self._event_surprise = obs.index, at, s
+        return [seg]
+
+    def _keeps(self, t: float, kind: str) -> bool:
+        """Does the cut at `t` close the event? Not inside speech; a visual cut not when the
+        new shot still looks like the event in every sight channel (max error < join_distance)."""
+        cfg = self.cfg
+        if t - self._event_start < cfg.min_cut_gap:
+            return False
+        if self.speech is not None and self.speech.speech:
+            m = cfg.speech_margin
+            if quiet_point(self.speech.speech, t - m, t + m) is None:
+                return False  # speech runs across it: the utterance stays whole
+        if "sound" in kind:
+            return True  # the sound changed too (or alone): no joining
+        sight = [d for name, d in self._dist.items() if name != "audio"]
+        return not sight or max(sight) >= cfg.join_distance
 
     # -- internals --------------------------------------------------------------------------
     def _frame_gap(self) -> float:

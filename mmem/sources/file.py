@@ -8,9 +8,11 @@ comes out right; the display matrix is applied so rotated phone video comes out 
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -136,9 +138,25 @@ def _working_size(width: int, height: int, short_side: int) -> tuple[int, int]:
     return w, h
 
 
+class FrameTap(Protocol):
+    """What watches every decoded frame of a file beside the sampling (the shot pass,
+    mmem.perceive.shots.ShotTap): it is handed each frame's small Y/U/V planes and answers with
+    the times of the cuts it confirms; frames are held back `lag` frames so that the first
+    frame of each cut is known, and kept, before it is handed on."""
+
+    lag: int  # frames after its frame that a cut is confirmed
+    width: int  # about how many pixels wide the planes should be
+    reference_only: bool  # B-frames nothing refers to may go undecoded
+
+    def push(self, t: float, yuv: np.ndarray) -> list[float]: ...
+    def flush(self) -> list[float]: ...
+
+
 def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256,
-                damage: Damage | None = None) -> Iterator[Frame]:
-    """Yield frames sampled at `fps` on the PTS clock, starting at t=0 (the first frame).
+                tap: FrameTap | None = None, damage: Damage | None = None) -> Iterator[Frame]:
+    """Yield frames sampled at `fps` on the PTS clock, starting at t=0 (the first frame); with a
+    `tap`, every decoded frame is shown to it too, and the first frame of each cut it reports
+    is yielded as well (see `Sampler`).
 
     A frame is kept when its timestamp reaches the next point of the 1/fps grid; after a gap
     (variable frame rate, dropped frames) the grid resumes after the kept frame. Undecodable
@@ -156,21 +174,37 @@ def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256,
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         native = float(stream.average_rate or 0) or 0.0
-        if native and fps * 4 <= native:
+        if native and fps * 4 <= native and (tap is None or tap.reference_only):
             # Non-reference frames (B-frames) are never needed when sampling this sparsely;
             # skipping their decode is the largest single speed-up for H.264/HEVC.
             stream.codec_context.skip_frame = "NONREF"
         time_base = stream.time_base
         origin: int | None = None
-        sampler = Sampler(fps)
+        cuts: list[float] = []  # the tap's cuts: their first frames are kept
+        sampler = Sampler(fps, cuts)
         index = 0
         last_t = -1.0
         size: tuple[int, int] | None = None
         decoded_any = False
+        held: deque[tuple[float, Any]] = deque()  # (t, av.VideoFrame) the tap may still cut at
         prev_t: float | None = None  # the newest decoded frame's time (sampled or not)
         # a jump this long means frames are missing (B-frames skipped above leave short ones)
         skipping = stream.codec_context.skip_frame == "NONREF"
         step = max(1.5 / native, 0.5 if skipping else 0.0) if native else 0.0
+
+        def kept(t: float, frame: Any) -> Frame | None:
+            nonlocal index, size
+            if not sampler.keep(t):
+                return None
+            rotation = int(round((frame.rotation or 0) / 90.0)) % 4
+            if size is None:
+                size = _working_size(frame.width, frame.height, short_side)
+            image = frame.reformat(width=size[0], height=size[1], format="rgb24").to_ndarray()
+            # rows may be padded to an alignment: consumers (dlib, torch) want packed pixels
+            image = np.ascontiguousarray(np.rot90(image, k=rotation) if rotation else image)
+            index += 1
+            return Frame(index=index - 1, t=t, image=image)
+
         for packet in container.demux(stream):
             try:
                 frames = packet.decode()
@@ -188,18 +222,27 @@ def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256,
                 if native and prev_t is not None and t - prev_t > step:  # frames missing
                     damage.lost(t - prev_t - 1.0 / native)
                 prev_t = t if prev_t is None else max(prev_t, t)
-                if t <= last_t or not sampler.keep(t):
+                if t <= last_t:
                     continue
-                rotation = int(round((frame.rotation or 0) / 90.0)) % 4
-                if size is None:
-                    fw, fh = frame.width, frame.height
-                    size = _working_size(fw, fh, short_side)
-                image = frame.reformat(width=size[0], height=size[1], format="rgb24").to_ndarray()
-                # rows may be padded to an alignment: consumers (dlib, torch) want packed pixels
-                image = np.ascontiguousarray(np.rot90(image, k=rotation) if rotation else image)
-                yield Frame(index=index, t=t, image=image)
-                index += 1
                 last_t = t
+                if tap is None:
+                    out = kept(t, frame)
+                    if out is not None:
+                        yield out
+                    continue
+                k = min(16, max(2, frame.width // tap.width // 2 * 2))
+                cuts.extend(tap.push(t, _small_yuv(frame, k)))
+                held.append((t, frame))
+                while len(held) > tap.lag:
+                    out = kept(*held.popleft())
+                    if out is not None:
+                        yield out
+        if tap is not None:
+            cuts.extend(tap.flush())
+            while held:
+                out = kept(*held.popleft())
+                if out is not None:
+                    yield out
         if not decoded_any:
             raise MediaOpenError(
                 f"{path}: no decodable video frames (truncated or corrupt file): "
@@ -207,6 +250,76 @@ def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256,
             )
     finally:
         container.close()
+
+
+def iter_planes(path: Path, block: int = 0, target_width: int = 96,
+                reference_only: bool = False) -> Iterator[tuple[float, np.ndarray]]:
+    """Every decoded frame of a file as (t, small YUV image): the cheap input of the shot pass.
+    `reference_only` skips decoding B-frames that nothing refers to (see ShotConfig.frames).
+
+    No colour conversion or scaling by swscale: the Y, U and V planes are read in place and
+    block-averaged to about `target_width` pixels wide (`block` > 0, even, forces the block
+    size), so a frame costs little more than its decode. `t` is the frame's PTS from the first
+    frame, the clock `iter_frames` uses. Corrupt packets are skipped, as there."""
+    import av
+
+    container = _open(path)
+    try:
+        if not container.streams.video:
+            raise MediaOpenError(f"{path} has no video stream: pass a video file")
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        # deblocking smooths block edges: invisible to a 96-px content difference, and skipping
+        # it makes H.264/HEVC decode markedly cheaper (a generic option: other codecs ignore it)
+        stream.codec_context.options = {"skip_loop_filter": "all"}
+        if reference_only:
+            stream.codec_context.skip_frame = "NONREF"
+        origin: int | None = None
+        last_t = -1.0
+        for packet in container.demux(stream):
+            try:
+                frames = packet.decode()
+            except (av.error.InvalidDataError, av.error.FFmpegError):
+                continue
+            for frame in frames:
+                pts = frame.pts if frame.pts is not None else frame.dts
+                if pts is None:
+                    continue
+                if origin is None:
+                    origin = pts
+                t = float((pts - origin) * stream.time_base)
+                if t <= last_t:
+                    continue
+                last_t = t
+                k = block or min(16, max(2, frame.width // target_width // 2 * 2))  # even: chroma is half
+                yield t, _small_yuv(frame, k)
+    finally:
+        container.close()
+
+
+def _plane(plane, width: int, height: int) -> np.ndarray:
+    return np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:height, :width]
+
+
+def _blocks(a: np.ndarray, k: int) -> np.ndarray:
+    """Mean of k x k blocks; two 1-D sums in uint16 (k <= 16), several times numpy's 2-D mean."""
+    h, w = a.shape[0] // k, a.shape[1] // k
+    rows = a[: h * k, : w * k].reshape(h, k, w * k).sum(axis=1, dtype=np.uint16)
+    return rows.reshape(h, w, k).sum(axis=2, dtype=np.uint16).astype(np.float32) / np.float32(k * k)
+
+
+def _small_yuv(frame, k: int) -> np.ndarray:
+    """HxWx3 float32 (Y, U, V in 0..255) at 1/k of the frame's size; other pixel formats are
+    converted to yuv420p first (rare: most video decodes to it)."""
+    if frame.format.name not in ("yuv420p", "yuvj420p"):
+        frame = frame.reformat(format="yuv420p")
+    w, h = frame.width, frame.height
+    y = _blocks(_plane(frame.planes[0], w, h), k)
+    ck = k // 2
+    u = _blocks(_plane(frame.planes[1], (w + 1) // 2, (h + 1) // 2), ck)
+    v = _blocks(_plane(frame.planes[2], (w + 1) // 2, (h + 1) // 2), ck)
+    hh, ww = min(y.shape[0], u.shape[0]), min(y.shape[1], u.shape[1])
+    return np.stack([y[:hh, :ww], u[:hh, :ww], v[:hh, :ww]], axis=-1)
 
 
 def content_hash(path: Path, chunk: int = 1 << 20) -> str:

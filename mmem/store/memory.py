@@ -24,7 +24,7 @@ from mmem.store.faults import storage_faults
 from mmem.store.location import ObjectPath, as_location, explain, rmtree, storage_options
 from mmem.store.lock import LEASE, LOCK, WriterLock
 from mmem.store.model_record import ModelRecord
-from mmem.store.names import APPEARANCES, EVENTS, SOURCES, TABLES, TRANSCRIPTS
+from mmem.store.names import APPEARANCES, EVENTS, SOURCES, SPANS, TABLES, TRANSCRIPTS
 from mmem.store.rows import SourceRow
 from mmem.store.schema import (
     MARKER,
@@ -32,8 +32,10 @@ from mmem.store.schema import (
     appearances_schema,
     events_schema,
     sources_schema,
+    spans_schema,
     transcripts_schema,
 )
+from mmem.store.span_tables import SpanTables
 from mmem.store.transcript_tables import TranscriptTables
 
 
@@ -65,7 +67,7 @@ def default_db() -> Path:
     return Path(user_data_dir("mmem")) / "memory"
 
 
-class Memory(EventTables, TranscriptTables, EntityTables, ModelRecord):
+class Memory(EventTables, TranscriptTables, EntityTables, ModelRecord, SpanTables):
     def __init__(self, root: Path | ObjectPath, meta: dict[str, Any]) -> None:
         from mmem.store._lancedb import import_lancedb
 
@@ -227,7 +229,7 @@ class Memory(EventTables, TranscriptTables, EntityTables, ModelRecord):
         if not source_ids:
             return
         cond = "source_id IN (" + ", ".join(_q(s) for s in source_ids) + ")"
-        for name in (EVENTS, TRANSCRIPTS, APPEARANCES):
+        for name in (EVENTS, TRANSCRIPTS, APPEARANCES, SPANS):
             t = self._table(name)
             if t is not None and t.count_rows(cond) > 0:
                 t.delete(cond)
@@ -240,7 +242,7 @@ class Memory(EventTables, TranscriptTables, EntityTables, ModelRecord):
         cond = f"source_id = {_q(source_id)}"
         if keep_run:
             cond += f" AND run != {_q(keep_run)}"
-        for name in (EVENTS, TRANSCRIPTS, APPEARANCES):
+        for name in (EVENTS, TRANSCRIPTS, APPEARANCES, SPANS):
             t = self._table(name)
             if t is not None and t.count_rows(cond) > 0:  # a delete is a commit: only when needed
                 t.delete(cond)
@@ -260,6 +262,8 @@ class Memory(EventTables, TranscriptTables, EntityTables, ModelRecord):
             self._db.create_table(TRANSCRIPTS, schema=transcripts_schema(text_dim), exist_ok=True)
         if self._table(APPEARANCES) is None:
             self._db.create_table(APPEARANCES, schema=appearances_schema(), exist_ok=True)
+        if self._table(SPANS) is None:
+            self._db.create_table(SPANS, schema=spans_schema(), exist_ok=True)
 
     def _visible(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         runs = self.visible_runs()

@@ -4,4 +4,5 @@ from __future__ import annotations
 
 SOURCES, EVENTS, TRANSCRIPTS = "sources", "events", "transcripts"
 ENTITIES, APPEARANCES = "entities", "appearances"
-TABLES = (SOURCES, EVENTS, TRANSCRIPTS, ENTITIES, APPEARANCES)
+SPANS = "spans"  # the hierarchy: shots and episodes, and each event's episode
+TABLES = (SOURCES, EVENTS, TRANSCRIPTS, ENTITIES, APPEARANCES, SPANS)

@@ -82,6 +82,21 @@ class EventRow(Row):
 
 
 @dataclass(slots=True)
+class SpanRow(Row):
+    """A `spans` row: a shot, an episode, or the link of an event to its episode."""
+
+    id: str
+    source_id: str
+    seq: int
+    start: float
+    end: float
+    level: str  # shot | event | episode
+    parent: str | None = None
+    kind: str | None = None
+    run: str | None = None
+
+
+@dataclass(slots=True)
 class UtteranceRow(Row):
     """A `transcripts` row: one utterance, in the event it was said in."""
 

@@ -114,3 +114,17 @@ def appearances_schema() -> pa.Schema:
             pa.field("thumbnail", pa.string()),
         ]
     )
+
+
+def spans_schema() -> pa.Schema:
+    """The hierarchy shots < events < episodes of a run (added after schema 1; a memory without
+    this table reads as events with no shots or episodes). Shot and episode rows hold their own
+    span; an event's row only links it (its content is in `events`) to its episode."""
+    return pa.schema(
+        [
+            *_span(pa.field("seq", pa.int32())),
+            pa.field("level", pa.string()),  # shot | event | episode
+            pa.field("parent", pa.string()),  # shot: its event's id; event: its episode's; episode: null
+            pa.field("kind", pa.string()),  # what opened it: cut | fade | sound | surprise | start
+        ]
+    )

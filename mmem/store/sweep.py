@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from mmem.store._util import quote as _q
 from mmem.store.location import rmtree
-from mmem.store.names import APPEARANCES, EVENTS, TRANSCRIPTS
+from mmem.store.names import APPEARANCES, EVENTS, SPANS, TRANSCRIPTS
 
 if TYPE_CHECKING:
     from mmem.store.memory import Memory
@@ -57,7 +57,7 @@ def orphans(memory: Memory) -> Orphans:
     """What a sweep would remove. Reads only."""
     found = Orphans()
     runs = {s.id: s.run for s in memory.sources() if s.run}
-    for name in (EVENTS, TRANSCRIPTS, APPEARANCES):
+    for name in (EVENTS, TRANSCRIPTS, APPEARANCES, SPANS):
         n, cond = _stale(memory, name, runs, [])
         found.rows[name] = n
         if cond:

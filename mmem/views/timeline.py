@@ -19,28 +19,45 @@ class EventView:
     started_at: str | None
     surprise: float
     keyframes: list[str]  # absolute paths
+    level: str = "event"  # shot | event | episode
+    parent: str | None = None  # the event of a shot, the episode of an event; None: top or unknown
+    kind: str | None = None  # shots: what opened it (cut | fade | sound | surprise | start)
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "source": self.source, "start": self.start, "end": self.end,
-                "started_at": self.started_at, "surprise": round(float(self.surprise), 4),
-                "keyframes": self.keyframes}
+        out = {"id": self.id, "source": self.source, "start": self.start, "end": self.end,
+               "started_at": self.started_at, "surprise": round(float(self.surprise), 4),
+               "keyframes": self.keyframes, "level": self.level, "parent": self.parent}
+        if self.kind is not None:
+            out["kind"] = self.kind
+        return out
 
 
 @dataclass
 class EventsView:
     events: list[EventView] = field(default_factory=list)
+    level: str = "event"
 
     def to_json(self) -> dict[str, Any]:
-        return {"events": [e.to_json() for e in self.events]}
+        return {"events": [e.to_json() for e in self.events], "level": self.level}
 
 
-def events_view(memory: Memory, source_ids: list[str] | None = None) -> EventsView:
-    """Visible events of these sources (all when None), in (source, start) order."""
+def events_view(memory: Memory, source_ids: list[str] | None = None, level: str = "event") -> EventsView:
+    """Visible events (or shots, or episodes) of these sources (all when None), in (source,
+    start) order. Sources ingested before the hierarchy existed have events with no parent and
+    no shots or episodes."""
     uris = {s.id: s.uri for s in memory.sources()}
+    if level != "event":
+        return EventsView([
+            EventView(id=r.id, source=uris.get(r.source_id, r.source_id), seq=r.seq, start=r.start,
+                      end=r.end, started_at=None, surprise=0.0, keyframes=[], level=level,
+                      parent=r.parent, kind=r.kind)
+            for r in memory.spans(level, source_ids)
+        ], level)
+    parents = {r.id: r.parent for r in memory.spans("event", source_ids)}
     return EventsView([
         EventView(id=r.id, source=uris.get(r.source_id, r.source_id), seq=r.seq, start=r.start, end=r.end,
                   started_at=r.started_at, surprise=float(r.surprise or 0.0),
-                  keyframes=[str(memory.root / k) for k in r.keyframes or []])
+                  keyframes=[str(memory.root / k) for k in r.keyframes or []], parent=parents.get(r.id))
         for r in memory.events(source_ids)
     ])
 

@@ -31,7 +31,9 @@ def three_shots(tmp_path_factory, concat_video, tiny_vision):
 
 
 @pytest.mark.parametrize("with_clip", [True, False], ids=["clip+pixel", "pixel-only"])
-def test_three_shots_become_three_events_that_tile_the_video(tmp_path, concat_video, three_shots, with_clip):
+def test_each_join_of_three_clips_is_an_event_boundary_and_events_tile(tmp_path, concat_video, three_shots,
+                                                                       with_clip):
+    # bikes.mp4 has camera cuts of its own (PySceneDetect finds them too): they may be events
     video, joins = concat_video
     if with_clip:
         memory, report = three_shots
@@ -39,24 +41,24 @@ def test_three_shots_become_three_events_that_tile_the_video(tmp_path, concat_vi
         memory = Memory.open(tmp_path / "db", create=True)
         pixels_only = Vision(None, None, 64, skipped="test: no weights")
         report = ingest_file(video, memory, IngestConfig(), pixels_only)
-    assert report.status == "ingested" and report.frames == 19
+    assert report.status == "ingested" and report.frames >= 19  # 1 fps, plus each shot's first frame
     events = memory.events()
-    assert len(events) == 3
+    assert len(events) >= 3
     assert tiled(events, report.duration)
-    for join, event in zip(joins, events[1:]):
-        assert abs(event.start - join) <= 1.0  # boundaries land on the real cuts
+    for join in joins:
+        assert min(abs(e.start - join) for e in events[1:]) <= 1.0  # boundaries land on the real cuts
     for e in events:
         assert e.keyframes and all((memory.root / k).is_file() for k in e.keyframes)
         assert (memory.root / e.keyframes[0]).read_bytes()[:2] == b"\xff\xd8"  # JPEG
     source = memory.sources()[0]
-    assert source.status == "complete" and source.n_events == 3
+    assert source.status == "complete" and source.n_events == len(events)
     assert ("vision" in source.channels) == with_clip
 
 
 def test_ask_returns_ranked_moments_with_evidence(three_shots, tiny_vision):
     memory, _ = three_shots
     answer = ask(memory, Recall(vision=tiny_vision.embedder), "a rabbit in a meadow", k=5)
-    assert 1 <= len(answer.moments) <= 3
+    assert 1 <= len(answer.moments) <= len(memory.events())
     scores = [m.score for m in answer.moments]
     assert scores == sorted(scores, reverse=True)
     spans = sorted((m.start, m.end) for m in answer.moments)
@@ -98,9 +100,9 @@ def test_interrupted_ingest_leaves_memory_readable_and_is_redone(tmp_path, conca
     assert statuses == ["complete", "incomplete"]
     assert len([e for e in reopened.events()]) >= 1  # the complete source is untouched
     redo = ingest_file(video, reopened, cfg, tiny_vision)
-    assert redo.status == "ingested" and redo.events == 3
+    assert redo.status == "ingested" and redo.events >= 3
     events = [e for e in reopened.events() if e.source_id == redo.source_id]
-    assert len(events) == 3 and tiled(events, redo.duration)
+    assert len(events) == redo.events and tiled(events, redo.duration)
 
 
 def test_a_missing_vision_channel_is_recorded_and_upgraded_later(tmp_path, samples, tiny_vision):
@@ -121,6 +123,7 @@ def test_working_memory_is_bounded_by_capacity_not_video_length(tmp_path, concat
         base,
         source=dataclasses.replace(base.source, fps=15.0),
         segment=dataclasses.replace(base.segment, max_duration=1000.0, gamma=1000.0),  # one event
+        shots=dataclasses.replace(base.shots, enabled=False),  # (events from surprise alone)
         consolidate=dataclasses.replace(base.consolidate, capacity=40),
     )
     memory = Memory.open(tmp_path / "db", create=True)

@@ -129,10 +129,30 @@ def test_the_timeline_views_are_the_json_the_commands_print(memory):
                                          confidence=0.87654)], "r1", dim=4)
     assert events_view(memory).to_json() == {"events": [{
         "id": "aaaa-r1-00000", "source": "/videos/aaaa.mp4", "start": 0.0, "end": 10.0, "started_at": None,
-        "surprise": 0.5, "keyframes": [str(memory.root / "keyframes/aaaa/aaaa-r1-00000_0.00.jpg")]}]}
+        "surprise": 0.5, "keyframes": [str(memory.root / "keyframes/aaaa/aaaa-r1-00000_0.00.jpg")],
+        "level": "event", "parent": None}], "level": "event"}  # a memory without spans: no parent
     assert transcript_view(memory, "aaaa.mp4", ["aaaa"]).to_json() == {"source": "aaaa.mp4", "segments": [{
         "start": 1.0, "end": 2.5, "text": "Hello there.", "language": "en", "confidence": 0.8765,
         "event_id": "aaaa-r1-00000", "speaker": None,
         "words": [{"word": "Hello", "start": 1.0, "end": 1.4, "prob": 0.9}]}]}
     assert events_view(memory, ["bbbb"]).events == []
     assert transcript_view(memory, "x", ["bbbb"]).segments == []
+
+
+def test_spans_are_read_back_per_level_and_link_events_to_episodes(memory):
+    from mmem.store.rows import SpanRow
+    from mmem.views.timeline import events_view
+
+    memory.put_source(source_row("aaaa", "r1"))
+    memory.add_events([record("aaaa", "r1", 0)], "r1")
+    memory.add_spans([SpanRow("aaaa-r1-s00000", "aaaa", 0, 0.0, 4.0, "shot", "aaaa-r1-00000", "start"),
+                      SpanRow("aaaa-r1-s00001", "aaaa", 1, 4.0, 10.0, "shot", "aaaa-r1-00000", "cut"),
+                      SpanRow("aaaa-r1-p00000", "aaaa", 0, 0.0, 10.0, "episode"),
+                      SpanRow("aaaa-r1-00000", "aaaa", 0, 0.0, 10.0, "event", "aaaa-r1-p00000")], "r1")
+    shots = events_view(memory, level="shot").to_json()["events"]
+    assert [(s["start"], s["end"], s["kind"], s["parent"]) for s in shots] == [
+        (0.0, 4.0, "start", "aaaa-r1-00000"), (4.0, 10.0, "cut", "aaaa-r1-00000")]
+    assert events_view(memory).events[0].parent == "aaaa-r1-p00000"
+    assert [e.id for e in events_view(memory, level="episode").events] == ["aaaa-r1-p00000"]
+    memory.drop_runs("aaaa", None)  # a re-ingest drops the old run's spans with its events
+    assert memory.spans("shot") == []
