@@ -79,6 +79,19 @@ class FakeTextEmbedder:
         return _unit(out)
 
 
+class FakeSpeech:
+    """The segmenter's speech timeline (segment/speech.py): fixed utterances, no turns, no loudness."""
+
+    def __init__(self, spans):
+        self.speech = spans
+
+    def turn(self, t0, t1):
+        return False
+
+    def level(self, t0, t1):
+        return None
+
+
 class FakeVad:
     """VoiceActivity: frames whose RMS is above `threshold` are speech (merged across short gaps)."""
 

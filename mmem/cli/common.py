@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from mmem.errors import InputError, MmemError
+from mmem.errors import MmemError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,12 +42,9 @@ def db_path(db: str | Path | None) -> Path | str:
 
 def source_ids(memory: Any, source: str | None) -> list[str] | None:
     """--source (a path, file name or id prefix) -> the matching source ids; None for all."""
-    if source is None:
-        return None
-    found = memory.find_sources(source)
-    if not found:
-        raise InputError(f"no source matches {source!r}: see `mmem events` for what memory holds")
-    return [s.id for s in found]
+    from mmem.views.sources import matching_source_ids
+
+    return matching_source_ids(memory, source, "`mmem events`")
 
 
 def handles_errors(fn: F) -> F:

@@ -22,12 +22,9 @@ def state(request: Request) -> ServeState:
 
 
 def _ids(memory: Any, source: str | None) -> list[str] | None:
-    if source is None:
-        return None
-    found = memory.find_sources(source)
-    if not found:
-        raise InputError(f"no source matches {source!r}: see /api/sources for what memory holds")
-    return [s.id for s in found]
+    from mmem.views.sources import matching_source_ids
+
+    return matching_source_ids(memory, source, "/api/sources")
 
 
 router = APIRouter(prefix="/api")

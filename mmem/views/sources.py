@@ -9,6 +9,20 @@ from typing import Any
 
 from mmem.store.memory import Memory
 
+
+def matching_source_ids(memory: Any, source: str | None, listing: str) -> list[str] | None:
+    """A source named by the user (a path, file name or id prefix) -> the matching source ids;
+    None for all. `listing` is where the user sees what memory holds (for the error)."""
+    from mmem.errors import InputError
+
+    if source is None:
+        return None
+    found = memory.find_sources(source)
+    if not found:
+        raise InputError(f"no source matches {source!r}: see {listing} for what memory holds")
+    return [s.id for s in found]
+
+
 AUDIO_SUFFIXES = frozenset({".flac", ".wav", ".mp3", ".m4a", ".ogg", ".opus", ".aac"})
 
 

@@ -12,17 +12,7 @@ from mmem.consolidate.hierarchy import Hierarchy
 from mmem.segment.segmenter import Segmenter
 from mmem.segment.sound import sound_cuts
 from mmem.types import Observation
-
-
-class Speech:
-    def __init__(self, spans):
-        self.speech = spans
-
-    def turn(self, t0, t1):
-        return False
-
-    def level(self, t0, t1):
-        return None
+from tests.fakes import FakeSpeech
 
 
 def unit(v) -> np.ndarray:
@@ -39,7 +29,7 @@ def scene(k: int, rng, dim: int = 16, noise: float = 0.02) -> np.ndarray:
 def run(frames, cuts, speech=None, cfg=SegmentConfig()):
     """frames: [(t, scene)]; cuts: [(t, kind)]."""
     rng = np.random.default_rng(0)
-    seg = Segmenter(cfg, speech=Speech(speech) if speech is not None else None, cuts=cuts)
+    seg = Segmenter(cfg, speech=FakeSpeech(speech) if speech is not None else None, cuts=cuts)
     out = []
     for i, (t, k) in enumerate(frames):
         out += seg.push(Observation(i, t, {"pixel": scene(k, rng)}))

@@ -11,6 +11,7 @@ from mmem.config import SegmentConfig
 from mmem.segment.refine import affinity, best_split, fused_distance, refine_boundary
 from mmem.segment.segmenter import Segmenter
 from mmem.types import Observation
+from tests.fakes import FakeSpeech
 
 
 def scenes(cuts: list[int], n: int, dim: int = 32, noise: float = 0.15, seed: int = 0):
@@ -136,21 +137,10 @@ def test_modularity_prefers_the_true_split():
     assert best_split(a, list(range(1, 10))) == 5
 
 
-class Speech:
-    """A fake speech timeline: fixed utterances, no loudness."""
-
-    def __init__(self, spans):
-        self.speech = spans
-
-    def turn(self, t0, t1):
-        return False
-
-    def level(self, t0, t1):
-        return None
 
 
 def run_with_speech(feats, cfg, spans):
-    seg = Segmenter(cfg, speech=Speech(spans))
+    seg = Segmenter(cfg, speech=FakeSpeech(spans))
     events = []
     for i, f in enumerate(feats):
         events += seg.push(Observation(i, float(i), {"clip": f}))
