@@ -40,7 +40,8 @@ def test_events_json_is_the_timeline(db):
     result = run("events", "--db", db, "--json")
     events = json.loads(result.stdout)["events"]
     assert {tuple(sorted(e)) for e in events} == {
-        ("end", "id", "keyframes", "source", "start", "started_at", "surprise")}
+        ("end", "id", "keyframes", "level", "parent", "source", "start", "started_at", "surprise")}
+    assert {e["level"] for e in events} == {"event"}
     by_source: dict[str, list] = {}
     for e in events:
         by_source.setdefault(e["source"], []).append(e)
