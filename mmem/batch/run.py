@@ -73,57 +73,62 @@ def run_batch(items: list[Item], db: str, cfg: IngestConfig, bcfg: BatchConfig, 
         joined = connect_ray(bcfg.ray)
     memory = (open_memory(db) if open_memory is not None
               else Memory.open(db, create=True, command="mmem batch"))
-    # the vector model and widths are fixed before any worker writes, and a missing required
-    # model fails the batch at once, with one error; workers elsewhere load their own models
-    from mmem.pipeline import bind_models, build_models
-
-    models = build_models(cfg) if inline else None
-    plan = loaded_plan(*models) if models is not None else plan_models(cfg)
-    bind_models(memory, plan)
-    memory.prepare(plan.text_dim)
-    writer = Writer(memory, people=plan.people)
-    db = str(memory.root)
-
-    if inline:
-        from mmem.batch.runners import run_inline
-
-        backend, workers = "inline", 1
-        results = run_inline(items, Worker(db, cfg, force, models=models), on_progress)
-    elif bcfg.ray is None:
-        from mmem.batch.runners import run_pool
-
-        backend, workers = "pool", int(bcfg.workers or 1)
-        results = run_pool(items, db, cfg, force, workers)
-    else:
-        from mmem.batch.runners import fit_resources, planned_workers, run_ray
-
-        backend = joined
-        bcfg, notes = fit_resources(bcfg)
-        backend += "".join(f"; {n}" for n in notes)
-        workers = planned_workers(bcfg, len(items))
-        results = run_ray(items, db, cfg, force, bcfg, workers)
-    report = BatchReport(db=db, backend=backend, workers=workers, planned=len(items), skipped=plan.skipped)
-    if on_start is not None:
-        on_start(backend, plan.skipped)
     try:
-        for res in in_order(results):
-            try:
-                writer.commit(res)
-            except MmemError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - a full disk, a lost bucket: stop, keep what is done
-                from mmem.batch.worker import describe
+        # the vector model and widths are fixed before any worker writes, and a missing required
+        # model fails the batch at once, with one error; workers elsewhere load their own models
+        from mmem.pipeline import bind_models, build_models
 
-                raise StoreError(f"cannot commit {res.uri} to {db} ({describe(exc, items[res.index])}): "
-                                 "the files before it are kept; fix this and rerun") from None
-            report.results.append(res)
-            if on_result is not None:
-                on_result(res)
-    except KeyboardInterrupt:
-        report.interrupted = True
+        models = build_models(cfg) if inline else None
+        plan = loaded_plan(*models) if models is not None else plan_models(cfg)
+        bind_models(memory, plan)
+        memory.prepare(plan.text_dim)
+        writer = Writer(memory, people=plan.people)
+        db = str(memory.root)
+
+        if inline:
+            from mmem.batch.runners import run_inline
+
+            backend, workers = "inline", 1
+            results = run_inline(items, Worker(db, cfg, force, models=models), on_progress)
+        elif bcfg.ray is None:
+            from mmem.batch.runners import run_pool
+
+            backend, workers = "pool", int(bcfg.workers or 1)
+            results = run_pool(items, db, cfg, force, workers)
+        else:
+            from mmem.batch.runners import fit_resources, planned_workers, run_ray
+
+            backend = joined
+            bcfg, notes = fit_resources(bcfg)
+            backend += "".join(f"; {n}" for n in notes)
+            workers = planned_workers(bcfg, len(items))
+            results = run_ray(items, db, cfg, force, bcfg, workers)
+        report = BatchReport(db=db, backend=backend, workers=workers, planned=len(items),
+                             skipped=plan.skipped)
+        if on_start is not None:
+            on_start(backend, plan.skipped)
+        try:
+            for res in in_order(results):
+                try:
+                    writer.commit(res)
+                except MmemError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - a full disk, a lost bucket: stop, keep what is done
+                    from mmem.batch.worker import describe
+
+                    raise StoreError(f"cannot commit {res.uri} to {db} ({describe(exc, items[res.index])}): "
+                                     "the files before it are kept; fix this and rerun") from None
+                report.results.append(res)
+                if on_result is not None:
+                    on_result(res)
+        except KeyboardInterrupt:
+            report.interrupted = True
+        finally:
+            report.wall = time.perf_counter() - t0
+        if not report.interrupted:
+            memory.compact()
+            report.wall = time.perf_counter() - t0
+        return report
     finally:
-        report.wall = time.perf_counter() - t0
-    if not report.interrupted:
-        memory.compact()
-        report.wall = time.perf_counter() - t0
-    return report
+        if open_memory is None:  # the lock this call took (a caller's memory is the caller's to close)
+            memory.close()
