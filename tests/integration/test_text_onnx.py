@@ -48,6 +48,7 @@ class Reference:
         self.model = st.SentenceTransformer(str(resolve_text_model(TEXT_MODEL)), device="cpu",
                                             local_files_only=True)
         self.dim = 384
+        self.model_id = TEXT_MODEL  # the same model as the ONNX encoder's, by another runtime
 
     def embed_texts(self, texts: list[str]) -> np.ndarray:
         return np.asarray(self.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True,
