@@ -45,5 +45,5 @@ def answer_from_json(data: dict[str, Any]) -> Answer:
         Moment(event_id=m["event_id"], source=m["source"], start=m["start"], end=m["end"],
                started_at=m.get("started_at"), score=m["score"], keyframe=m.get("keyframe"),
                transcript=m.get("transcript"), entities=list(m.get("entities") or []),
-               evidence=list(m.get("evidence") or []))
+               speakers=list(m.get("speakers") or []), evidence=list(m.get("evidence") or []))
         for m in data.get("moments", [])])

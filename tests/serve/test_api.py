@@ -147,10 +147,10 @@ def test_name_merge_forget_are_token_guarded_writes(client_for, db_copy):
     merged = client.post("/api/entities/merge", json={"keep": "E1", "other": "E2"}, headers=ok)
     assert merged.status_code == 200 and merged.json() == {"merged": "E2", "into": "E1"}
     assert "E2" not in {p["id"] for p in client.get("/api/entities").json()["entities"]}
-    unconfirmed = client.post("/api/entities/E3/forget", json={"confirm": False}, headers=ok)
+    unconfirmed = client.post("/api/entities/E1/forget", json={"confirm": False}, headers=ok)
     assert unconfirmed.status_code == 422
-    assert client.post("/api/entities/E3/forget", json={"confirm": True}, headers=ok).status_code == 200
-    assert "E3" not in {p["id"] for p in cli_json("entities", "--db", db_copy)["entities"]}
+    assert client.post("/api/entities/E1/forget", json={"confirm": True}, headers=ok).status_code == 200
+    assert "E1" not in {p["id"] for p in cli_json("entities", "--db", db_copy)["entities"]}
 
 
 def test_a_read_only_memory_serves_read_only(client_for, db_copy):
