@@ -38,3 +38,11 @@ def parse_when(text: str, option: str, now: datetime | None = None) -> datetime:
     except InputError:
         raise InputError(f"{option} {text!r}: use a duration (10m, 2h) or a time "
                          "(2026-11-29T14:00)") from None
+
+
+def clock(seconds: float) -> str:
+    """Seconds on a source's clock as h:mm:ss.s (what every listing shows)."""
+    s = max(0.0, seconds)
+    h, rem = divmod(s, 3600)
+    m, sec = divmod(rem, 60)
+    return f"{int(h):d}:{int(m):02d}:{sec:04.1f}"

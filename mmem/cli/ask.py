@@ -100,7 +100,7 @@ def _from_server(db: str | None, server: str | None, question: str, k: int, sour
 def _print(result) -> None:
     from rich.table import Table
 
-    from mmem.recall.answer import clock
+    from mmem.timeutil import clock
 
     out.print(result.answer)
     if not result.moments:

@@ -61,7 +61,7 @@ def entities(ctx: typer.Context, db: DbOption = None, json_out: JsonOption = Fal
 def show(ref: Annotated[str, typer.Argument(help="Entity id (E12) or name.")],
          db: DbOption = None, json_out: JsonOption = False) -> None:
     """Where and when an entity (and whoever is linked to it) appears."""
-    from mmem.recall.answer import clock
+    from mmem.timeutil import clock
     from mmem.views.people import entity_view
 
     view = entity_view(_open(db), ref)

@@ -48,7 +48,7 @@ def evaluate(
 def _print(report) -> None:
     from rich.table import Table
 
-    from mmem.recall.answer import clock
+    from mmem.timeutil import clock
     from mmem.views.evaluation import source_name, verdict
 
     for o in report.outcomes:

@@ -29,9 +29,9 @@ def events(
 ) -> None:
     """List events in time order: start-end, surprise, keyframes (or shots, or episodes)."""
     from mmem.errors import InputError
-    from mmem.recall.answer import clock
     from mmem.store.memory import Memory
     from mmem.store.span_tables import LEVELS
+    from mmem.timeutil import clock
     from mmem.views.timeline import events_view
 
     if level not in LEVELS:

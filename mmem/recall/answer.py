@@ -17,6 +17,7 @@ from mmem.recall.moments import Hit, merge, to_moment
 from mmem.store.memory import Memory
 from mmem.store.rows import EventRow, UtteranceRow
 from mmem.text_norm import content_words, normalize
+from mmem.timeutil import clock
 from mmem.types import Moment
 
 MAX_QUESTION = 1000  # characters: a question, not a document
@@ -40,13 +41,6 @@ class Answer:
     moments: list[Moment] = field(default_factory=list)
     channels: list[str] = field(default_factory=list)
     abstained: bool = False
-
-
-def clock(seconds: float) -> str:
-    s = max(0.0, seconds)
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{int(h):d}:{int(m):02d}:{sec:04.1f}"
 
 
 def summarise(moments: list[Moment]) -> str:

@@ -48,7 +48,7 @@ def endpoint(url: str) -> str:
 
 
 def prompt(question: str, moments: list[Moment]) -> str:
-    from mmem.recall.answer import clock
+    from mmem.timeutil import clock
 
     lines = [f"Question: {question.strip()}", "", "Moments:"]
     for i, m in enumerate(moments, 1):
