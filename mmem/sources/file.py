@@ -169,10 +169,7 @@ def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256,
 
     container = _open(path)
     try:
-        if not container.streams.video:
-            raise MediaOpenError(f"{path} has no video stream: pass a video file")
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        stream = _video_stream(container, path)
         native = float(stream.average_rate or 0) or 0.0
         if native and fps * 4 <= native and (tap is None or tap.reference_only):
             # Non-reference frames (B-frames) are never needed when sampling this sparsely;
@@ -265,10 +262,7 @@ def iter_planes(path: Path, block: int = 0, target_width: int = 96,
 
     container = _open(path)
     try:
-        if not container.streams.video:
-            raise MediaOpenError(f"{path} has no video stream: pass a video file")
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
+        stream = _video_stream(container, path)
         # deblocking smooths block edges: invisible to a 96-px content difference, and skipping
         # it makes H.264/HEVC decode markedly cheaper (a generic option: other codecs ignore it)
         stream.codec_context.options = {"skip_loop_filter": "all"}
@@ -295,6 +289,15 @@ def iter_planes(path: Path, block: int = 0, target_width: int = 96,
                 yield t, _small_yuv(frame, k)
     finally:
         container.close()
+
+
+def _video_stream(container, path: Path):
+    """The file's first video stream, decoded with frame/slice threads; an InputError if none."""
+    if not container.streams.video:
+        raise MediaOpenError(f"{path} has no video stream: pass a video file")
+    stream = container.streams.video[0]
+    stream.thread_type = "AUTO"
+    return stream
 
 
 def _plane(plane, width: int, height: int) -> np.ndarray:
