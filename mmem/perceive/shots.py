@@ -58,12 +58,16 @@ class ShotDetector:
 
     def push(self, t: float, yuv: np.ndarray) -> list[Cut]:
         yuv = yuv.astype(np.float32, copy=False)
-        score = 0.0 if self._prev is None else float(np.abs(yuv - self._prev).mean(axis=(0, 1)).sum())
+        # the sum over Y, U, V of each plane's mean |difference| (the planes are the same size)
+        score = 0.0 if self._prev is None else 3.0 * float(np.abs(yuv - self._prev).mean())
         self._prev = yuv
         if self._t0 is None:
             self._t0 = self._last_cut = t
         y = yuv[..., 0]
-        self._buf.append(_Seen(t, score, float(y.mean()), float(y.std()) < self.cfg.black_flatness))
+        luma = float(y.mean())
+        # flatness matters only to dark frames (black): the spread is not computed otherwise
+        flat = luma < self.cfg.black_level and float(y.std()) < self.cfg.black_flatness
+        self._buf.append(_Seen(t, score, luma, flat))
         self.frames += 1
         if len(self._buf) < self._buf.maxlen:  # type: ignore[operator]
             return []  # the first frames have no left neighbours: like PySceneDetect, not judged
@@ -79,8 +83,7 @@ class ShotDetector:
         cfg, w = self.cfg, self.cfg.window
         buf = list(self._buf)
         target = buf[w]
-        others = [s.score for j, s in enumerate(buf) if j != w]
-        mean = float(np.mean(others))
+        mean = (sum(s.score for s in buf) - target.score) / (len(buf) - 1)
         ratio = target.score / mean if mean > 1e-5 else (255.0 if target.score > 0 else 0.0)
         out: list[Cut] = []
         hard = (ratio >= cfg.ratio and target.score >= cfg.min_score

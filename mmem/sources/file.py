@@ -255,7 +255,7 @@ def iter_planes(path: Path, block: int = 0, target_width: int = 96,
     `reference_only` skips decoding B-frames that nothing refers to (see ShotConfig.frames).
 
     No colour conversion or scaling by swscale: the Y, U and V planes are read in place and
-    block-averaged to about `target_width` pixels wide (`block` > 0, even, forces the block
+    averaged over a few pixels of each block (`_blocks`) to about `target_width` pixels wide (`block` > 0, even, forces the block
     size), so a frame costs little more than its decode. `t` is the frame's PTS from the first
     frame, the clock `iter_frames` uses. Corrupt packets are skipped, as there."""
     import av
@@ -304,11 +304,20 @@ def _plane(plane, width: int, height: int) -> np.ndarray:
     return np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:height, :width]
 
 
-def _blocks(a: np.ndarray, k: int) -> np.ndarray:
-    """Mean of k x k blocks; two 1-D sums in uint16 (k <= 16), several times numpy's 2-D mean."""
+def _blocks(a: np.ndarray, k: int, samples: int = 2) -> np.ndarray:
+    """Mean of `samples` x `samples` pixels spread evenly over each k x k block (strided views
+    summed in uint16): a tenth of the reads of a full block mean, and almost as quiet (on real
+    video a static shot's content score rises ~10%, cuts are unchanged)."""
     h, w = a.shape[0] // k, a.shape[1] // k
-    rows = a[: h * k, : w * k].reshape(h, k, w * k).sum(axis=1, dtype=np.uint16)
-    return rows.reshape(h, w, k).sum(axis=2, dtype=np.uint16).astype(np.float32) / np.float32(k * k)
+    s = max(1, min(samples, k))
+    offsets = sorted({int((i + 0.5) * k / s) for i in range(s)})
+    acc: np.ndarray | None = None
+    for oi in offsets:
+        for oj in offsets:
+            view = a[oi::k, oj::k][:h, :w]
+            acc = view.astype(np.uint16) if acc is None else acc + view
+    assert acc is not None
+    return acc.astype(np.float32) / np.float32(len(offsets) ** 2)
 
 
 def _small_yuv(frame, k: int) -> np.ndarray:
