@@ -69,6 +69,10 @@ class ShotConfig:
     # cheaper; encoders put a keyframe at a hard cut, so joins stay frame-exact, a cut on a
     # B-frame lands on the next reference frame, a few frames later) | "all" (every frame)
     frames: str = "reference"
+    # each shot's first frame is embedded and the 1/fps grid restarts there; a grid frame less
+    # than this fraction of 1/fps before a cut is dropped (the cut's frame stands in for it), so
+    # a file with many cuts costs about as many embedded frames as one without (0: keep all)
+    merge: float = 0.5
     ratio: float = 3.0  # a cut's content score is this many times its neighbours' mean (PySceneDetect)
     window: int = 2  # neighbours either side averaged for that ratio (PySceneDetect: 2)
     min_score: float = 15.0  # ...and at least this (sum of mean |dY|, |dU|, |dV|; static noise ~1)

@@ -121,6 +121,7 @@ class ShotTap:
         self.lag = cfg.window
         self.width = cfg.width
         self.reference_only = cfg.frames == "reference"
+        self.merge = cfg.merge
 
     def push(self, t: float, yuv: np.ndarray) -> list[float]:
         found = self.detector.push(t, yuv)

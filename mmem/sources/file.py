@@ -18,7 +18,7 @@ import numpy as np
 
 from mmem.errors import InputError, MediaOpenError
 from mmem.sources.damage import Damage
-from mmem.sources.sampler import Sampler
+from mmem.sources.sampler import CutSampler, Sampler
 from mmem.types import Frame
 
 MEDIA_SUFFIXES = frozenset(
@@ -147,6 +147,7 @@ class FrameTap(Protocol):
     lag: int  # frames after its frame that a cut is confirmed
     width: int  # about how many pixels wide the planes should be
     reference_only: bool  # B-frames nothing refers to may go undecoded
+    merge: float  # a grid frame this close before a cut (in 1/fps) gives way to the cut's first frame
 
     def push(self, t: float, yuv: np.ndarray) -> list[float]: ...
     def flush(self) -> list[float]: ...
@@ -155,8 +156,8 @@ class FrameTap(Protocol):
 def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256,
                 tap: FrameTap | None = None, damage: Damage | None = None) -> Iterator[Frame]:
     """Yield frames sampled at `fps` on the PTS clock, starting at t=0 (the first frame); with a
-    `tap`, every decoded frame is shown to it too, and the first frame of each cut it reports
-    is yielded as well (see `Sampler`).
+    `tap`, every decoded frame is shown to it too, the first frame of each cut it reports is
+    yielded and the grid restarts there (see `CutSampler`).
 
     A frame is kept when its timestamp reaches the next point of the 1/fps grid; after a gap
     (variable frame rate, dropped frames) the grid resumes after the kept frame. Undecodable
@@ -178,7 +179,8 @@ def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256,
         time_base = stream.time_base
         origin: int | None = None
         cuts: list[float] = []  # the tap's cuts: their first frames are kept
-        sampler = Sampler(fps, cuts)
+        sampler = Sampler(fps)
+        shots = CutSampler[Any](fps, cuts, tap.merge) if tap is not None else None
         index = 0
         last_t = -1.0
         size: tuple[int, int] | None = None
@@ -189,10 +191,8 @@ def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256,
         skipping = stream.codec_context.skip_frame == "NONREF"
         step = max(1.5 / native, 0.5 if skipping else 0.0) if native else 0.0
 
-        def kept(t: float, frame: Any) -> Frame | None:
+        def convert(t: float, frame: Any) -> Frame:
             nonlocal index, size
-            if not sampler.keep(t):
-                return None
             rotation = int(round((frame.rotation or 0) / 90.0)) % 4
             if size is None:
                 size = _working_size(frame.width, frame.height, short_side)
@@ -222,24 +222,23 @@ def iter_frames(path: Path, fps: float = 1.0, short_side: int = 256,
                 if t <= last_t:
                     continue
                 last_t = t
-                if tap is None:
-                    out = kept(t, frame)
-                    if out is not None:
-                        yield out
+                if tap is None or shots is None:
+                    if sampler.keep(t):
+                        yield convert(t, frame)
                     continue
                 k = min(16, max(2, frame.width // tap.width // 2 * 2))
                 cuts.extend(tap.push(t, _small_yuv(frame, k)))
                 held.append((t, frame))
                 while len(held) > tap.lag:
-                    out = kept(*held.popleft())
-                    if out is not None:
-                        yield out
-        if tap is not None:
+                    for out in shots.offer(*held.popleft()):
+                        yield convert(*out)
+        if tap is not None and shots is not None:
             cuts.extend(tap.flush())
             while held:
-                out = kept(*held.popleft())
-                if out is not None:
-                    yield out
+                for out in shots.offer(*held.popleft()):
+                    yield convert(*out)
+            for out in shots.finish():
+                yield convert(*out)
         if not decoded_any:
             raise MediaOpenError(
                 f"{path}: no decodable video frames (truncated or corrupt file): "

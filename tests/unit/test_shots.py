@@ -97,5 +97,32 @@ def test_the_frame_decode_carries_the_shot_pass_and_keeps_each_shots_first_frame
     assert times == sorted(times) and [f.index for f in frames] == list(range(len(frames)))
     for t, _ in found:  # the cut's own frame is among the sampled ones
         assert any(abs(x - t) < 1e-6 for x in times)
-    grid = {float(i) for i in range(9)}  # 1 fps over 9 s, plus the first frame of each shot
-    assert len(frames) == len(grid | {round(t, 3) for t, _ in found})
+    # the grid restarts at each cut: within a shot kept frames are 1 s apart, and none lies
+    # less than half a second before a cut (the cut's first frame stands in for it), so a file
+    # with cuts is embedded about as often as one without, not once more per cut
+    starts = [0.0] + [t for t, _ in found]
+    for a, b in zip(starts, starts[1:] + [times[-1] + 1.0]):
+        shot = [x for x in times if a - 1e-6 <= x < b - 1e-6]
+        assert shot[0] == pytest.approx(a, abs=1e-6)
+        assert all(y - x == pytest.approx(1.0, abs=0.05) for x, y in zip(shot, shot[1:]))
+        if b <= times[-1]:
+            assert b - shot[-1] >= 0.5 - 1e-6
+    assert len(frames) <= int(times[-1]) + 2
+
+
+def test_the_grid_restarts_at_each_cut_and_a_grid_frame_just_before_a_cut_gives_way():
+    from mmem.sources.sampler import CutSampler
+
+    cuts: list[float] = []
+    s = CutSampler[int](1.0, cuts, merge=0.5)
+    kept: list[float] = []
+    for i in range(250):  # 10 s at 25 fps; each cut is known before its frame is offered
+        t = i / 25
+        if i in (int(2.3 * 25), int(5.72 * 25), int(7.0 * 25)):
+            cuts.append(t)
+        kept += [t for t, _ in s.offer(t, i)]
+    kept += [t for t, _ in s.finish()]
+    # 2.0 is 0.3 s before the cut at 2.3, 5.28 is 0.44 s before 5.72 and 6.72 0.28 s before 7.0:
+    # each cut's first frame stands in for them; 9.0 is kept at the end of the file
+    assert kept == pytest.approx([0.0, 1.0, 2.28, 3.28, 4.28, 5.72, 7.0, 8.0, 9.0])
+    assert len(kept) < 10  # fewer than the plain grid's 10, though three cuts came
