@@ -90,6 +90,13 @@ class SoundConfig:
     max_gap: float = 1.0  # s; at most this much of anything else may lie between the two stretches
     long_silence: float = 10.0  # s; a silence this long ends a scene even between speech
     snap: float = 1.0  # s; a sound cut this close to a visual cut is that cut (the frame is exact)
+    # a new speaker: someone not heard for this many s takes over (at least min_stretch s of
+    # speech either side) makes a sound cut; speakers taking turns do not (0: off)
+    speaker_window: float = 30.0
+    # a loud onset: sound other than speech sets in this many dB louder (median over min_stretch
+    # s after vs before; a quiet room ~-55 dBFS, music or a crowd ~-25; a louder talker is
+    # ~6-10 dB) makes a sound cut (0: off)
+    onset_db: float = 20.0
     # sound cuts alone cut audio-only sources; in a video they only keep nearby visual cuts from
     # joining, unless this is on (VAD misses some speech, which then reads as a change of sound)
     in_video: bool = False

@@ -228,7 +228,10 @@ def find_cuts(session: Session, track: AudioTrack | None,
     cfg, info = session.cfg, session.info
     if not cfg.shots.enabled or shot_cuts is None:
         return None
-    heard = sound_cuts(track.mel, track.loudness, track.speech, cfg.sound, HOP) if track is not None else []
+    heard: list[float] = []
+    if track is not None:
+        turns = [(v.start, v.end, v.speaker) for v in track.turns]  # diarized: a new speaker cuts
+        heard = sound_cuts(track.mel, track.loudness, track.speech, cfg.sound, HOP, turns)
     return CutTimeline(shot_cuts, heard, cfg.sound.snap, alone=not info.has_video or cfg.sound.in_video)
 
 
