@@ -90,8 +90,9 @@ class SoundConfig:
     max_gap: float = 1.0  # s; at most this much of anything else may lie between the two stretches
     long_silence: float = 10.0  # s; a silence this long ends a scene even between speech
     snap: float = 1.0  # s; a sound cut this close to a visual cut is that cut (the frame is exact)
-    # a new speaker: someone not heard for this many s takes over (at least min_stretch s of
-    # speech either side) makes a sound cut; speakers taking turns do not (0: off)
+    # a new speaker: someone not heard for this many s takes the floor (min_stretch s of speech
+    # either side, the others less than that after) makes a sound cut; speakers taking turns or
+    # joining a conversation do not (0: off)
     speaker_window: float = 30.0
     # a loud onset: sound other than speech sets in this many dB louder (median over min_stretch
     # s after vs before; a quiet room ~-55 dBFS, music or a crowd ~-25; a louder talker is

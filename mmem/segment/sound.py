@@ -11,11 +11,12 @@ reverb): none of them is a stretch, so they do not cut themselves up. A cut next
 placed at the edge of the speech (never inside an utterance); others at the hop edge.
 
 Two more changes cut (`speaker_cuts`, `onset_cuts`):
-- *a new speaker*: someone not heard in the last `speaker_window` s starts a turn, after at
-  least `min_stretch` s of others' speech, and speaks at least `min_stretch` s of the next
-  `speaker_window` s (the turns and their speakers are the diarizer's: perceive/diarize.py
-  splits speech where the voice embedding changes and clusters the turns of a file; speakers
-  taking turns in one conversation are not new). The cut goes in the pause nearest the change;
+- *a new speaker takes over*: someone not heard in the last `speaker_window` s starts a turn
+  after at least `min_stretch` s of others' speech, speaks at least `min_stretch` s of the next
+  `speaker_window` s, and the others less than that (the turns and their speakers are the
+  diarizer's: perceive/diarize.py splits speech where the voice embedding changes and clusters
+  the turns of a file). Speakers taking turns, or someone joining a conversation that goes on,
+  are one scene. The cut goes in the pause nearest the change;
 - *a loud onset*: sound that is not speech starts at least `onset_db` louder (median of the
   `min_stretch` s after against the `min_stretch` s before) and at once (half the step within
   one hop): music or a crowd after a quiet room. Speech starting after a pause is no onset
@@ -117,7 +118,7 @@ def _silent(r: _Run) -> float:
 
 def speaker_cuts(turns: Sequence[tuple[float, float, int]], speech: list[tuple[float, float]],
                  cfg: SoundConfig) -> list[float]:
-    """Where a speaker not heard in the last `speaker_window` s takes over (see the module)."""
+    """Where a speaker not heard in the last `speaker_window` s takes the floor (see the module)."""
     w = cfg.speaker_window
     turns = sorted((s, e, k) for s, e, k in turns if k >= 0)
     if w <= 0 or len({k for _, _, k in turns}) < 2:
@@ -129,8 +130,11 @@ def speaker_cuts(turns: Sequence[tuple[float, float, int]], speech: list[tuple[f
             continue  # the file's first speaker, or one heard lately: the same conversation
         heard_before = sum(min(b, s) - max(a, s - w) for a, b, _ in before)
         heard_after = sum(min(b, s + w) - a for a, b, j in turns[i:] if j == k and a < s + w)
+        others_after = sum(min(b, s + w) - a for a, b, j in turns[i:] if j != k and a < s + w)
         if heard_before < cfg.min_stretch or heard_after < cfg.min_stretch:
             continue  # too little speech on one side to say the speaker changed for a while
+        if others_after >= cfg.min_stretch:
+            continue  # someone joins a conversation that goes on: the same scene
         prev_end = before[-1][1]
         at = (prev_end + s) / 2 if prev_end < s else s
         # in the pause nearest the change (never inside speech when one is within reach)

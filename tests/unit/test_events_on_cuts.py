@@ -129,3 +129,32 @@ def test_sound_is_evidence_in_video_and_cuts_alone_in_audio():
     # a cut the sound confirms is never joined, even when the two shots look alike
     frames = [(0.0, 0), (1.0, 0), (2.0, 0), (2.5, 0), (3.0, 0), (4.0, 0)]
     assert len(run(frames, [(2.5, "cut+sound")])) == 2
+
+
+def test_a_loud_onset_of_sound_cuts_but_speech_after_a_pause_and_a_crescendo_do_not():
+    hop, z = 0.5, np.zeros((40, 24), np.float32)
+    room_then_music = np.r_[np.full(20, -45.0), np.full(20, -20.0)].astype(np.float32)
+    assert sound_cuts(z, room_then_music, [], SoundConfig(), hop) == [10.0]
+    assert sound_cuts(z, room_then_music, [], SoundConfig(onset_db=0), hop) == []  # the rule is what cuts
+    talk = np.r_[np.full(10, -60.0), np.full(30, -20.0)].astype(np.float32)
+    assert sound_cuts(z, talk, [(5.0, 20.0)], SoundConfig(), hop) == []  # someone starts speaking
+    crescendo = np.linspace(-50.0, -10.0, 40).astype(np.float32)  # 40 dB over 20 s, 1 dB a hop
+    assert sound_cuts(z, crescendo, [], SoundConfig(), hop) == []
+
+
+def test_a_new_speaker_taking_the_floor_cuts_in_the_pause_but_a_conversation_does_not():
+    hop, loud = 0.5, np.full(80, -25.0, np.float32)
+    z = np.zeros((80, 24), np.float32)
+    speech = [(0.0, 12.0), (12.6, 40.0)]
+    # A reads for 12 s, then B (new) for the rest: one cut, in the pause between them
+    turns = [(0.0, 12.0, 0), (12.6, 40.0, 1)]
+    assert sound_cuts(z, loud, speech, SoundConfig(), hop, turns) == [pytest.approx(12.3)]
+    # A and B take turns every few seconds: one conversation; C joining it changes no scene
+    talk = [(i * 4.0, i * 4.0 + 3.8, i % 2) for i in range(10)]
+    assert sound_cuts(z, loud, [(s, e) for s, e, _ in talk], SoundConfig(), hop, talk) == []
+    joined = talk[:5] + [(s, e, 2 if i % 2 else 0) for i, (s, e, _) in enumerate(talk[5:])]
+    assert sound_cuts(z, loud, [(s, e) for s, e, _ in joined], SoundConfig(), hop, joined) == []
+    # a one-second interjection by someone new is no change of speaker; unclustered turns say nothing
+    brief = [(0.0, 12.0, 0), (12.6, 13.6, 1), (14.0, 40.0, 0)]
+    assert sound_cuts(z, loud, speech, SoundConfig(), hop, brief) == []
+    assert sound_cuts(z, loud, speech, SoundConfig(), hop, [(s, e, -1) for s, e, _ in turns]) == []
