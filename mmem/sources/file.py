@@ -254,9 +254,10 @@ def iter_planes(path: Path, block: int = 0, target_width: int = 96,
     `reference_only` skips decoding B-frames that nothing refers to (see ShotConfig.frames).
 
     No colour conversion or scaling by swscale: the Y, U and V planes are read in place and
-    averaged over a few pixels of each block (`_blocks`) to about `target_width` pixels wide (`block` > 0, even, forces the block
-    size), so a frame costs little more than its decode. `t` is the frame's PTS from the first
-    frame, the clock `iter_frames` uses. Corrupt packets are skipped, as there."""
+    averaged over a few pixels of each block (`_blocks`) to about `target_width` pixels wide
+    (`block` > 0, even, forces the block size), so a frame costs little more than its decode.
+    `t` is the frame's PTS from the first frame, the clock `iter_frames` uses. Corrupt packets
+    are skipped, as there."""
     import av
 
     container = _open(path)

@@ -40,7 +40,8 @@ def _write(path: Path, parts: list[np.ndarray]) -> list[float]:
 
 def _events(path: Path, root: Path, people) -> list:
     memory = Memory.open(root / "db", create=True)
-    ingest_file(path, memory, IngestConfig(), Vision(None, None, 64), Hearing(build_vad(), None, None), people)
+    hearing = Hearing(build_vad(), None, None)  # speaker turns need speech regions, not words
+    ingest_file(path, memory, IngestConfig(), Vision(None, None, 64), hearing, people)
     return sorted(memory.events(), key=lambda e: e.start)
 
 
