@@ -83,6 +83,9 @@ class Moment:
     speakers: list[str] = field(default_factory=list)  # who spoke in it: names, else person ids
     # why it was chosen: [{"channel": speech|semantic|vision|entity, "score": 0..1, "text"?: str}]
     evidence: list[dict] = field(default_factory=list)
+    # the episode its event belongs to, {"id", "start", "end"} (consolidate/hierarchy.py): the
+    # stretch around the moment; None for sources ingested before the hierarchy existed
+    episode: dict | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -234,9 +234,11 @@ def ask(
     events = memory.events_by_id(sorted({e for h in found for e in (h.event_id, *h.more_events)}))
     uris = {sid: row.uri for sid, row in memory.visible_runs().items()}
     moments = [to_moment(h, events, uris, memory.root) for h in found]
+    episodes = _episodes(memory, sorted({h.source_id for h in found}))
     for m in moments:
         m.entities = search.people.entities_of(m.event_ids)
         m.speakers = search.people.speakers_of(m.event_ids, m.start, m.end)
+        m.episode = episodes.get(m.event_id)
     answer = summarise(moments) if not note else f"{NOTHING[:-1]}: {note}"
     return Answer(question=question, answer=answer, moments=moments, channels=sorted(search.channels),
                   abstained=not moments)
@@ -247,3 +249,17 @@ def _within(row: EventRow | None, since: datetime | None, until: datetime | None
         return False  # a recorded file has no wall-clock time
     t = datetime.fromisoformat(row.started_at)
     return (since is None or t >= since) and (until is None or t <= until)
+
+
+def _episodes(memory: Memory, source_ids: list[str]) -> dict[str, dict]:
+    """Event id -> {"id", "start", "end"} of its episode, for these sources (the spans table;
+    empty for sources ingested before it existed)."""
+    if not source_ids:
+        return {}
+    episodes = {r.id: r for r in memory.spans("episode", source_ids)}
+    out: dict[str, dict] = {}
+    for ev in memory.spans("event", source_ids):
+        ep = episodes.get(ev.parent or "")
+        if ep is not None:
+            out[ev.id] = {"id": ep.id, "start": round(float(ep.start), 3), "end": round(float(ep.end), 3)}
+    return out

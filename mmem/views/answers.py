@@ -31,7 +31,7 @@ def moment_json(m: Moment) -> dict[str, Any]:
     return {"event_id": m.event_id, "source": m.source, "start": m.start, "end": m.end,
             "started_at": m.started_at, "score": m.score, "transcript": m.transcript,
             "entities": list(m.entities), "speakers": list(m.speakers), "keyframe": m.keyframe,
-            "evidence": [dict(e) for e in m.evidence]}
+            "evidence": [dict(e) for e in m.evidence], "episode": dict(m.episode) if m.episode else None}
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
@@ -45,5 +45,6 @@ def answer_from_json(data: dict[str, Any]) -> Answer:
         Moment(event_id=m["event_id"], source=m["source"], start=m["start"], end=m["end"],
                started_at=m.get("started_at"), score=m["score"], keyframe=m.get("keyframe"),
                transcript=m.get("transcript"), entities=list(m.get("entities") or []),
-               speakers=list(m.get("speakers") or []), evidence=list(m.get("evidence") or []))
+               speakers=list(m.get("speakers") or []), evidence=list(m.get("evidence") or []),
+               episode=m.get("episode"))
         for m in data.get("moments", [])])

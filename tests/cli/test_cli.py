@@ -63,7 +63,8 @@ def test_ask_json_matches_the_contract(db):
     assert 1 <= len(data["moments"]) <= 2
     for m in data["moments"]:
         assert set(m) == {"event_id", "source", "start", "end", "started_at", "score",
-                          "transcript", "entities", "speakers", "keyframe", "evidence"}
+                          "transcript", "entities", "speakers", "keyframe", "evidence", "episode"}
+        assert m["episode"]["start"] <= m["start"] < m["episode"]["end"]  # the stretch around it
         assert m["evidence"] and all(e["channel"] in ("speech", "semantic", "vision", "entity")
                                      and 0.0 <= e["score"] <= 1.0 for e in m["evidence"])
         assert isinstance(m["start"], float) and m["end"] > m["start"]

@@ -219,7 +219,7 @@ def test_the_json_contract_says_abstained_and_why_each_moment(mem):
     assert found["abstained"] is False
     m = found["moments"][0]
     assert set(m) == {"event_id", "source", "start", "end", "started_at", "score", "transcript",
-                      "entities", "speakers", "keyframe", "evidence"}
+                      "entities", "speakers", "keyframe", "evidence", "episode"}
     said = "We need 15 hours of design work."
     assert m["evidence"] == [{"channel": "speech", "score": m["score"], "text": said}]
 
@@ -239,3 +239,21 @@ def test_a_large_memory_is_narrowed_by_full_text_search_first(mem, monkeypatch):
         assert (narrowed.source, narrowed.transcript) == (m.source, m.transcript)
         assert abs(narrowed.start - m.start) < 1.0
     assert not read  # no full scan of the transcripts
+
+
+def test_a_moment_names_the_episode_around_it_and_an_old_source_has_none(mem):
+    from mmem.store.rows import SpanRow
+    from mmem.views.answers import answer_from_json, answer_json
+
+    # the meeting's hierarchy: events 0-1 in one episode (0-60 s), event 2 in the next
+    eps = [SpanRow("meet-r-e0", "meet", 0, 0.0, 60.0, "episode"),
+           SpanRow("meet-r-e1", "meet", 1, 60.0, 90.0, "episode")]
+    evs = [SpanRow(f"meet-r-{i:05d}", "meet", i, 30.0 * i, 30.0 * (i + 1), "event", f"meet-r-e{int(i == 2)}")
+           for i in range(3)]
+    mem.add_spans(eps + evs, "r")
+    answer = ask(mem, Recall(), "thanks everyone that is all for today")
+    m = answer.moments[0]
+    assert m.source.endswith("meeting.mp4") and m.episode == {"id": "meet-r-e1", "start": 60.0, "end": 90.0}
+    assert answer_from_json(json.loads(json.dumps(answer_json(answer)))).moments[0].episode == m.episode
+    lecture = ask(mem, Recall(), "the budget for next quarter is approved", source_ids=["talk"]).moments[0]
+    assert lecture.episode is None  # ingested before the hierarchy: no spans
