@@ -20,13 +20,11 @@ MODELS = ("torch", "transformers", "sentence_transformers", "open_clip", "dlib",
           "faster_whisper", "ctranslate2")
 WATCHED = (*MODELS, "onnxruntime", "tokenizers", "lance_namespace_urllib3_client", "lancedb", "pandas")
 PROBE = """
-import json, runpy, sys
+import atexit, json, runpy, sys
 sys.argv = ["mmem", *sys.argv[1:]]
-try:
-    runpy.run_module("mmem.cli", run_name="__main__")
-except SystemExit as exc:
-    code = exc.code
-sys.stderr.write("\\nLOADED " + json.dumps(sorted(m for m in WATCHED if m in sys.modules)) + "\\n")
+atexit.register(lambda: sys.stderr.write(
+    "\\nLOADED " + json.dumps(sorted(m for m in WATCHED if m in sys.modules)) + "\\n"))
+runpy.run_module("mmem.cli", run_name="__main__")  # exits as `mmem` does, exit handlers first
 """.replace("WATCHED", repr(WATCHED))
 
 
