@@ -48,7 +48,6 @@ class OnnxSentenceEmbedder:
     """Implements TextEmbedder (mmem.perceive.base) with ONNX Runtime on the CPU."""
 
     def __init__(self, weights: TextOnnxWeights, model_id: str, threads: int = THREADS) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         tok = Tokenizer.from_file(str(weights.tokenizer))
@@ -126,8 +125,9 @@ def session(export: Path, threads: int = THREADS) -> Any:
         # the hardware-independent optimisations only; the layout ones are redone at each load
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
         opts.optimized_model_filepath = str(aside / copy.name)
-        opts.add_session_config_entry("session.optimized_model_external_initializers_file_name", WEIGHTS_FILE)
-        opts.add_session_config_entry("session.optimized_model_external_initializers_min_size_in_bytes", "1024")
+        prefix = "session.optimized_model_external_initializers_"
+        opts.add_session_config_entry(prefix + "file_name", WEIGHTS_FILE)
+        opts.add_session_config_entry(prefix + "min_size_in_bytes", "1024")  # every weight matrix
         built = ort.InferenceSession(str(export), opts, providers=providers)
         os.chmod(aside, 0o755)  # mkdtemp's folder is private; the cache is readable, like the export
         try:
