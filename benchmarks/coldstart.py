@@ -7,8 +7,9 @@ then runs every command as a new process, as a shell would:
   ask       the dev questions (or a fixed few), each a cold process: p50/p95 wall, peak RSS
   events    `mmem events --json`, cold: p50 wall, peak RSS
 
-Peak RSS is the child's own (os.wait4), not this process's. Printed next to the figures issue 15
-measured before this work and its targets. A measure, not a test: on a shared machine, say the load.
+Peak RSS and CPU seconds (user + system) are the child's own (os.wait4), not this process's; on a
+shared machine the CPU seconds move less with the load than the wall time. Printed next to the
+figures issue 15 measured before this work and its targets. A measure, not a test: say the load.
 
     python -m benchmarks.coldstart [--devset DIR] [--db DIR] [--repeat N]
 """
@@ -35,8 +36,8 @@ FALLBACK_QUESTIONS = ["what did he ask the country", "when did someone say bin b
                       "when did he tell citizens to think about serving the nation"]
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str, int]:
-    """(wall seconds, peak RSS MB of that child, stdout, exit code)."""
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str, int, float]:
+    """(wall seconds, peak RSS MB of that child, stdout, exit code, its CPU seconds)."""
     t0 = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL, env=env, cwd=ROOT, text=True)
@@ -44,7 +45,7 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str, int]:
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
-        return wall, usage.ru_maxrss / 1024, out.read(), proc.returncode
+        return wall, usage.ru_maxrss / 1024, out.read(), proc.returncode, usage.ru_utime + usage.ru_stime
 
 
 def pct(values: list[float], q: float) -> float:
@@ -79,7 +80,7 @@ def main() -> None:
         if reuse:
             print(f"  ingest   --db {db} exists: not re-ingested")
         for f in [] if reuse else files:
-            wall, rss, out, rc = timed(mmem("ingest", str(f), "--db", db, "--json"), env)
+            wall, rss, out, rc, _ = timed(mmem("ingest", str(f), "--db", db, "--json"), env)
             if rc:
                 sys.exit(f"ingest {f.name} failed (exit {rc})")
             report = json.loads(out)
@@ -90,21 +91,24 @@ def main() -> None:
                   f"(models and store {parts.get('startup', float('nan')):.1f} s, finish "
                   f"{parts.get('finish', float('nan')):.1f} s, the rest imports and exit), peak {rss:.0f} MB")
         timed(mmem("ask", questions[0], "--db", db, "--json"), env)  # first ask: caches, ONNX export
-        asks, ask_rss = [], []
+        asks, ask_rss, ask_cpu = [], [], []
         for _ in range(a.repeat):
             for q in questions:
-                wall, rss, _, rc = timed(mmem("ask", q, "--db", db, "--json", "-k", "3"), env)
+                wall, rss, _, rc, cpu = timed(mmem("ask", q, "--db", db, "--json", "-k", "3"), env)
                 if rc:
                     sys.exit(f"ask {q!r} failed (exit {rc})")
                 asks.append(wall)
+                ask_cpu.append(cpu)
                 ask_rss.append(rss)
         events = [timed(mmem("events", "--db", db, "--json"), env) for _ in range(5)]
     rows = [
         ("cold ask p50", f"{statistics.median(asks):.2f} s", BEFORE["ask_p50"], TARGET["ask_p50"]),
         ("cold ask p95", f"{pct(asks, 0.95):.2f} s", "-", "-"),
+        ("cold ask CPU p50", f"{statistics.median(ask_cpu):.2f} s", "-", "-"),
         ("ask peak RSS (max)", f"{max(ask_rss):.0f} MB", BEFORE["ask_rss"], TARGET["ask_rss"]),
         ("events p50", f"{statistics.median(w for w, *_ in events):.2f} s", BEFORE["events"],
          TARGET["events"]),
+        ("events CPU p50", f"{statistics.median(e[4] for e in events):.2f} s", "-", "-"),
         ("events peak RSS", f"{max(r for _, r, *_ in events):.0f} MB", "-", "-"),
         ("ingest overhead (max/file)", f"{max(overheads):.1f} s" if overheads else "-", BEFORE["overhead"],
          TARGET["overhead"]),

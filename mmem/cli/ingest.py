@@ -96,7 +96,7 @@ def ingest(
     with err.status("loading models...", spinner="dots") if not json_out else nullcontext():
         from mmem.pipeline import build_models
 
-        vision, hearing, people = build_models(cfg)
+        vision, hearing, people = build_models(cfg, background=not live)  # faces load during the audio pass
     memory = open_writer(db, wait, create=True)  # held until this process ends
     startup = time.perf_counter() - started  # models and the store: what ingest pays before a frame
     opt.warn_skipped(err, vision, hearing, people)

@@ -20,12 +20,18 @@ def bundles(cfg: IngestConfig, plans: Mapping[str, ChannelPlan],
             people_from(cfg.entities, plans, built))
 
 
-def build_models(cfg: IngestConfig) -> tuple[Vision, Hearing, People]:
+# channels a recorded file first uses on its video frames, after its audio pass: with
+# `build_models(background=True)` they load while that pass runs
+LATER = ("faces",)
+
+
+def build_models(cfg: IngestConfig, *, background: bool = False) -> tuple[Vision, Hearing, People]:
     """Load every channel's model for `cfg`; a missing model skips its channel with the reason,
-    unless `cfg.require` names it."""
+    unless `cfg.require` names it. `background`: the LATER channels load in a thread (a file's
+    ingest; a live source needs every model at its first frame)."""
     from mmem.perceive.registry import build_all
 
-    plans, built = build_all(cfg)
+    plans, built = build_all(cfg, later=LATER if background else ())
     return bundles(cfg, plans, built)
 
 

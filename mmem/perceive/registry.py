@@ -106,15 +106,25 @@ def build_one(ch: Channel, plan: ChannelPlan, cfg: IngestConfig, device: str) ->
 
 
 def build_all(cfg: IngestConfig, *, names: Iterable[str] | None = None,
-              channels: Iterable[Channel] | None = None) -> tuple[dict[str, ChannelPlan], dict[str, Any]]:
-    """Plan and load every channel, in registry order: (plans, loaded models by channel name)."""
+              channels: Iterable[Channel] | None = None,
+              later: Iterable[str] = ()) -> tuple[dict[str, ChannelPlan], dict[str, Any]]:
+    """Plan and load every channel, in registry order: (plans, loaded models by channel name).
+    The channels named in `later` that run load in a background thread: their entry is a
+    `Loading` stand-in that waits for the model when first used."""
     from mmem.perceive.device import resolve_device
 
     device = str(resolve_device(cfg.vision.device))
     plans: dict[str, ChannelPlan] = {}
     built: dict[str, Any] = {}
+    background = set(later)
     for ch in select(cfg, channels, names):
         plan = plan_one(ch, cfg, plans)
+        if ch.name in background and plan.runs:
+            from mmem.perceive.loading import Loading
+
+            plans[ch.name] = plan
+            built[ch.name] = Loading(ch.name, lambda ch=ch, plan=plan: build_one(ch, plan, cfg, device))
+            continue
         plans[ch.name], model = build_one(ch, plan, cfg, device)
         if model is not None:
             built[ch.name] = model

@@ -16,6 +16,14 @@ On Python < 3.12 lancedb also decorates its ~100 connection/table methods with t
 package, which checks each signature with typing.get_type_hints when the class is created (about
 a third of the remaining import); on 3.12+ lancedb uses `typing.override`, a marker that checks
 nothing. While lancedb imports, `overrides` is stood in for by exactly that 3.12 behaviour.
+
+pyarrow.dataset (which lancedb imports) builds a scalar when it loads, and pyarrow answers "is
+this a pandas object?" by importing pandas: about a third of lancedb's import, for a library
+mmem never hands a DataFrame. Before lancedb imports, pyarrow is asked that question once with
+pandas hidden from this thread, so it records "no pandas yet"; pyarrow imports pandas for real
+the first time something calls a pandas API (`to_pandas`, `from_pandas`, ...), as it would
+anyway. Until then a pandas object given to `pa.array` would be read as a plain sequence: mmem
+gives it lists and numpy arrays only.
 MMEM_PLAIN_LANCEDB=1 imports lancedb the ordinary way (tests compare both).
 """
 
@@ -102,6 +110,32 @@ def _overrides_stand_in() -> ModuleType:
     return module
 
 
+class _NoPandasHere:
+    """A meta-path finder: `import pandas` fails, in the thread that installed it only."""
+
+    def __init__(self) -> None:
+        self.thread = threading.get_ident()
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name == "pandas" and threading.get_ident() == self.thread:
+            raise ModuleNotFoundError("pandas hidden while pyarrow loads", name=name)
+        return None
+
+
+def _pyarrow_without_pandas() -> None:
+    """Let pyarrow settle its optional pandas support as 'not imported' (see the docstring)."""
+    if "pandas" in sys.modules:
+        return
+    import pyarrow
+
+    finder = _NoPandasHere()
+    sys.meta_path.insert(0, finder)
+    try:
+        pyarrow.scalar(True)  # pyarrow tries pandas once, here, and remembers the answer
+    finally:
+        sys.meta_path.remove(finder)
+
+
 def _plain() -> ModuleType:
     import lancedb
 
@@ -132,6 +166,7 @@ def _import() -> ModuleType:
         module.__path__, module.__package__ = path, name
     if sys.version_info < (3, 12):
         stand_ins["overrides"] = _overrides_stand_in()
+    _pyarrow_without_pandas()
     sys.modules.update(stand_ins)
     try:
         import lancedb  # noqa: F401  (its native module loads once: a failure here is final)

@@ -17,10 +17,10 @@ def _models_once_per_configuration():
     real = pipeline.build_models
     loaded: dict[str, object] = {}
 
-    def build_models(cfg):
-        key = repr((cfg, os.environ.get("MMEM_HOME"), os.environ.get("MMEM_OFFLINE")))
+    def build_models(cfg, **kwargs):
+        key = repr((cfg, kwargs, os.environ.get("MMEM_HOME"), os.environ.get("MMEM_OFFLINE")))
         if key not in loaded:
-            loaded[key] = real(cfg)
+            loaded[key] = real(cfg, **kwargs)
         return loaded[key]
 
     patch = pytest.MonkeyPatch()

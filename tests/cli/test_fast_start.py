@@ -18,15 +18,13 @@ from tests.cli.clirun import run
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ("torch", "transformers", "sentence_transformers", "open_clip", "dlib", "resemblyzer",
           "faster_whisper", "ctranslate2")
-WATCHED = (*MODELS, "onnxruntime", "tokenizers", "lance_namespace_urllib3_client", "lancedb")
+WATCHED = (*MODELS, "onnxruntime", "tokenizers", "lance_namespace_urllib3_client", "lancedb", "pandas")
 PROBE = """
-import json, runpy, sys
+import atexit, json, runpy, sys
 sys.argv = ["mmem", *sys.argv[1:]]
-try:
-    runpy.run_module("mmem.cli", run_name="__main__")
-except SystemExit as exc:
-    code = exc.code
-sys.stderr.write("\\nLOADED " + json.dumps(sorted(m for m in WATCHED if m in sys.modules)) + "\\n")
+atexit.register(lambda: sys.stderr.write(
+    "\\nLOADED " + json.dumps(sorted(m for m in WATCHED if m in sys.modules)) + "\\n"))
+runpy.run_module("mmem.cli", run_name="__main__")  # exits as `mmem` does, exit handlers first
 """.replace("WATCHED", repr(WATCHED))
 
 
@@ -48,8 +46,9 @@ def spoken(tmp_path_factory, samples) -> tuple[Path, dict[str, str]]:
 
 
 def cold(env: dict[str, str], *args: object) -> tuple[subprocess.CompletedProcess, list[str]]:
-    full = {**os.environ, **env, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
+    full = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
     full.pop("MMEM_PLAIN_LANCEDB", None)
+    full.update(env)
     p = subprocess.run([sys.executable, "-c", PROBE, *map(str, args)], capture_output=True, text=True,
                        env=full, timeout=600)
     last = [line for line in p.stderr.splitlines() if line.startswith("LOADED ")]
@@ -68,7 +67,7 @@ def test_ask_answers_by_meaning_without_torch_or_transformers(spoken):
     assert "semantic" in json.dumps(top["evidence"])
     assert "onnxruntime" in loaded  # the sentence model did run
     assert not set(MODELS) & set(loaded), loaded
-    assert "lance_namespace_urllib3_client" not in loaded
+    assert "lance_namespace_urllib3_client" not in loaded and "pandas" not in loaded
 
 
 @pytest.mark.parametrize("command", [["events"], ["entities"], ["transcript", "jfk.flac"]])
@@ -77,7 +76,20 @@ def test_listing_commands_load_no_model(spoken, command):
     p, loaded = cold(env, *command, "--db", db, "--json")
     assert p.returncode == 0, p.stderr[-2000:]
     assert json.loads(p.stdout)  # they did read the memory
-    assert "lancedb" in loaded and not set(loaded) & {*MODELS, "onnxruntime", "tokenizers"}, loaded
+    assert "lancedb" in loaded and not set(loaded) & {*MODELS, "onnxruntime", "tokenizers", "pandas"}, loaded
+
+
+@pytest.mark.parametrize("command", [["events"], ["ask", "what did he ask the country"], ["entities"],
+                                     ["transcript", "jfk.flac"]])
+def test_lancedb_imported_plainly_gives_the_same_answers(spoken, command):
+    """MMEM_PLAIN_LANCEDB=1 turns the import shims off (namespace client, overrides, pandas):
+    every reader prints the same JSON either way."""
+    db, env = spoken
+    shimmed, _ = cold(env, *command, "--db", db, "--json")
+    plain, loaded = cold({**env, "MMEM_PLAIN_LANCEDB": "1"}, *command, "--db", db, "--json")
+    assert shimmed.returncode == plain.returncode == 0, plain.stderr[-2000:]
+    assert "pandas" in loaded  # the plain import did load what the shims keep out
+    assert json.loads(shimmed.stdout) == json.loads(plain.stdout)
 
 
 def test_import_and_help_load_no_model_and_no_store():
@@ -98,3 +110,22 @@ def test_the_deferred_namespace_client_still_works_when_used(tmp_path):
         p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
         assert p.returncode == 0, p.stderr[-2000:]
         assert p.stdout.strip() == expect
+
+
+def test_pandas_still_converts_when_asked_after_the_shimmed_import(tmp_path):
+    """pyarrow settles 'no pandas yet' while lancedb imports; the first pandas API call imports it
+    and tables go both ways as before (a DataFrame in, a DataFrame out)."""
+    code = ("import sys; from mmem.store._lancedb import import_lancedb; import pyarrow as pa; "
+            f"db = import_lancedb().connect({str(tmp_path)!r}); "
+            "v = pa.FixedSizeListArray.from_arrays(pa.array([0.5, 0.25], pa.float32()), 2); "
+            "t = db.create_table('t', data=pa.table({'a': [1], 'v': v})); "
+            "hit = t.search([0.5, 0.25]).limit(1).to_list()[0]['a']; before = 'pandas' in sys.modules; "
+            "df = t.to_pandas(); t.add(df.assign(a=2)); "
+            "import pandas as pd; "
+            "print(before, hit, sorted(t.to_arrow()['a'].to_pylist()), "
+            "pa.array(pd.Series([1.5, None])).null_count, pa.Table.from_pandas(df).num_rows)")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("MMEM_PLAIN_LANCEDB", None)
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert p.stdout.split() == ["False", "1", "[1,", "2]", "1", "1"]

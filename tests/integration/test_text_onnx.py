@@ -120,3 +120,27 @@ def test_a_memory_embedded_by_sentence_transformers_answers_the_same_through_onn
         assert [m.score for m in after.moments] == pytest.approx([m.score for m in before.moments], abs=1e-4)
     top = ask(old, Recall(text=onnx_text), "when was the spending plan for the coming months signed off")
     assert "budget" in (top.moments[0].transcript or "")
+
+
+def test_the_runtime_copy_answers_as_the_export_and_a_damaged_one_is_not_used(tmp_path):
+    """The first session saves the graph as ONNX Runtime runs it (weights mapped from their own
+    file); later sessions load that copy, with the export's vectors, bit for bit."""
+    import shutil
+    from dataclasses import replace
+
+    from mmem.perceive import text_onnx
+
+    original = resolve_text_onnx(TEXT_MODEL, export=export)
+    own = tmp_path / "model.onnx"
+    shutil.copyfile(original.onnx, own)
+    weights = replace(original, onnx=own)
+    copy = text_onnx.runtime_copy(own)
+    assert not copy.exists()
+    first = OnnxSentenceEmbedder(weights, TEXT_MODEL).embed_texts(TEXTS)  # runs the export, saves the copy
+    assert copy.is_file() and (copy.parent / text_onnx.WEIGHTS_FILE).stat().st_size > 80e6
+    assert copy.stat().st_size < 1e6  # the graph alone: the weights are mapped from the file beside it
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".ort-")]  # nothing left aside
+    again = OnnxSentenceEmbedder(weights, TEXT_MODEL).embed_texts(TEXTS)  # from the copy
+    assert np.array_equal(first, again)
+    copy.write_bytes(b"not a model")  # damaged: the export answers, the same
+    assert np.array_equal(OnnxSentenceEmbedder(weights, TEXT_MODEL).embed_texts(TEXTS), first)
