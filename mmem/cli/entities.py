@@ -125,7 +125,9 @@ def forget(ref: Annotated[str, typer.Argument(help="Entity to delete, with its e
     if not yes:
         if not typer.confirm(f"forget {ref} and delete its face/voice data?", default=False):
             raise InputError("nothing forgotten (pass --yes to skip this question)")
-    ent = ops.forget(memory, ref)
+    from mmem.perceive.models import face_model
+
+    ent = ops.forget(memory, ref, faces=face_model)  # its face is found again in keyframes
     if json_out:
         print_json({"forgot": ent.id, "kind": ent.kind})
         return

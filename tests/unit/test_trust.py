@@ -269,3 +269,54 @@ def test_forget_asks_first_and_no_changes_nothing(memory):
                                 "--db", str(memory.root)])
     assert done.exit_code == 0, done.output
     assert [s.id for s in memory.sources()] == ["b"]
+
+
+# -- a forgotten face smeared out of keyframes (mmem.store.redact) ------------------------------
+FACE_PHOTO = Path(__file__).resolve().parents[1] / "data" / "faces" / "obama.jpg"
+
+
+def _photo(tmp_path: Path) -> tuple[Path, bytes]:
+    import shutil
+
+    kf = tmp_path / "keyframes" / "s"
+    kf.mkdir(parents=True)
+    shutil.copy(FACE_PHOTO, kf / "e1_0.00.jpg")
+    return kf / "e1_0.00.jpg", (kf / "e1_0.00.jpg").read_bytes()
+
+
+def test_redaction_rewrites_the_keyframe_in_place_and_smears_only_the_box(tmp_path):
+    import cv2
+
+    from mmem.store.redact import redact
+
+    path, old = _photo(tmp_path)
+    h, w = cv2.imread(str(path)).shape[:2]
+    box = [w // 3, h // 4, 2 * w // 3, h // 2]
+    assert redact(tmp_path, {"keyframes/s/e1_0.00.jpg": [box]}) == ["keyframes/s/e1_0.00.jpg"]
+    a = cv2.imdecode(np.frombuffer(old, np.uint8), cv2.IMREAD_COLOR).astype(int)
+    b = cv2.imread(str(path)).astype(int)
+    inside = (slice(box[1], box[3]), slice(box[0], box[2]))
+    assert np.abs(a[inside] - b[inside]).mean() > 10  # the face's detail is gone
+    assert np.abs(a[-h // 5:] - b[-h // 5:]).mean() < 3  # the rest is the same picture (re-encoded)
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # no copy beside it
+
+
+def test_an_interrupted_redaction_is_finished_from_its_staged_image(tmp_path):
+    from mmem.store.redact import STAGED, redact
+
+    path, old = _photo(tmp_path)
+    staged = path.with_name(path.name + STAGED)
+    staged.write_bytes(b"the redacted image, staged whole before the kill")
+    path.write_bytes(b"\0" * len(old))  # killed after the original was overwritten
+    redact(tmp_path, {"keyframes/s/e1_0.00.jpg": [[0, 0, 10, 10]]})
+    assert path.read_bytes() == b"the redacted image, staged whole before the kill"
+    assert not staged.exists()
+
+
+def test_an_unreadable_keyframe_to_redact_is_deleted_not_kept(tmp_path):
+    from mmem.store.redact import redact
+
+    path, _ = _photo(tmp_path)
+    path.write_bytes(b"not a jpeg")
+    redact(tmp_path, {"keyframes/s/e1_0.00.jpg": [[0, 0, 10, 10]]})
+    assert not path.exists()
