@@ -320,3 +320,36 @@ def test_an_unreadable_keyframe_to_redact_is_deleted_not_kept(tmp_path):
     path.write_bytes(b"not a jpeg")
     redact(tmp_path, {"keyframes/s/e1_0.00.jpg": [[0, 0, 10, 10]]})
     assert not path.exists()
+
+
+# -- doctor --repair after a forget: never back past it -----------------------------------------
+def _truncate_newest(root: Path, table: str) -> None:
+    data = root / "lance" / f"{table}.lance" / "data"
+    newest = max(data.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+    os.truncate(newest, newest.stat().st_size // 2)
+
+
+def test_repair_after_a_forget_restores_a_version_after_it_never_the_forgotten_entity(memory):
+    from mmem.store.health import repair
+
+    alice = _vectors(memory, "E1")
+    ops.forget(memory, "E1")
+    ops.name(memory, "E2", "Bob")  # a version after the forget, then damage it
+    _truncate_newest(memory.root, "entities")
+    done = repair(Memory.open(memory.root))
+    assert "restored version" in done["entities"]
+    again = Memory.open(memory.root)
+    assert {r.id: r.name for r in again.entity_rows()} == {"E2": None, "E3": None}  # the name is lost
+    assert _files_holding(memory.root, alice) == []
+
+
+def test_repair_of_the_forget_itself_says_restore_a_backup_and_resurrects_nothing(memory):
+    from mmem.store.health import repair
+
+    alice = _vectors(memory, "E1")
+    ops.forget(memory, "E1")
+    _truncate_newest(memory.root, "entities")
+    done = repair(Memory.open(memory.root))
+    assert "backup" in done["entities"]
+    assert _files_holding(memory.root, alice) == []
+
