@@ -353,3 +353,22 @@ def test_repair_of_the_forget_itself_says_restore_a_backup_and_resurrects_nothin
     assert "backup" in done["entities"]
     assert _files_holding(memory.root, alice) == []
 
+
+# -- a live session killed: what it committed stays, its row says it was cut off ----------------
+def test_a_live_session_left_live_by_a_dead_process_is_marked_interrupted_and_keeps_its_people(memory):
+    from tests.unit.test_store import record
+
+    row = _source("live-x")
+    row.kind, row.status, row.duration, row.n_events = "live", "live", 0.0, 0  # as run_live starts it
+    memory.put_source(row)
+    memory.bind_vector_model({"clip_model": "x", "clip_pretrained": "y", "model_id": "x/y"}, 8)
+    memory.add_events([record("live-x", "r", 0), record("live-x", "r", 1)], "r")
+    memory.add_appearances([AppearanceRow(id="lx", entity_id="E1", origin_entity="E1", source_id="live-x",
+                                          event_id="live-x-r-00001", kind="face", start=12.0, end=14.0)], "r")
+    memory.close()  # the session's process died: the next writer finds the row still `live`
+    again = Memory.open(memory.root, write=True)
+    [live] = [s for s in again.sources() if s.id == "live-x"]
+    assert (live.status, live.n_events, live.duration) == ("interrupted", 2, 20.0)
+    assert len(again.events(["live-x"])) == 2  # nothing it committed is lost
+    assert {a.id for a in again.appearances(["E1"])} >= {"lx"}  # nor the people it met there
+    assert "E1" in {r.id for r in again.entity_rows()}
