@@ -127,8 +127,8 @@ def forget(ref: Annotated[str, typer.Argument(help="Entity to delete, with its e
             raise InputError("nothing forgotten (pass --yes to skip this question)")
     from mmem.perceive.models import face_model
 
-    ent = ops.forget(memory, ref, faces=face_model)  # its face is found again in keyframes
+    ent, frames = ops.forget(memory, ref, faces=face_model)  # its face is found again in keyframes
     if json_out:
-        print_json({"forgot": ent.id, "kind": ent.kind})
+        print_json({"forgot": ent.id, "kind": ent.kind, "keyframes_redacted": len(frames)})
         return
-    out.print(f"forgot {ent.id}")
+    out.print(f"forgot {ent.id}" + (f"; its face smeared out of {len(frames)} keyframe(s)" if frames else ""))

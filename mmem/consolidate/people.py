@@ -189,11 +189,12 @@ def split(memory: Memory, ref: str) -> list[Entity]:
     return group
 
 
-def forget(memory: Memory, ref: str, faces: Callable[[], Any] | None = None) -> Entity:
+def forget(memory: Memory, ref: str, faces: Callable[[], Any] | None = None) -> tuple[Entity, list[str]]:
     """Delete an entity, its appearances and embeddings, and its face crops (privacy), and smear
     its face out of the keyframes that show it; then purge older table versions, so no file of
     the memory still holds them. `faces` loads the face model that finds the face in each
-    keyframe again (None, or a loader returning None: the boxes stored at ingest are used)."""
+    keyframe again (None, or a loader returning None: the boxes stored at ingest are used).
+    Returns the entity and the keyframes its face was smeared out of."""
     index = _load_for_write(memory)
     ent = resolve(index, ref)
     apps = memory.appearances([ent.id], with_embeddings=True)
@@ -210,7 +211,7 @@ def forget(memory: Memory, ref: str, faces: Callable[[], Any] | None = None) -> 
         thumbs.append(ent.thumbnail)
     run_journalled(memory, {"op": "forget", "entity": ent.id, "thumbs": thumbs,
                   "rows": _rows(others), "redact": redact})
-    return ent
+    return ent, sorted(redact)
 
 
 def detach(index: EntityIndex, gone: list[str]) -> list[Entity]:

@@ -149,5 +149,5 @@ def forget(request: Request, ref: str,
     if not confirm:
         raise InputError("confirm: pass {\"confirm\": true} to delete this entity's face/voice data")
     with _writer(request) as memory:
-        ent = ops.forget(memory, ref, faces=face_model)  # its face is smeared out of keyframes
-    return {"forgot": ent.id}
+        ent, frames = ops.forget(memory, ref, faces=face_model)  # its face is smeared out of keyframes
+    return {"forgot": ent.id, "keyframes_redacted": len(frames)}

@@ -62,7 +62,7 @@ def test_a_forgotten_face_is_smeared_out_of_its_keyframes_and_others_are_untouch
 
     done = run("entities", "forget", ent.id, "--yes", "--json", "--db", db)
     assert done.exit_code == 0, done.output
-    assert json.loads(done.stdout)["forgot"] == ent.id
+    assert json.loads(done.stdout) == {"forgot": ent.id, "kind": "face", "keyframes_redacted": len(mine)}
 
     left, top, right, bottom = app_.box
     for p in mine:
