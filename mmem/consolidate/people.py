@@ -205,7 +205,9 @@ def forget(memory: Memory, ref: str, faces: Callable[[], Any] | None = None) -> 
 
         vectors = list(ent.exemplars) + [np.asarray(a.embedding, np.float32) for a in apps
                                          if a.kind == "face" and a.embedding is not None]
-        redact = faces_to_redact(memory, ent.id, vectors, faces() if faces is not None else None)
+        people = [x for e in index.entities.values() if e.kind == "face" and e.id != ent.id
+                  for x in e.exemplars]  # faces of others: left alone where they are found
+        redact = faces_to_redact(memory, ent.id, vectors, faces() if faces is not None else None, people)
     others = detach(index, [ent.id])
     if ent.thumbnail:
         thumbs.append(ent.thumbnail)

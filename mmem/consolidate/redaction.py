@@ -2,11 +2,12 @@
 
 Every keyframe of an event the entity's face appeared in is looked at again: faces are detected
 and described as at ingest, and each face within the same-person distance of any of the entity's
-vectors (centre, exemplars, appearances) is marked. When none matches, the box stored with an
-appearance whose time covers the keyframe is marked instead, unless another face (someone
-who does not match) is there: the detector can miss a face it found at ingest in a slightly
-different frame, and that miss must not keep the face. Without a face model only stored boxes
-are used. Computed before anything is deleted: afterwards the vectors to match are gone.
+vectors (centre, exemplars, appearances), and nearer to it than to any other face entity, is
+marked. When none matches, the box stored with an appearance whose time covers the keyframe is
+marked instead, unless a face that matches another known person is there: the detector or the
+describer can miss at forget time a face found at ingest, and that miss must not keep the face
+(an unknown face at the stored box is smeared: privacy first). Without a face model only stored
+boxes are used. Computed before anything is deleted: afterwards the vectors to match are gone.
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ def keyframe_time(rel: str) -> float | None:
         return None
 
 
-def faces_to_redact(memory: Memory, entity_id: str, vectors: list[np.ndarray],
-                    faces: FaceBackend | None) -> dict[str, list[Box]]:
-    """{keyframe path (relative to the memory): boxes to smear} for one entity's face."""
+def faces_to_redact(memory: Memory, entity_id: str, vectors: list[np.ndarray], faces: FaceBackend | None,
+                    others: list[np.ndarray] = ()) -> dict[str, list[Box]]:
+    """{keyframe path (relative to the memory): boxes to smear} for one entity's face; `others`:
+    the vectors of the other face entities (whose faces are left alone)."""
     apps = [a for a in memory.appearances([entity_id]) if a.kind == "face"]
     if not apps:
         return {}
@@ -44,6 +46,7 @@ def faces_to_redact(memory: Memory, entity_id: str, vectors: list[np.ndarray],
     for a in apps:
         by_event.setdefault(a.event_id, []).append(a)
     known = np.stack([np.asarray(v, np.float32) for v in vectors]) if vectors else None
+    elsewhere = np.stack([np.asarray(v, np.float32) for v in others]) if len(others) else None
     plan: dict[str, list[Box]] = {}
     for eid, mine in by_event.items():
         ev = events.get(eid)
@@ -51,24 +54,31 @@ def faces_to_redact(memory: Memory, entity_id: str, vectors: list[np.ndarray],
             image = _read(memory.root / rel)
             if image is None:
                 continue
-            boxes = _boxes(image, keyframe_time(rel), mine, known, faces)
+            boxes = _boxes(image, keyframe_time(rel), mine, known, elsewhere, faces)
             if boxes:
                 plan[rel] = boxes
     return plan
 
 
 def _boxes(image: np.ndarray, t: float | None, apps: list[AppearanceRow], known: np.ndarray | None,
-           faces: FaceBackend | None) -> list[Box]:
+           elsewhere: np.ndarray | None, faces: FaceBackend | None) -> list[Box]:
     matched: list[Box] = []
-    others: list[Box] = []
+    others: list[Box] = []  # faces of other known people
     for det in faces.detect(image) if faces is not None else []:
         emb = faces.embed(image, det)
-        close = known is not None and float(np.linalg.norm(known - emb, axis=1).min()) < FACE_DISTANCE
-        (matched if close else others).append(list(det.box))
+        mine, theirs = _nearest(known, emb), _nearest(elsewhere, emb)
+        if mine < FACE_DISTANCE and mine <= theirs:
+            matched.append(list(det.box))
+        elif theirs < FACE_DISTANCE:
+            others.append(list(det.box))
     if matched:
         return matched
     stored = [list(a.box) for a in apps if a.box and (t is None or a.start - SLACK <= t <= a.end + SLACK)]
     return [b for b in stored if not any(_overlap(b, o) > 0.3 for o in others)]
+
+
+def _nearest(vectors: np.ndarray | None, emb: np.ndarray) -> float:
+    return float(np.linalg.norm(vectors - emb, axis=1).min()) if vectors is not None else float("inf")
 
 
 def _overlap(a: Box, b: Box) -> float:

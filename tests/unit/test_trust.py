@@ -372,3 +372,22 @@ def test_a_live_session_left_live_by_a_dead_process_is_marked_interrupted_and_ke
     assert len(again.events(["live-x"])) == 2  # nothing it committed is lost
     assert {a.id for a in again.appearances(["E1"])} >= {"lx"}  # nor the people it met there
     assert "E1" in {r.id for r in again.entity_rows()}
+
+
+def test_which_faces_of_a_keyframe_are_smeared():
+    from mmem.consolidate.redaction import _boxes
+    from tests.fakes import FakeFaces
+
+    faces = FakeFaces()
+    image = np.random.default_rng(3).integers(40, 255, (120, 160, 3), dtype=np.uint8)
+    [det] = faces.detect(image)
+    face = faces.embed(image, det)[None]
+    stored = list(det.box)
+    stored[0] += 4  # the box stored at ingest, from a neighbouring frame
+    app = AppearanceRow(id="a", entity_id="E1", origin_entity="E1", source_id="s", event_id="e", kind="face",
+                        start=0.0, end=3.0, box=stored)
+    assert _boxes(image, 1.0, [app], face, None, faces) == [list(det.box)]  # found again: its own box
+    assert _boxes(image, 1.0, [app], -face, face, faces) == []  # someone else known is there: kept
+    assert _boxes(image, 1.0, [app], -face, None, faces) == [stored]  # not recognised: smeared anyway
+    assert _boxes(image, 9.0, [app], -face, None, faces) == []  # the appearance does not cover it
+    assert _boxes(image, 1.0, [app], None, None, None) == [stored]  # no face model: the stored box
