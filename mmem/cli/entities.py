@@ -125,8 +125,10 @@ def forget(ref: Annotated[str, typer.Argument(help="Entity to delete, with its e
     if not yes:
         if not typer.confirm(f"forget {ref} and delete its face/voice data?", default=False):
             raise InputError("nothing forgotten (pass --yes to skip this question)")
-    ent = ops.forget(memory, ref)
+    from mmem.perceive.models import face_model
+
+    ent, frames = ops.forget(memory, ref, faces=face_model)  # its face is found again in keyframes
     if json_out:
-        print_json({"forgot": ent.id, "kind": ent.kind})
+        print_json({"forgot": ent.id, "kind": ent.kind, "keyframes_redacted": len(frames)})
         return
-    out.print(f"forgot {ent.id}")
+    out.print(f"forgot {ent.id}" + (f"; its face smeared out of {len(frames)} keyframe(s)" if frames else ""))

@@ -9,6 +9,7 @@ memory is never left half-merged. Each operation is a writer: it finishes a pend
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -188,18 +189,31 @@ def split(memory: Memory, ref: str) -> list[Entity]:
     return group
 
 
-def forget(memory: Memory, ref: str) -> Entity:
-    """Delete an entity, its appearances and embeddings, and its face crops (privacy); then
-    purge older table versions, so no file of the memory still holds them."""
+def forget(memory: Memory, ref: str, faces: Callable[[], Any] | None = None) -> tuple[Entity, list[str]]:
+    """Delete an entity, its appearances and embeddings, and its face crops (privacy), and smear
+    its face out of the keyframes that show it; then purge older table versions, so no file of
+    the memory still holds them. `faces` loads the face model that finds the face in each
+    keyframe again (None, or a loader returning None: the boxes stored at ingest are used).
+    Returns the entity and the keyframes its face was smeared out of."""
     index = _load_for_write(memory)
     ent = resolve(index, ref)
-    thumbs = [a.thumbnail for a in memory.appearances([ent.id]) if a.thumbnail]
+    apps = memory.appearances([ent.id], with_embeddings=True)
+    thumbs = [a.thumbnail for a in apps if a.thumbnail]
+    redact: dict[str, list[list[int]]] = {}
+    if any(a.kind == "face" for a in apps):
+        from mmem.consolidate.redaction import faces_to_redact
+
+        vectors = list(ent.exemplars) + [np.asarray(a.embedding, np.float32) for a in apps
+                                         if a.kind == "face" and a.embedding is not None]
+        people = [x for e in index.entities.values() if e.kind == "face" and e.id != ent.id
+                  for x in e.exemplars]  # faces of others: left alone where they are found
+        redact = faces_to_redact(memory, ent.id, vectors, faces() if faces is not None else None, people)
     others = detach(index, [ent.id])
     if ent.thumbnail:
         thumbs.append(ent.thumbnail)
     run_journalled(memory, {"op": "forget", "entity": ent.id, "thumbs": thumbs,
-                  "rows": _rows(others)})
-    return ent
+                  "rows": _rows(others), "redact": redact})
+    return ent, sorted(redact)
 
 
 def detach(index: EntityIndex, gone: list[str]) -> list[Entity]:

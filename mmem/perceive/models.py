@@ -35,6 +35,19 @@ def build_models(cfg: IngestConfig, *, background: bool = False) -> tuple[Vision
     return bundles(cfg, plans, built)
 
 
+def face_model(detector: str = "hog") -> Any:
+    """The face detector and describer alone, on the CPU (None when its weights are missing):
+    what forgetting a face uses to find it again in keyframes."""
+    from mmem.errors import WeightsUnavailable
+    from mmem.perceive.faces import DlibFaces
+    from mmem.weights import resolve_face_models
+
+    try:  # not through the registry: it would import torch to choose a device dlib does not use
+        return DlibFaces(resolve_face_models(), detector=detector)
+    except WeightsUnavailable:
+        return None
+
+
 def running(vision: Vision, hearing: Hearing | None, people: People | None) -> set[str]:
     """The channels whose models are loaded (pixel needs none)."""
     slots = {"pixel": True, "vision": vision.embedder is not None,

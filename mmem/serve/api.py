@@ -144,9 +144,10 @@ def forget(request: Request, ref: str,
            confirm: Annotated[bool, Body(embed=True, description="Must be true: the data is deleted.")]
            ) -> dict[str, Any]:
     from mmem.consolidate import people as ops
+    from mmem.perceive.models import face_model
 
     if not confirm:
         raise InputError("confirm: pass {\"confirm\": true} to delete this entity's face/voice data")
     with _writer(request) as memory:
-        ent = ops.forget(memory, ref)
-    return {"forgot": ent.id}
+        ent, frames = ops.forget(memory, ref, faces=face_model)  # its face is smeared out of keyframes
+    return {"forgot": ent.id, "keyframes_redacted": len(frames)}

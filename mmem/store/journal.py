@@ -51,6 +51,10 @@ def apply(memory: Memory, op: dict[str, Any]) -> None:
         for origin in op["moves"]:
             memory.reassign_appearances([op["entity"]], origin, origin=origin)
     elif kind == "forget":
+        if op.get("redact"):  # first: its boxes were found with the vectors deleted next
+            from mmem.store.redact import redact
+
+            redact(memory.root, op["redact"])
         memory.delete_appearances([op["entity"]])
         memory.delete_entities([op["entity"]])
         memory.put_entities(rows)

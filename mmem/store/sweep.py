@@ -116,10 +116,16 @@ def _files(root: Any, top: str, orphan) -> list[str]:
 def sweep(memory: Memory) -> Orphans:
     """Remove the orphans (a writer, under the writer lock: no run is in flight), and mark a
     source a dead process left `ingesting` (it could not say so: a full disk, kill -9)
-    `incomplete`, which the next ingest of it redoes."""
+    `incomplete`, which the next ingest of it redoes. A live session commits as it goes, so one
+    left `live` by a dead process keeps the events and people it committed; it becomes
+    `interrupted`, with the events and the length they cover (its row was to get them at the end)."""
     for s in memory.sources():
         if s.status == "ingesting":
             memory.update_source(s.id, status="incomplete")
+        elif s.status == "live":
+            events = memory.events([s.id])
+            memory.update_source(s.id, status="interrupted", n_events=len(events),
+                                 duration=max((e.end for e in events), default=0.0))
     found = orphans(memory)
     if found.empty:
         return found

@@ -223,6 +223,9 @@ def test_sigkill_leaves_a_readable_memory(tmp_path, mjpeg):
         proc.wait()
     memory = Memory.open(db)
     assert memory.events() and memory.sources()[0].status == "live"  # killed mid-session
+    memory = Memory.open(db, write=True)  # the next writer: the dead session's row says so
+    [src] = memory.sources()
+    assert src.status == "interrupted" and src.n_events == len(memory.events()) >= 1
 
 
 def test_a_missing_microphone_is_a_warning_that_names_the_fix():

@@ -269,3 +269,125 @@ def test_forget_asks_first_and_no_changes_nothing(memory):
                                 "--db", str(memory.root)])
     assert done.exit_code == 0, done.output
     assert [s.id for s in memory.sources()] == ["b"]
+
+
+# -- a forgotten face smeared out of keyframes (mmem.store.redact) ------------------------------
+FACE_PHOTO = Path(__file__).resolve().parents[1] / "data" / "faces" / "obama.jpg"
+
+
+def _photo(tmp_path: Path) -> tuple[Path, bytes]:
+    import shutil
+
+    kf = tmp_path / "keyframes" / "s"
+    kf.mkdir(parents=True)
+    shutil.copy(FACE_PHOTO, kf / "e1_0.00.jpg")
+    return kf / "e1_0.00.jpg", (kf / "e1_0.00.jpg").read_bytes()
+
+
+def test_redaction_rewrites_the_keyframe_in_place_and_smears_only_the_box(tmp_path):
+    import cv2
+
+    from mmem.store.redact import redact
+
+    path, old = _photo(tmp_path)
+    h, w = cv2.imread(str(path)).shape[:2]
+    box = [w // 3, h // 4, 2 * w // 3, h // 2]
+    assert redact(tmp_path, {"keyframes/s/e1_0.00.jpg": [box]}) == ["keyframes/s/e1_0.00.jpg"]
+    a = cv2.imdecode(np.frombuffer(old, np.uint8), cv2.IMREAD_COLOR).astype(int)
+    b = cv2.imread(str(path)).astype(int)
+    inside = (slice(box[1], box[3]), slice(box[0], box[2]))
+    assert np.abs(a[inside] - b[inside]).mean() > 10  # the face's detail is gone
+    assert np.abs(a[-h // 5:] - b[-h // 5:]).mean() < 3  # the rest is the same picture (re-encoded)
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]  # no copy beside it
+
+
+def test_an_interrupted_redaction_is_finished_from_its_staged_image(tmp_path):
+    from mmem.store.redact import STAGED, redact
+
+    path, old = _photo(tmp_path)
+    staged = path.with_name(path.name + STAGED)
+    staged.write_bytes(b"the redacted image, staged whole before the kill")
+    path.write_bytes(b"\0" * len(old))  # killed after the original was overwritten
+    redact(tmp_path, {"keyframes/s/e1_0.00.jpg": [[0, 0, 10, 10]]})
+    assert path.read_bytes() == b"the redacted image, staged whole before the kill"
+    assert not staged.exists()
+
+
+def test_an_unreadable_keyframe_to_redact_is_deleted_not_kept(tmp_path):
+    from mmem.store.redact import redact
+
+    path, _ = _photo(tmp_path)
+    path.write_bytes(b"not a jpeg")
+    redact(tmp_path, {"keyframes/s/e1_0.00.jpg": [[0, 0, 10, 10]]})
+    assert not path.exists()
+
+
+# -- doctor --repair after a forget: never back past it -----------------------------------------
+def _truncate_newest(root: Path, table: str) -> None:
+    data = root / "lance" / f"{table}.lance" / "data"
+    newest = max(data.iterdir(), key=lambda p: p.stat().st_mtime_ns)
+    os.truncate(newest, newest.stat().st_size // 2)
+
+
+def test_repair_after_a_forget_restores_a_version_after_it_never_the_forgotten_entity(memory):
+    from mmem.store.health import repair
+
+    alice = _vectors(memory, "E1")
+    ops.forget(memory, "E1")
+    ops.name(memory, "E2", "Bob")  # a version after the forget, then damage it
+    _truncate_newest(memory.root, "entities")
+    done = repair(Memory.open(memory.root))
+    assert "restored version" in done["entities"]
+    again = Memory.open(memory.root)
+    assert {r.id: r.name for r in again.entity_rows()} == {"E2": None, "E3": None}  # the name is lost
+    assert _files_holding(memory.root, alice) == []
+
+
+def test_repair_of_the_forget_itself_says_restore_a_backup_and_resurrects_nothing(memory):
+    from mmem.store.health import repair
+
+    alice = _vectors(memory, "E1")
+    ops.forget(memory, "E1")
+    _truncate_newest(memory.root, "entities")
+    done = repair(Memory.open(memory.root))
+    assert "backup" in done["entities"]
+    assert _files_holding(memory.root, alice) == []
+
+
+# -- a live session killed: what it committed stays, its row says it was cut off ----------------
+def test_a_live_session_left_live_by_a_dead_process_is_marked_interrupted_and_keeps_its_people(memory):
+    from tests.unit.test_store import record
+
+    row = _source("live-x")
+    row.kind, row.status, row.duration, row.n_events = "live", "live", 0.0, 0  # as run_live starts it
+    memory.put_source(row)
+    memory.bind_vector_model({"clip_model": "x", "clip_pretrained": "y", "model_id": "x/y"}, 8)
+    memory.add_events([record("live-x", "r", 0), record("live-x", "r", 1)], "r")
+    memory.add_appearances([AppearanceRow(id="lx", entity_id="E1", origin_entity="E1", source_id="live-x",
+                                          event_id="live-x-r-00001", kind="face", start=12.0, end=14.0)], "r")
+    memory.close()  # the session's process died: the next writer finds the row still `live`
+    again = Memory.open(memory.root, write=True)
+    [live] = [s for s in again.sources() if s.id == "live-x"]
+    assert (live.status, live.n_events, live.duration) == ("interrupted", 2, 20.0)
+    assert len(again.events(["live-x"])) == 2  # nothing it committed is lost
+    assert {a.id for a in again.appearances(["E1"])} >= {"lx"}  # nor the people it met there
+    assert "E1" in {r.id for r in again.entity_rows()}
+
+
+def test_which_faces_of_a_keyframe_are_smeared():
+    from mmem.consolidate.redaction import _boxes
+    from tests.fakes import FakeFaces
+
+    faces = FakeFaces()
+    image = np.random.default_rng(3).integers(40, 255, (120, 160, 3), dtype=np.uint8)
+    [det] = faces.detect(image)
+    face = faces.embed(image, det)[None]
+    stored = list(det.box)
+    stored[0] += 4  # the box stored at ingest, from a neighbouring frame
+    app = AppearanceRow(id="a", entity_id="E1", origin_entity="E1", source_id="s", event_id="e", kind="face",
+                        start=0.0, end=3.0, box=stored)
+    assert _boxes(image, 1.0, [app], face, None, faces) == [list(det.box)]  # found again: its own box
+    assert _boxes(image, 1.0, [app], -face, face, faces) == []  # someone else known is there: kept
+    assert _boxes(image, 1.0, [app], -face, None, faces) == [stored]  # not recognised: smeared anyway
+    assert _boxes(image, 9.0, [app], -face, None, faces) == []  # the appearance does not cover it
+    assert _boxes(image, 1.0, [app], None, None, None) == [stored]  # no face model: the stored box

@@ -16,6 +16,8 @@ class ResemblyzerChannel(BaseChannel):
     def plan(self, cfg: IngestConfig, *, download: bool = True) -> ChannelPlan:
         if not cfg.entities.enabled:
             return self.off("turned off (--no-entities)")
+        if not cfg.audio.enabled:  # no audio is decoded, so no voice is heard: no encoder to load
+            return self.off("turned off (--no-audio)")
         from mmem.perceive.voices import Resemblyzer
         from mmem.weights import resolve_voice_model
 
