@@ -134,25 +134,27 @@ class WebRtcVad:
 class FusedVad:
     """Two detectors that fail differently: `strong` (Silero) is confident where it fires but
     goes quiet on distant or reverberant talk; `wide` (WebRTC) still hears that, and tones and
-    music too. Their regions are joined; `split` says which ones the strong detector vouches for,
-    so a caller can ask for other evidence (words) before counting the rest as speech."""
+    music too. Where the strong one fires its regions stand as they are (the wide one neither
+    stretches nor bridges them: its pauses are the strong one's); a wide region that touches no
+    strong one is a candidate, and `split` says which is which, so a caller can ask for other
+    evidence (words) before counting a candidate as speech."""
 
     name = "silero+webrtc"
 
-    def __init__(self, strong: VoiceActivity, wide: VoiceActivity, gap: float = 0.3) -> None:
-        self.strong, self.wide, self.gap = strong, wide, gap
+    def __init__(self, strong: VoiceActivity, wide: VoiceActivity) -> None:
+        self.strong, self.wide = strong, wide
 
     def reset(self) -> None:
         self.strong.reset()
         self.wide.reset()
 
     def split(self, samples: np.ndarray) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
-        """(vouched, candidate) regions: the joined regions that overlap a strong one, and the
-        others. Together they are `regions(samples)`; no two overlap."""
+        """(vouched, candidate): the strong detector's regions, and the wide one's that overlap
+        none of them. Together they are `regions(samples)`; no two overlap."""
         strong = self.strong.regions(samples)
-        joined = _merge(sorted(strong + self.wide.regions(samples)), self.gap, 0.0)
-        vouched = [r for r in joined if any(s < r[1] and e > r[0] for s, e in strong)]
-        return vouched, [r for r in joined if r not in vouched]
+        candidate = [r for r in self.wide.regions(samples)
+                     if not any(s < r[1] and e > r[0] for s, e in strong)]
+        return strong, candidate
 
     def regions(self, samples: np.ndarray) -> list[tuple[float, float]]:
         vouched, candidate = self.split(samples)
