@@ -133,28 +133,42 @@ class WebRtcVad:
 
 class FusedVad:
     """Two detectors that fail differently: `strong` (Silero) is confident where it fires but
-    goes quiet on distant or reverberant talk; `wide` (WebRTC) still hears that, and tones and
-    music too. Where the strong one fires its regions stand as they are (the wide one neither
-    stretches nor bridges them: its pauses are the strong one's); a wide region that touches no
-    strong one is a candidate, and `split` says which is which, so a caller can ask for other
-    evidence (words) before counting a candidate as speech."""
+    goes quiet on distant or reverberant talk, or hears only fragments of it under a loud
+    rumble; `wide` (WebRTC) still hears that, and tones and music too.
+
+    Where the strong detector hears most of a wide region, its own regions stand (the wide one
+    neither stretches nor bridges them: its pauses are the strong one's). Where it hears only
+    fragments (less than `most` of the wide region), the wide region replaces them and is
+    vouched for (someone was heard in it). A wide region the strong one hears nothing of is a
+    candidate: `split` says which is which, so a caller can ask for other evidence (words)
+    before counting a candidate as speech."""
 
     name = "silero+webrtc"
 
-    def __init__(self, strong: VoiceActivity, wide: VoiceActivity) -> None:
-        self.strong, self.wide = strong, wide
+    def __init__(self, strong: VoiceActivity, wide: VoiceActivity, most: float = 0.5) -> None:
+        self.strong, self.wide, self.most = strong, wide, most
 
     def reset(self) -> None:
         self.strong.reset()
         self.wide.reset()
 
     def split(self, samples: np.ndarray) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
-        """(vouched, candidate): the strong detector's regions, and the wide one's that overlap
-        none of them. Together they are `regions(samples)`; no two overlap."""
+        """(vouched, candidate) regions, as above. Together they are `regions(samples)`; no two
+        overlap."""
         strong = self.strong.regions(samples)
-        candidate = [r for r in self.wide.regions(samples)
-                     if not any(s < r[1] and e > r[0] for s, e in strong)]
-        return strong, candidate
+        vouched: list[tuple[float, float]] = []
+        candidate: list[tuple[float, float]] = []
+        consumed: set[int] = set()
+        for w0, w1 in self.wide.regions(samples):
+            inside = [i for i, (s, e) in enumerate(strong) if s < w1 and e > w0]
+            heard = sum(min(w1, strong[i][1]) - max(w0, strong[i][0]) for i in inside)
+            if not inside:
+                candidate.append((w0, w1))
+            elif heard < self.most * (w1 - w0):
+                vouched.append((min(w0, strong[inside[0]][0]), max(w1, strong[inside[-1]][1])))
+                consumed.update(inside)
+        vouched += [r for i, r in enumerate(strong) if i not in consumed]
+        return _merge(sorted(vouched), 0.0, 0.0), candidate
 
     def regions(self, samples: np.ndarray) -> list[tuple[float, float]]:
         vouched, candidate = self.split(samples)

@@ -65,3 +65,28 @@ def test_without_a_transcriber_only_vouched_speech_counts():
     track = hear(iter([AudioChunk(0.0, _audio())]), _fused(), None, voices=FakeVoices())
     assert len(track.speech) == 1 and _near(track.speech[0], LOUD)
     assert all(t.end <= QUIET[0] for t in track.turns)
+
+
+class Fixed:
+    """A detector that always finds the same regions."""
+
+    name = "fixed"
+
+    def __init__(self, regions):
+        self._regions = regions
+
+    def reset(self):
+        pass
+
+    def regions(self, samples):
+        return list(self._regions)
+
+
+def test_fragments_of_a_wide_region_become_the_wide_region_and_a_pause_the_strong_one_hears_stays():
+    strong = [(1.0, 1.5), (3.0, 3.4), (10.0, 12.0), (12.6, 14.0)]
+    wide = [(0.8, 5.0), (9.8, 14.2), (20.0, 21.0)]
+    vouched, candidate = FusedVad(Fixed(strong), Fixed(wide)).split(np.zeros(16000 * 30, np.float32))
+    # 0.9 s of 4.2 heard: the wide region stands for it; most of 9.8-14.2 heard: the strong
+    # regions stand, their pause at 12.0-12.6 too; nothing heard in 20-21: a candidate
+    assert vouched == [(0.8, 5.0), (10.0, 12.0), (12.6, 14.0)]
+    assert candidate == [(20.0, 21.0)]
