@@ -40,9 +40,31 @@ def speakers() -> dict[str, list[Path]]:
     return out
 
 
-def build_mix(out: Path, seconds: float = 60.0, seed: int = 0) -> list[Turn]:
-    """Write a mono 16 kHz WAV of about `seconds` to `out`; return its reference turns."""
+def room(x: np.ndarray, rng: np.random.Generator, distance: float) -> np.ndarray:
+    """`x` as a microphone across a room hears it: a synthetic impulse response (the direct
+    sound, then exponentially decaying diffuse reflections, RT60 0.4-0.8 s) whose direct part
+    falls with distance (1/r against a reverberant field that does not), at the far-field level
+    of a table microphone."""
+    rt60 = float(rng.uniform(0.4, 0.8))
+    n = int(rt60 * SR)
+    t = np.arange(n) / SR
+    tail = rng.standard_normal(n) * np.exp(-6.9 * t / rt60)  # -60 dB at rt60
+    tail[: int(0.005 * SR)] = 0.0  # first reflections arrive a few ms after the direct sound
+    tail *= 1.0 / np.sqrt(np.sum(tail**2))
+    h = tail.copy()
+    h[0] = 1.0 / max(distance, 0.5)  # the direct-to-reverberant ratio falls with distance
+    from scipy.signal import fftconvolve
+
+    y = fftconvolve(x, h)[: x.size]
+    return (y / (np.sqrt(np.mean(y**2)) + 1e-9) * 0.01).astype(np.float32)
+
+
+def build_mix(out: Path, seconds: float = 60.0, seed: int = 0, far: bool = False) -> list[Turn]:
+    """Write a mono 16 kHz WAV of about `seconds` to `out`; return its reference turns. `far`:
+    each person sits 1-4 m from one table microphone in a reverberant room with a steady
+    background noise (a fan, 30 dB below speech), as in recorded meetings."""
     rng = np.random.default_rng(seed)
+    where = {}
     pieces: list[tuple[str, np.ndarray]] = []
     for who, files in speakers().items():
         for f in files:
@@ -62,11 +84,20 @@ def build_mix(out: Path, seconds: float = 60.0, seed: int = 0) -> list[Turn]:
         audio.append(np.zeros(int(gap * SR), np.float32))
         t += gap
         rms = float(np.sqrt(np.mean(x**2))) + 1e-9
-        audio.append((x / rms * 0.05).clip(-1, 1))  # the same loudness for everyone
+        x = x / rms * 0.05  # the same loudness for everyone
+        if far:
+            x = room(x, rng, where.setdefault(who, float(rng.uniform(1.0, 4.0))))
+        audio.append(x.clip(-1, 1))
         ref.append(Turn(who, round(t, 3), round(t + x.size / SR, 3)))
         t += x.size / SR
     audio.append(np.zeros(SR // 2, np.float32))
-    pcm = (np.concatenate(audio) * 32767).astype("<i2")
+    y = np.concatenate(audio)
+    if far:  # pink-ish room noise: white noise through a one-pole low-pass
+        from scipy.signal import lfilter
+
+        noise = lfilter([1.0], [1.0, -0.95], rng.standard_normal(y.size)).astype(np.float32)
+        y = y + noise / np.sqrt(np.mean(noise**2)) * 0.01 * 10 ** (-30 / 20)
+    pcm = (y.clip(-1, 1) * 32767).astype("<i2")
     with wave.open(str(out), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)

@@ -2,7 +2,8 @@
 speech, false alarm; 0.25 s collar, overlapped speech not scored), and what the entity stage costs.
 
 Scored on: meeting-like mixes of real utterances of four people with exact references
-(benchmarks/speaker_mix.py, three layouts), the dev set's meeting when ../shared/devset is there,
+(benchmarks/speaker_mix.py, three layouts and one across a reverberant room), the dev set's meeting
+when ../shared/devset is there,
 and any recording the user passes with its RTTM (`--media FILE --rttm REF`, repeatable). Each file
 is ingested twice into fresh memories, in this process (models loaded once): with entities (the
 hypothesis is `mmem transcript FILE --rttm`) and with --no-entities, so the difference is the
@@ -82,6 +83,8 @@ def main() -> None:
     for seed in range(3):
         path = OUT / f"speaker_mix_{seed}.wav"
         cases.append((f"mix of 4 speakers (seed {seed})", path, build_mix(path, args.seconds, seed)))
+    path = OUT / "speaker_mix_far.wav"  # the same people at 1-4 m from one microphone
+    cases.append(("mix across a room (seed 0)", path, build_mix(path, args.seconds, 0, far=True)))
     dev = _devset()
     if dev is not None:
         cases.append(("devset meeting", dev[0], dev[1]))

@@ -43,7 +43,7 @@ class AudioConfig:
     asr_model: str = "tiny.en"  # Whisper model name, or a local model folder / .pt file
     asr_backend: str = "faster-whisper"  # faster-whisper | openai-whisper
     language: str | None = None  # Whisper language code; None: detect (English-only models: en)
-    vad: str = "auto"  # auto (Silero if available) | silero | energy
+    vad: str = "auto"  # auto (Silero + WebRTC, see perceive/vad.FusedVad) | silero | webrtc | energy
     chunk_seconds: float = 30.0  # audio decoded per step; bounds memory on long files
     text_model: str = "all-MiniLM-L6-v2"  # sentence embeddings of transcripts (semantic search)
 

@@ -41,6 +41,21 @@ def check_language(language: str | None, model_id: str, english_only: bool) -> N
         )
 
 
+BEAM = 5  # beam width of the second reading of a window the greedy one read badly
+COMPRESSION, LOGPROB, NO_SPEECH = 2.4, -1.0, 0.6  # Whisper's own "read badly" thresholds
+
+
+def _read_badly(segments: list) -> bool:
+    """Whisper's fallback test: a loop (text that compresses too well) or a guess (low mean
+    log-probability) that is not just silence."""
+    return any(s.compression_ratio > COMPRESSION
+               or (s.avg_logprob < LOGPROB and s.no_speech_prob <= NO_SPEECH) for s in segments)
+
+
+def _mean_logprob(segments: list) -> float:
+    return float(np.mean([s.avg_logprob for s in segments])) if segments else float("-inf")
+
+
 class FasterWhisper:
     def __init__(self, weights: ASRWeights, device: str = "cpu", language: str | None = None) -> None:
         from faster_whisper import WhisperModel
@@ -63,12 +78,23 @@ class FasterWhisper:
         # on a borderline window, the words) depend on how many threads the process has, and a
         # Ray worker (OMP_NUM_THREADS=1) would hear a file differently from this process
         with threadpool_limits(limits=1, user_api="blas"):
-            segments, info = self._model.transcribe(
-                samples, language=self.language, beam_size=1, word_timestamps=True,
-                condition_on_previous_text=False, vad_filter=False,
-                **({"temperature": 0.0} if quick else {}),
-            )
-            return self._utterances(list(segments), info, offset, quick)
+            segments, info = self._read(samples, 1)
+            # Whisper's own fallback reads a bad window again at rising temperatures by random
+            # sampling: the words then change from run to run (ctranslate2 seeds each thread
+            # once) and it costs up to five more readings of five samples each. A beam search
+            # is the deterministic second reading; the better-scored of the two is kept.
+            if not quick and _read_badly(segments):
+                again, info2 = self._read(samples, BEAM)
+                if _mean_logprob(again) > _mean_logprob(segments):
+                    segments, info = again, info2
+            return self._utterances(segments, info, offset, quick)
+
+    def _read(self, samples: np.ndarray, beam: int) -> tuple[list, Any]:
+        segments, info = self._model.transcribe(
+            samples, language=self.language, beam_size=beam, word_timestamps=True,
+            condition_on_previous_text=False, vad_filter=False, temperature=0.0,
+        )
+        return list(segments), info
 
     @staticmethod
     def _utterances(segments: list, info: Any, offset: float, quick: bool) -> list[Utterance]:

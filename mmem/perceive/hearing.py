@@ -124,6 +124,9 @@ class Listener:
         self._buf_t = 0.0  # absolute time of buf[0]
         self.watermark = 0.0  # audio before this time is fully processed (speech final, ASR done)
         self._done = float("-inf")  # speech before this time has been transcribed
+        # regions a confident detector vouches for (absolute s); the others are candidates that
+        # count as speech only where the ASR hears words in them (see vad.FusedVad)
+        self._strong: list[tuple[float, float]] | None = None
 
     def feed(self, chunk: AudioChunk) -> None:
         import time
@@ -170,39 +173,54 @@ class Listener:
         import time
 
         track, buf, buf_t = self.track, self._buf, self._buf_t
-        track.speech.extend(regions)
+        strong = [r for r in regions if self._vouched(r)]
         self._done = max([self._done, *(e for _, e in regions)])
         end = buf_t + buf.size / SAMPLE_RATE
+        if self.asr is not None:
+            heard: list[Utterance] = []
+            t0 = time.perf_counter()
+            for s, e in _windows(regions):  # Whisper reads better with the context of a window
+                # speech Whisper missed is heard again only where the confident detector heard it
+                inside = [r for r in strong if r[0] < e and r[1] > s]
+                got = self._listen(max(buf_t, s - PAD), min(end, e + PAD), inside)
+                heard.extend(_fresh(track.utterances[-8:] + heard, got))  # padded windows overlap
+            track.asr_seconds += time.perf_counter() - t0
+            # a voice is someone saying words: music and noise are no one. Words are judged per
+            # speech region (a short turn of a region with words is someone too)
+            said = [r for r in regions if _spoken(r, heard) >= min(SPOKEN, 0.3 * (r[1] - r[0]))]
+            track.utterances.extend(heard)
+            speech = [r for r in regions if r in strong or r in said]
+        else:
+            said = speech = strong
+        track.speech.extend(speech)
         turns: list[VoiceTurn] = []
         if self.voices is not None:  # a pause between regions is where speakers usually change
             t0 = time.perf_counter()
-            for r in regions:  # windows reach a little past the region; turns tile it
+            for r in said:  # windows reach a little past the region; turns tile it
                 s, e = max(buf_t, r[0] - PAD), min(end, r[1] + PAD)
                 a, b = int((s - buf_t) * SAMPLE_RATE), int((e - buf_t) * SAMPLE_RATE)
                 turns.extend(speaker_turns(self.voices, buf[a:b], offset=buf_t + a / SAMPLE_RATE,
                                            region=r))
             track.voice_seconds += time.perf_counter() - t0
-        if self.asr is not None:
-            heard: list[Utterance] = []
-            t0 = time.perf_counter()
-            for s, e in _windows(regions):  # Whisper reads better with the context of a window
-                inside = [r for r in regions if r[0] < e and r[1] > s]
-                said = self._listen(max(buf_t, s - PAD), min(end, e + PAD), inside)
-                heard.extend(_fresh(track.utterances[-8:] + heard, said))  # padded windows overlap
-            track.asr_seconds += time.perf_counter() - t0
-            # a voice is someone saying words: music and noise are no one. Words are judged per
-            # speech region (a short turn of a region with words is someone too)
-            said = [r for r in regions if _spoken(r, heard) >= min(SPOKEN, 0.3 * (r[1] - r[0]))]
-            turns = [v for v in turns if any(v.start < e and v.end > s for s, e in said)]
-            track.utterances.extend(heard)
         track.turns.extend(turns)  # once, filtered: a live reader never sees a turn taken back
 
 
     def _regions(self) -> list[tuple[float, float]]:
         """VAD regions of the buffer on the source clock, less what is transcribed already (the
         buffer keeps a little audio before open speech, where VAD may find an old region's end)."""
-        regions = [(self._buf_t + s, self._buf_t + e) for s, e in self.vad.regions(self._buf)]
+        split = getattr(self.vad, "split", None)
+        if split is not None:
+            strong, weak = split(self._buf)
+            self._strong = [(self._buf_t + s, self._buf_t + e) for s, e in strong]
+            found = sorted(strong + weak)
+        else:
+            found = self.vad.regions(self._buf)
+        regions = [(self._buf_t + s, self._buf_t + e) for s, e in found]
         return [(max(s, self._done), e) for s, e in regions if e - self._done > 0.1]
+
+    def _vouched(self, region: tuple[float, float]) -> bool:
+        """Whether the confident detector found speech in `region` (always, with one detector)."""
+        return self._strong is None or any(s < region[1] and e > region[0] for s, e in self._strong)
 
     def _quiet(self, lo: float, hi: float) -> float:
         """The quietest 0.1 s in [lo, hi] of the buffer (a pause between words), as a time."""

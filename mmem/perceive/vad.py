@@ -94,12 +94,98 @@ class SileroVad:
         return [(s["start"] / SAMPLE_RATE, s["end"] / SAMPLE_RATE) for s in stamps]
 
 
+class WebRtcVad:
+    """WebRTC's voice detector (a GMM over band energies, shipped as `webrtcvad`): it still hears
+    speech from across a room, where Silero (trained mostly on close talk) goes quiet; it also
+    fires on tones and music, so its regions need other evidence (words) to count as speech."""
+
+    name = "webrtc"
+    FRAME = 0.03  # seconds: one of the three frame lengths the detector accepts
+
+    def __init__(self, mode: int = 3, gap: float = 0.3, min_len: float = 0.25, pad: float = 0.2) -> None:
+        import warnings
+
+        with warnings.catch_warnings():  # it imports pkg_resources only for its version
+            warnings.simplefilter("ignore")
+            import webrtcvad
+        self._vad = webrtcvad.Vad(mode)  # 3: the strictest of its modes (fewest false alarms)
+        self.gap, self.min_len, self.pad = gap, min_len, pad  # pad: as SileroVad's, soft onsets
+
+    def reset(self) -> None:
+        """Nothing to forget between sources."""
+
+    def regions(self, samples: np.ndarray) -> list[tuple[float, float]]:
+        n = int(self.FRAME * SAMPLE_RATE)
+        pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16)
+        active = [self._vad.is_speech(pcm[i: i + n].tobytes(), SAMPLE_RATE)
+                  for i in range(0, pcm.size - n + 1, n)]
+        regions, start = [], None
+        for i, a in enumerate([*active, False]):
+            if a and start is None:
+                start = i
+            elif not a and start is not None:
+                regions.append((start * self.FRAME, i * self.FRAME))
+                start = None
+        end = samples.size / SAMPLE_RATE
+        kept = _merge(regions, self.gap, self.min_len)
+        return _merge([(max(0.0, s - self.pad), min(end, e + self.pad)) for s, e in kept], 0.0, 0.0)
+
+
+class FusedVad:
+    """Two detectors that fail differently: `strong` (Silero) is confident where it fires but
+    goes quiet on distant or reverberant talk, or hears only fragments of it under a loud
+    rumble; `wide` (WebRTC) still hears that, and tones and music too.
+
+    Where the strong detector hears most of a wide region, its own regions stand (the wide one
+    neither stretches nor bridges them: its pauses are the strong one's). Where it hears only
+    fragments (less than `most` of the wide region), the wide region replaces them and is
+    vouched for (someone was heard in it). A wide region the strong one hears nothing of is a
+    candidate: `split` says which is which, so a caller can ask for other evidence (words)
+    before counting a candidate as speech."""
+
+    name = "silero+webrtc"
+
+    def __init__(self, strong: VoiceActivity, wide: VoiceActivity, most: float = 0.5) -> None:
+        self.strong, self.wide, self.most = strong, wide, most
+
+    def reset(self) -> None:
+        self.strong.reset()
+        self.wide.reset()
+
+    def split(self, samples: np.ndarray) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+        """(vouched, candidate) regions, as above. Together they are `regions(samples)`; no two
+        overlap."""
+        strong = self.strong.regions(samples)
+        vouched: list[tuple[float, float]] = []
+        candidate: list[tuple[float, float]] = []
+        consumed: set[int] = set()
+        for w0, w1 in self.wide.regions(samples):
+            inside = [i for i, (s, e) in enumerate(strong) if s < w1 and e > w0]
+            heard = sum(min(w1, strong[i][1]) - max(w0, strong[i][0]) for i in inside)
+            if not inside:
+                candidate.append((w0, w1))
+            elif heard < self.most * (w1 - w0):
+                vouched.append((min(w0, strong[inside[0]][0]), max(w1, strong[inside[-1]][1])))
+                consumed.update(inside)
+        vouched += [r for i, r in enumerate(strong) if i not in consumed]
+        return _merge(sorted(vouched), 0.0, 0.0), candidate
+
+    def regions(self, samples: np.ndarray) -> list[tuple[float, float]]:
+        vouched, candidate = self.split(samples)
+        return sorted(vouched + candidate)
+
+
 def build_vad(name: str = "auto") -> VoiceActivity:
-    """auto: Silero when faster-whisper (and onnxruntime) are installed, else energy."""
+    """auto: Silero and WebRTC joined (FusedVad) when faster-whisper (and onnxruntime) are
+    installed, else energy; silero, webrtc, energy: that detector alone."""
     if name in ("auto", "silero"):
         try:
-            return SileroVad()
+            silero = SileroVad()
         except ImportError:
             if name == "silero":
                 raise
+        else:
+            return FusedVad(silero, WebRtcVad()) if name == "auto" else silero
+    if name == "webrtc":
+        return WebRtcVad()
     return EnergyVad()

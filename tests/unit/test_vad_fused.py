@@ -1,0 +1,92 @@
+"""Two voice detectors joined (vad.FusedVad): what only the wide one hears counts as speech, and
+as someone's voice, only where the transcriber hears words in it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mmem.perceive.hearing import hear
+from mmem.perceive.vad import FusedVad
+from mmem.sources.audio import SAMPLE_RATE, AudioChunk
+from tests.fakes import FakeASR, FakeVad, FakeVoices
+from tests.unit.test_hearing import bursts
+
+LOUD, QUIET = (1.0, 3.0), (7.0, 9.0)
+
+
+def _audio() -> np.ndarray:
+    x = bursts([LOUD, QUIET], 12.0)
+    a, b = int(QUIET[0] * SAMPLE_RATE), int(QUIET[1] * SAMPLE_RATE)
+    x[a:b] *= 0.08  # a distant talker: the strict detector does not fire on it
+    return x
+
+
+def _fused() -> FusedVad:
+    return FusedVad(strong=FakeVad(threshold=0.05), wide=FakeVad(threshold=0.006))
+
+
+class DeafToQuiet(FakeASR):
+    """Hears words only in windows loud enough (a transcriber that hears no one in noise)."""
+
+    def transcribe(self, samples, offset, *, quick=False):
+        if float(np.sqrt(np.mean(samples**2))) < 0.03:
+            self.calls.append((offset, offset + samples.size / SAMPLE_RATE))
+            return []
+        return super().transcribe(samples, offset, quick=quick)
+
+
+def _near(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return abs(a[0] - b[0]) < 0.3 and abs(a[1] - b[1]) < 0.3
+
+
+def test_split_says_which_regions_the_strong_detector_vouches_for():
+    vouched, candidate = _fused().split(_audio())
+    assert len(vouched) == 1 and _near(vouched[0], LOUD)
+    assert len(candidate) == 1 and _near(candidate[0], QUIET)
+    assert sorted(vouched + candidate) == _fused().regions(_audio())
+
+
+def test_a_candidate_with_words_is_speech_and_a_voice():
+    track = hear(iter([AudioChunk(0.0, _audio())]), _fused(), FakeASR("hello there"), voices=FakeVoices())
+    assert [_near(r, x) for r, x in zip(track.speech, [LOUD, QUIET])] == [True, True]
+    assert any(t.start < QUIET[1] and t.end > QUIET[0] for t in track.turns)
+    assert any(u.start < QUIET[1] and u.end > QUIET[0] for u in track.utterances)
+
+
+def test_a_candidate_without_words_is_neither_speech_nor_anyone():
+    asr = DeafToQuiet("hello there")
+    track = hear(iter([AudioChunk(0.0, _audio())]), _fused(), asr, voices=FakeVoices())
+    assert any(a < QUIET[1] and b > QUIET[0] for a, b in asr.calls)  # it was listened to, once
+    assert len(track.speech) == 1 and _near(track.speech[0], LOUD)
+    assert track.turns and all(t.end <= QUIET[0] for t in track.turns)
+
+
+def test_without_a_transcriber_only_vouched_speech_counts():
+    track = hear(iter([AudioChunk(0.0, _audio())]), _fused(), None, voices=FakeVoices())
+    assert len(track.speech) == 1 and _near(track.speech[0], LOUD)
+    assert all(t.end <= QUIET[0] for t in track.turns)
+
+
+class Fixed:
+    """A detector that always finds the same regions."""
+
+    name = "fixed"
+
+    def __init__(self, regions):
+        self._regions = regions
+
+    def reset(self):
+        pass
+
+    def regions(self, samples):
+        return list(self._regions)
+
+
+def test_fragments_of_a_wide_region_become_the_wide_region_and_a_pause_the_strong_one_hears_stays():
+    strong = [(1.0, 1.5), (3.0, 3.4), (10.0, 12.0), (12.6, 14.0)]
+    wide = [(0.8, 5.0), (9.8, 14.2), (20.0, 21.0)]
+    vouched, candidate = FusedVad(Fixed(strong), Fixed(wide)).split(np.zeros(16000 * 30, np.float32))
+    # 0.9 s of 4.2 heard: the wide region stands for it; most of 9.8-14.2 heard: the strong
+    # regions stand, their pause at 12.0-12.6 too; nothing heard in 20-21: a candidate
+    assert vouched == [(0.8, 5.0), (10.0, 12.0), (12.6, 14.0)]
+    assert candidate == [(20.0, 21.0)]
