@@ -131,17 +131,20 @@ class WebRtcVad:
         return _merge([(max(0.0, s - self.pad), min(end, e + self.pad)) for s, e in kept], 0.0, 0.0)
 
 
+MIN_CANDIDATE = 0.25  # seconds: a shorter leftover of a wide region is an edge, not speech
+
+
 class FusedVad:
     """Two detectors that fail differently: `strong` (Silero) is confident where it fires but
     goes quiet on distant or reverberant talk, or hears only fragments of it under a loud
     rumble; `wide` (WebRTC) still hears that, and tones and music too.
 
-    Where the strong detector hears most of a wide region, its own regions stand (the wide one
-    neither stretches nor bridges them: its pauses are the strong one's). Where it hears only
-    fragments (less than `most` of the wide region), the wide region replaces them and is
-    vouched for (someone was heard in it). A wide region the strong one hears nothing of is a
-    candidate: `split` says which is which, so a caller can ask for other evidence (words)
-    before counting a candidate as speech."""
+    Within a wide region, the stretch from the first to the last thing the strong detector
+    heard is its stretch: where it heard most of that stretch, its own regions stand (its
+    pauses are the pauses); where it heard only fragments (less than `most`), the stretch is one
+    region, vouched for. What lies outside that stretch, and wide regions it heard nothing of,
+    are candidates: `split` says which is which, so a caller can ask for other evidence (words)
+    before counting a candidate as speech (music beside speech stays a candidate)."""
 
     name = "silero+webrtc"
 
@@ -161,12 +164,15 @@ class FusedVad:
         consumed: set[int] = set()
         for w0, w1 in self.wide.regions(samples):
             inside = [i for i, (s, e) in enumerate(strong) if s < w1 and e > w0]
-            heard = sum(min(w1, strong[i][1]) - max(w0, strong[i][0]) for i in inside)
             if not inside:
                 candidate.append((w0, w1))
-            elif heard < self.most * (w1 - w0):
-                vouched.append((min(w0, strong[inside[0]][0]), max(w1, strong[inside[-1]][1])))
+                continue
+            h0, h1 = strong[inside[0]][0], strong[inside[-1]][1]
+            heard = sum(strong[i][1] - strong[i][0] for i in inside)
+            if heard < self.most * (h1 - h0):
+                vouched.append((h0, h1))
                 consumed.update(inside)
+            candidate += [(a, b) for a, b in ((w0, h0), (h1, w1)) if b - a >= MIN_CANDIDATE]
         vouched += [r for i, r in enumerate(strong) if i not in consumed]
         return _merge(sorted(vouched), 0.0, 0.0), candidate
 

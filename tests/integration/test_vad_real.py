@@ -41,8 +41,10 @@ def test_speech_under_a_loud_rumble_is_heard(hearing):
     track = hear(iter([AudioChunk(0.0, z)]), build_vad("auto"), hearing.asr)
     assert _seconds(alone.speech) < 0.5 * duration  # why the default joins a second detector
     assert _seconds(track.speech) > 0.8 * duration
-    said = " ".join(u.text.lower() for u in track.utterances)
-    assert "iron" in said and "blood" in said
+    said = set(" ".join(u.text.lower() for u in track.utterances).replace(",", " ").replace(".", " ").split())
+    # Whisper under this noise mishears some words (and which ones depends on the window), but
+    # the reading's words are there: Silero's regions alone give one or none of these
+    assert len(said & {"iron", "blood", "makes", "harsh", "steel", "little", "much"}) >= 3, said
 
 
 def test_a_tone_is_not_speech(hearing):

@@ -82,11 +82,12 @@ class Fixed:
         return list(self._regions)
 
 
-def test_fragments_of_a_wide_region_become_the_wide_region_and_a_pause_the_strong_one_hears_stays():
+def test_fragments_of_a_wide_region_join_and_a_pause_the_strong_one_hears_stays():
     strong = [(1.0, 1.5), (3.0, 3.4), (10.0, 12.0), (12.6, 14.0)]
-    wide = [(0.8, 5.0), (9.8, 14.2), (20.0, 21.0)]
+    wide = [(0.8, 5.0), (9.0, 14.2), (20.0, 21.0)]
     vouched, candidate = FusedVad(Fixed(strong), Fixed(wide)).split(np.zeros(16000 * 30, np.float32))
-    # 0.9 s of 4.2 heard: the wide region stands for it; most of 9.8-14.2 heard: the strong
-    # regions stand, their pause at 12.0-12.6 too; nothing heard in 20-21: a candidate
-    assert vouched == [(0.8, 5.0), (10.0, 12.0), (12.6, 14.0)]
-    assert candidate == [(20.0, 21.0)]
+    # 0.9 s heard of 1.0-3.4: one region; most of 10-14 heard: the strong regions stand, their
+    # pause at 12.0-12.6 too; what lies outside the heard stretch (0.8-1.0 is an edge, 3.4-5.0
+    # and 9.0-10.0 are not) and 20-21, heard by no one else, are candidates
+    assert vouched == [(1.0, 3.4), (10.0, 12.0), (12.6, 14.0)]
+    assert candidate == [(3.4, 5.0), (9.0, 10.0), (20.0, 21.0)]
