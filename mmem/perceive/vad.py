@@ -108,7 +108,7 @@ class WebRtcVad:
         with warnings.catch_warnings():  # it imports pkg_resources only for its version
             warnings.simplefilter("ignore")
             import webrtcvad
-        self._vad = webrtcvad.Vad(mode)  # 3: the strictest of its modes (fewest false alarms)
+        self._make = lambda: webrtcvad.Vad(mode)  # 3: the strictest of its modes (fewest false alarms)
         self.gap, self.min_len, self.pad = gap, min_len, pad  # pad: as SileroVad's, soft onsets
 
     def reset(self) -> None:
@@ -117,7 +117,11 @@ class WebRtcVad:
     def regions(self, samples: np.ndarray) -> list[tuple[float, float]]:
         n = int(self.FRAME * SAMPLE_RATE)
         pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype(np.int16)
-        active = [self._vad.is_speech(pcm[i: i + n].tobytes(), SAMPLE_RATE)
+        # a fresh detector per call: it adapts to the noise it has heard, so one kept across calls
+        # (the listener's growing buffer, the previous file) would find different regions in the
+        # same audio depending on what came before
+        vad = self._make()
+        active = [vad.is_speech(pcm[i: i + n].tobytes(), SAMPLE_RATE)
                   for i in range(0, pcm.size - n + 1, n)]
         regions, start = [], None
         for i, a in enumerate([*active, False]):

@@ -66,3 +66,16 @@ def test_a_badly_heard_window_gives_the_same_words_every_time(hearing):
     z = ((x + noise / np.sqrt(np.mean(noise**2)) * 0.05 * 10 ** (6 / 20)) * 0.2).astype(np.float32)
     runs = {tuple((u.start, u.end, u.text) for u in hearing.asr.transcribe(z, 0.0)) for _ in range(3)}
     assert len(runs) == 1
+
+
+def test_webrtc_finds_the_same_regions_whatever_it_heard_before():
+    """The detector adapts to the noise it hears: kept across calls it would find other regions
+    in the same audio after another file (or an earlier part of a growing buffer)."""
+    from mmem.perceive.vad import WebRtcVad
+
+    reading, _ = _under_rumble()
+    other = _decode(DATA / "voices" / "1998" / "1998-15444-0000.flac")
+    vad = WebRtcVad()
+    fresh = WebRtcVad().regions(other)
+    vad.regions(reading)
+    assert vad.regions(other) == fresh
