@@ -192,17 +192,33 @@ class Listener:
             speech = [r for r in regions if r in strong or r in said]
         else:
             said = speech = strong
-        track.speech.extend(speech)
         turns: list[VoiceTurn] = []
         if self.voices is not None:  # a pause between regions is where speakers usually change
             t0 = time.perf_counter()
             for r in said:  # windows reach a little past the region; turns tile it
-                s, e = max(buf_t, r[0] - PAD), min(end, r[1] + PAD)
-                a, b = int((s - buf_t) * SAMPLE_RATE), int((e - buf_t) * SAMPLE_RATE)
-                turns.extend(speaker_turns(self.voices, buf[a:b], offset=buf_t + a / SAMPLE_RATE,
-                                           region=r))
+                turns.extend(self._turns(r, end))
+            # speech that no detector vouched for and in which Whisper caught no word (a quiet or
+            # distant talker) is still someone's when it sounds like a voice this source has
+            # been heard saying words in; music, tones and noise sound like no one's voice
+            # (without a transcriber there are no words to vouch for a voice: vouched speech only)
+            heard_voices = track.turns + turns if self.asr is not None else []
+            for r in (r for r in regions if r not in speech and heard_voices):
+                mine = [t for t in self._turns(r, end) if _sounds_like(t, heard_voices)]
+                turns.extend(mine)
+                speech.extend((t.start, t.end) for t in mine)
+            turns.sort(key=lambda t: t.start)
             track.voice_seconds += time.perf_counter() - t0
+        track.speech.extend(sorted(speech))
         track.turns.extend(turns)  # once, filtered: a live reader never sees a turn taken back
+
+    def _turns(self, region: tuple[float, float], end: float) -> list[VoiceTurn]:
+        """The speaker turns of one region of the buffer (its windows reach a little past it;
+        the turns tile it)."""
+        assert self.voices is not None
+        buf, buf_t = self._buf, self._buf_t
+        s, e = max(buf_t, region[0] - PAD), min(end, region[1] + PAD)
+        a, b = int((s - buf_t) * SAMPLE_RATE), int((e - buf_t) * SAMPLE_RATE)
+        return speaker_turns(self.voices, buf[a:b], offset=buf_t + a / SAMPLE_RATE, region=region)
 
 
     def _regions(self) -> list[tuple[float, float]]:
@@ -293,9 +309,26 @@ def hear(
     return track
 
 
+def _sounds_like(turn: VoiceTurn, voices: list[VoiceTurn]) -> bool:
+    """Whether a turn agrees with one of `voices` as two turns of one speaker do (the clustering's
+    same-speaker point, mmem.perceive.diarize.CLUSTER_COS)."""
+    from mmem.perceive.diarize import CLUSTER_COS
+
+    return max(float(turn.embedding @ v.embedding) for v in voices) >= CLUSTER_COS
+
+
 def _spoken(span: tuple[float, float], utterances: list[Utterance]) -> float:
-    """Seconds of a span during which the ASR heard words."""
-    return sum(max(0.0, min(span[1], b) - max(span[0], a)) for a, b in _spans(utterances))
+    """Seconds of a span during which the ASR heard words, each word widened by HEARD_SLACK
+    (Whisper's word times are loose: a short word is often placed a few hundred ms off the
+    sound, so a region read as one word would otherwise seem to hold none). Overlapping words
+    count once."""
+    total, cursor = 0.0, span[0]
+    for a, b in _spans(utterances):
+        a, b = max(cursor, a - HEARD_SLACK, span[0]), min(span[1], b + HEARD_SLACK)
+        if b > a:
+            total += b - a
+            cursor = b
+    return total
 
 
 def _windows(regions: list[tuple[float, float]]) -> list[tuple[float, float]]:

@@ -1,5 +1,6 @@
 """Two voice detectors joined (vad.FusedVad): what only the wide one hears counts as speech, and
-as someone's voice, only where the transcriber hears words in it."""
+as someone's voice, only where the transcriber hears words in it or it sounds like a voice the
+source was heard saying words in."""
 
 from __future__ import annotations
 
@@ -53,12 +54,33 @@ def test_a_candidate_with_words_is_speech_and_a_voice():
     assert any(u.start < QUIET[1] and u.end > QUIET[0] for u in track.utterances)
 
 
-def test_a_candidate_without_words_is_neither_speech_nor_anyone():
+class QuietSoundsElse(FakeVoices):
+    """Windows quieter than the loud talker sound like another source (music, a machine): an
+    embedding orthogonal to the talker's voice."""
+
+    def windows(self, samples):
+        emb, ranges = super().windows(samples)
+        other = np.roll(self._voice, 1) - (np.roll(self._voice, 1) @ self._voice) * self._voice
+        other /= np.linalg.norm(other)
+        quiet = [float(np.sqrt(np.mean(samples[a:b] ** 2))) < 0.03 for a, b in ranges]
+        return np.where(np.array(quiet)[:, None], other, emb), ranges
+
+
+def test_a_candidate_without_words_that_sounds_like_no_one_heard_is_neither_speech_nor_anyone():
     asr = DeafToQuiet("hello there")
-    track = hear(iter([AudioChunk(0.0, _audio())]), _fused(), asr, voices=FakeVoices())
+    track = hear(iter([AudioChunk(0.0, _audio())]), _fused(), asr, voices=QuietSoundsElse())
     assert any(a < QUIET[1] and b > QUIET[0] for a, b in asr.calls)  # it was listened to, once
     assert len(track.speech) == 1 and _near(track.speech[0], LOUD)
     assert track.turns and all(t.end <= QUIET[0] for t in track.turns)
+
+
+def test_a_candidate_without_words_in_a_voice_heard_saying_words_is_that_voice():
+    """A distant or mumbled stretch Whisper catches no word of, by someone heard talking."""
+    track = hear(iter([AudioChunk(0.0, _audio())]), _fused(), DeafToQuiet("hello there"), voices=FakeVoices())
+    assert [_near(r, x) for r, x in zip(track.speech, [LOUD, QUIET], strict=True)] == [True, True]
+    quiet = [t for t in track.turns if t.start < QUIET[1] and t.end > QUIET[0]]
+    assert quiet and len({t.speaker for t in track.turns}) == 1
+    assert not any(u.start < QUIET[1] and u.end > QUIET[0] for u in track.utterances)  # no words made up
 
 
 def test_without_a_transcriber_only_vouched_speech_counts():
