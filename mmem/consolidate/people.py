@@ -152,6 +152,10 @@ def merge(memory: Memory, keep_ref: str, drop_ref: str) -> Entity:
     if drop.person != keep.person:
         index.union(keep.person, drop.person)
     del index.entities[drop.id]
+    if keep.person == drop.id:  # the person was known by the id merged away: it takes the survivor's
+        for e in index.members(drop.id):
+            e.person = keep.id
+            index.touched.add(e.id)
     keep.history.append({"op": "merge", "other": drop.id, "before": before})
     run_journalled(memory, {"op": "merge", "keep": keep.id, "drop": drop.id,
                             "rows": _rows(index.members(keep.person))})

@@ -143,6 +143,20 @@ def test_merge_then_split_restores_the_memory_exactly(memory):
     assert state(memory) == before
 
 
+def test_merging_into_the_later_entity_lists_the_survivor_by_its_own_id(memory):
+    """`entities merge E2 E1` keeps E2: the listing must not show the E1 that is gone."""
+    from mmem.views.people import people_view
+
+    before = state(memory)
+    ops.merge(memory, "E2", "E1")
+    merged = state(memory)
+    assert "E1" not in merged and merged["E2"][2] == "E2" and merged["E2"][3] == 4
+    listed = [p.id for p in people_view(memory).people]
+    assert "E2" in listed and "E1" not in listed
+    ops.split(memory, "E2")
+    assert state(memory) == before
+
+
 def test_an_interrupted_merge_is_finished_by_the_next_command(memory, monkeypatch):
     reference = None
     real = Memory.delete_entities
