@@ -42,6 +42,11 @@ def check_language(language: str | None, model_id: str, english_only: bool) -> N
 
 
 BEAM = 5  # beam width of the second reading of a window the greedy one read badly
+# Tokens a window may be read as: speech runs at 2-5 words a second (~1.3 tokens a word), and
+# a reading adds a pair of timestamp tokens per sentence. A decoder caught in a loop ("ha ha ha
+# ...", a phrase over and over) otherwise writes until Whisper's 448-token limit, costing
+# seconds of CPU for text that is then thrown away as a loop anyway.
+TOKENS_PER_SECOND, TOKENS_SLACK, MAX_TOKENS = 8.0, 16, 440
 COMPRESSION, LOGPROB, NO_SPEECH = 2.4, -1.0, 0.6  # Whisper's own "read badly" thresholds
 
 
@@ -90,9 +95,11 @@ class FasterWhisper:
             return self._utterances(segments, info, offset, quick)
 
     def _read(self, samples: np.ndarray, beam: int) -> tuple[list, Any]:
+        seconds = samples.size / 16_000
         segments, info = self._model.transcribe(
             samples, language=self.language, beam_size=beam, word_timestamps=True,
             condition_on_previous_text=False, vad_filter=False, temperature=0.0,
+            max_new_tokens=min(MAX_TOKENS, int(TOKENS_PER_SECOND * seconds) + TOKENS_SLACK),
         )
         return list(segments), info
 
@@ -102,8 +109,10 @@ class FasterWhisper:
         for s in segments:
             if s.no_speech_prob > 0.8 and s.avg_logprob < -1.0:
                 continue  # Whisper's own "this was not speech"
-            if quick and (s.compression_ratio > 2.4 or s.avg_logprob < -1.0):
-                continue  # what a fallback would have decoded again: a loop, or a guess
+            if s.compression_ratio > COMPRESSION:
+                continue  # a loop (after both readings when not quick): no one said that
+            if quick and s.avg_logprob < LOGPROB:
+                continue  # what a fallback would have decoded again: a guess
             text = s.text.strip()
             if not text:
                 continue
