@@ -106,10 +106,12 @@ def _print(result) -> None:
     if not result.moments:
         return
     table = Table()
-    for col in ("#", "source", "from", "to", "score", "said", "keyframe"):
+    for col in ("#", "source", "from", "to", "episode", "score", "said", "keyframe"):
         table.add_column(col, overflow="fold")
     for i, m in enumerate(result.moments, 1):
-        table.add_row(str(i), Path(m.source).name, clock(m.start), clock(m.end), f"{m.score:.3f}",
+        # the longer stretch (place, people, topic) the moment belongs to: where to look around it
+        ep = f"{clock(m.episode['start'])}-{clock(m.episode['end'])}" if m.episode else "-"
+        table.add_row(str(i), Path(m.source).name, clock(m.start), clock(m.end), ep, f"{m.score:.3f}",
                       escape((", ".join(m.speakers) + ": " if m.speakers else "") + (m.transcript or "-")),
                       m.keyframe or "-")
     out.print(table)
