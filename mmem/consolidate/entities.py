@@ -13,14 +13,14 @@ Two appearances seen in the same frame are never put in one entity.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from mmem.types import Entity
 
-__all__ = ["Appearance", "Entity", "EntityIndex", "add_exemplar", "distance", "threshold"]
+__all__ = ["Appearance", "Entity", "EntityIndex", "add_exemplar", "distance", "pair_up", "threshold"]
 
 FACE_DISTANCE = 0.6
 VOICE_COSINE = 0.80
@@ -40,6 +40,7 @@ class Appearance:
     thumbnail: np.ndarray | None = None  # RGB crop for faces
     score: float = 0.0  # detector score (faces) or 1.0 (voices)
     group: str | None = None  # voices: the file's speaker it belongs to ("<source>#<n>"); None: live
+    windows: int = 1  # voices: sliding windows pooled into the embedding (diarize.cluster weighs them)
 
 
 def distance(kind: str, embedding: np.ndarray, entity: Entity) -> float:
@@ -83,17 +84,13 @@ class EntityIndex:
         of one file never share an entity (the clustering found them different). A speaker
         matching nobody founds an entity when its first turn is assigned."""
         fresh = {g: v for g, v in speakers.items() if g not in self.groups}
-        pairs = sorted((distance("voice", v, e), g, e.id) for g, v in fresh.items()
-                       for e in self.entities.values() if e.kind == "voice" and e.exemplars)
         taken: dict[str, set[str]] = {}  # per file: entities its speakers hold
         for g, e in self.groups.items():
             if e is not None:
                 taken.setdefault(_file(g), set()).add(e.id)
-        for d, g, eid in pairs:
-            mine = taken.setdefault(_file(g), set())
-            if d < threshold("voice") and self.groups.get(g) is None and eid not in mine:
-                self.groups[g] = self.entities[eid]
-                mine.add(eid)
+        for f in sorted({_file(g) for g in fresh}):  # files are independent of one another
+            mine = {g: v for g, v in fresh.items() if _file(g) == f}
+            self.groups.update(pair_up(mine, self.entities.values(), taken.get(f, set())))
         for g in fresh:
             self.groups.setdefault(g, None)
 
@@ -164,6 +161,25 @@ class EntityIndex:
             e.person = root
             e.name = e.name or named
             self.touched.add(e.id)
+
+
+def pair_up(voices: dict[str, np.ndarray], entities: Iterable[Entity], taken: set[str] = frozenset(),
+            held: dict[str, str] | None = None) -> dict[str, Entity]:
+    """Speakers heard together (one file's, or a live session's re-clustered ones) matched to
+    voice entities jointly: closest pairs first, an entity goes to one speaker at most (none in
+    `taken`), and a pair matches when closer than the voice threshold, or (`held`: speaker ->
+    entity id) when that entity already holds most of the speaker's speech. Speakers left out
+    match nobody."""
+    held = held or {}
+    pairs = sorted((distance("voice", v, e), g, e.id, e) for g, v in voices.items()
+                   for e in entities if e.kind == "voice" and e.exemplars)
+    out: dict[str, Entity] = {}
+    used = set(taken)
+    for d, g, eid, e in pairs:
+        if g not in out and eid not in used and (d < threshold("voice") or held.get(g) == eid):
+            out[g] = e
+            used.add(eid)
+    return out
 
 
 def _file(group: str) -> str:
