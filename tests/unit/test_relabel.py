@@ -1,0 +1,205 @@
+"""A live session's voices relabelled with the session in view (consolidate/relabel.py), without
+a model: voice turns as the speaker model would hand them (unit vectors around each speaker's
+voice), matched online by the live recorder into a real LanceDB memory, then re-clustered."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mmem.consolidate import people as ops
+from mmem.consolidate.entities import Appearance, Entity
+from mmem.consolidate.recorders import MatchNow, Turns
+from mmem.consolidate.relabel import SessionVoices
+from mmem.store.journal import pending
+from mmem.store.memory import Memory
+from mmem.store.rows import SourceRow
+from mmem.views.speakers import speaker_turns
+
+SID, RUN, DIM = "live-x", "r", 32
+
+
+def unit(v: np.ndarray) -> np.ndarray:
+    return (v / np.linalg.norm(v)).astype(np.float32)
+
+
+def axes() -> tuple[np.ndarray, np.ndarray]:
+    """Two voices 60 degrees apart (cosine 0.5: clearly two people to a clustering)."""
+    a, b = np.zeros(DIM), np.zeros(DIM)
+    a[0], b[0], b[1] = 1.0, 0.5, np.sqrt(0.75)
+    return a, b
+
+
+def turn(v: np.ndarray, rng: np.random.Generator, start: float, noise: float = 0.25) -> Appearance:
+    e = unit(v + noise * unit(rng.normal(size=DIM)))
+    return Appearance("voice", e, start, start + 3.0, quality=3.0, score=1.0, windows=4)
+
+
+def conversation(seed: int = 0) -> list[tuple[str, Appearance]]:
+    """A talks, then B, whose first two turns sound a little like A (cosine 0.81 to A's voice:
+    close enough to join A's entity when matched alone), then they alternate."""
+    rng = np.random.default_rng(seed)
+    a, b = axes()
+    first = [("A", a), ("B", 0.7 * a + b), ("A", a), ("B", 0.7 * a + b)]
+    out = [(who, Appearance("voice", unit(v + 0.05 * unit(rng.normal(size=DIM))), 3.5 * i, 3.5 * i + 3.0,
+                            quality=3.0, score=1.0, windows=4)) for i, (who, v) in enumerate(first)]
+    for i in range(8):
+        who = "AB"[i % 2]
+        out.append((who, turn(a if who == "A" else b, rng, 14.0 + 3.5 * i)))
+    return out
+
+
+def open_memory(path) -> Memory:
+    mem = Memory.open(path, create=True)
+    mem.put_source(SourceRow(id=SID, uri="webcam:0", kind="live", duration=0.0, status="live", run=RUN,
+                             channels=[], skipped=[], model_ids=[]))
+    return mem
+
+
+def recorder(mem: Memory, window: int = 400, every: int = 1000) -> MatchNow:
+    return MatchNow(ops.load_index(mem), mem, SID, None, Turns([], SID), 1.0, SessionVoices(window, every))
+
+
+def hear(rec: MatchNow, mem: Memory, talk: list[tuple[str, Appearance]]) -> None:
+    """Each turn in an event of its own, written as it closes (a live session's write_every=1)."""
+    for i, (_, app) in enumerate(talk):
+        rec.appear(f"{SID}-{RUN}-{i:05d}", [], [app], [], 0)
+        rec.flush(mem, RUN)
+
+
+def who_is_who(mem: Memory, talk: list[tuple[str, Appearance]]) -> dict[str, set[str]]:
+    """The true speaker -> the entities its turns are stored under (read as `transcript` does)."""
+    by_start = {app.start: who for who, app in talk}
+    out: dict[str, set[str]] = {}
+    for t in speaker_turns(mem, [SID]):
+        out.setdefault(by_start[t.start], set()).add(t.entity)
+    return out
+
+
+def test_two_speakers_merged_online_are_separated_by_the_relabel(tmp_path):
+    mem = open_memory(tmp_path / "db")
+    talk = conversation()
+    rec = recorder(mem)
+    hear(rec, mem, talk)
+    online = who_is_who(mem, talk)
+    assert len(online["A"]) == 1 and online["A"] < online["B"]  # the first voice absorbed the next's
+    rec.settle(mem)
+    after = who_is_who(mem, talk)
+    assert len(after["A"]) == 1 and len(after["B"]) == 1 and after["A"] != after["B"]
+    assert rec.relabelled == 2 and pending(mem.root) is None
+    assert after["A"] == online["A"]  # the entity that held most of A's speech keeps it
+    ents = {r.id: r for r in mem.entity_rows()}
+    assert set(ents) == after["A"] | after["B"]
+    a, b = axes()
+    ea, eb = (ops.load_index(mem).entities[next(iter(after[k]))] for k in "AB")
+    moved = [app.embedding for who, app in talk[:4] if who == "B"]
+    assert len(ea.exemplars) == 6 and len(eb.exemplars) == 6  # the moved turns' exemplars went along
+    assert all(any(np.array_equal(m, x) for x in eb.exemplars) for m in moved)
+    assert all(float(x @ unit(a)) > float(x @ unit(b)) for x in ea.exemplars)
+    rec.settle(mem)  # nothing new: nothing moves
+    assert who_is_who(mem, talk) == after and rec.relabelled == 2
+
+
+def test_relabels_run_as_turns_come_and_new_turns_go_to_the_corrected_speaker(tmp_path):
+    mem = open_memory(tmp_path / "db")
+    talk = conversation()
+    rec = recorder(mem, every=6)
+    hear(rec, mem, talk)  # 12 turns: relabelled after the 6th and the 12th
+    after = who_is_who(mem, talk)
+    assert len(after["A"]) == 1 and len(after["B"]) == 1 and after["A"] != after["B"]
+    assert rec.voices is not None and rec.voices.fresh == 0
+
+
+def test_an_interrupted_relabel_is_finished_by_the_next_writer(tmp_path, monkeypatch):
+    reference = open_memory(tmp_path / "ref")
+    talk = conversation()
+    rec = recorder(reference)
+    hear(rec, reference, talk)
+    rec.settle(reference)
+    expected = who_is_who(reference, talk)
+
+    mem = open_memory(tmp_path / "db")
+    rec = recorder(mem)
+    hear(rec, mem, talk)
+    real = Memory.move_appearances
+
+    def crash(self, ids, to_id):
+        real(self, ids[:1], to_id)  # one row moved, then the process dies
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Memory, "move_appearances", crash)
+    with pytest.raises(KeyboardInterrupt):
+        rec.settle(mem)
+    assert pending(mem.root) is not None
+    monkeypatch.setattr(Memory, "move_appearances", real)
+    reopened = Memory.open(mem.root, write=True)  # the next writer finishes the relabel first
+    assert pending(reopened.root) is None
+    assert who_is_who(reopened, talk) == expected
+
+
+def test_a_named_entity_keeps_its_name_and_its_own_speaker(tmp_path):
+    """Alice was named in an earlier session; today B's first turn was taken for her."""
+    mem = open_memory(tmp_path / "db")
+    a, _ = axes()
+    alice = Entity(id=mem.new_entity_id(), kind="voice", exemplars=[unit(a)], name="Alice")
+    ops.save(mem, [alice])
+    talk = conversation()
+    rec = recorder(mem)
+    hear(rec, mem, talk)
+    online = who_is_who(mem, talk)
+    assert online["A"] == {alice.id} and alice.id in online["B"]
+    rec.settle(mem)
+    after = who_is_who(mem, talk)
+    names = {r.id: r.name for r in mem.entity_rows()}
+    assert after["A"] == {alice.id} and names[alice.id] == "Alice"
+    [b] = after["B"]
+    assert b != alice.id and names[b] is None
+    assert {t.label for t in speaker_turns(mem, [SID])} == {"Alice", b}
+
+
+def test_a_split_speaker_is_folded_back_and_its_name_goes_with_it(tmp_path):
+    """One speaker whose second turn sounded unlike the first founded a second entity online,
+    which a user had named; re-clustered, the turns are one speaker: the emptied entity is
+    removed and its name kept on the entity that took its turns."""
+    mem = open_memory(tmp_path / "db")
+    a, _ = axes()
+    x, y = np.zeros(DIM), np.zeros(DIM)
+    x[5], y[6] = 1.0, 1.0
+    talk = [("A", Appearance("voice", unit(a + 0.55 * x), 0.0, 3.0, 3.0, score=1.0, windows=4)),
+            ("A", Appearance("voice", unit(a + 0.55 * y), 4.0, 7.0, 3.0, score=1.0, windows=4)),
+            ("A", Appearance("voice", unit(a), 8.0, 11.0, 3.0, score=1.0, windows=4))]
+    rec = recorder(mem)
+    hear(rec, mem, talk)
+    split = sorted({t.entity for t in speaker_turns(mem, [SID])})
+    assert len(split) == 2
+    rec.index.entities[split[1]].name = "Carol"  # as `mmem entities name` would have saved it
+    ops.save(mem, [rec.index.entities[split[1]]])
+    rec.voices.fresh += 1  # type: ignore[union-attr]
+    rec.settle(mem)
+    ents = {r.id: r for r in mem.entity_rows()}
+    assert who_is_who(mem, talk) == {"A": {split[0]}} and set(ents) == {split[0]}
+    assert ents[split[0]].name == "Carol"
+
+
+def test_the_session_keeps_a_bounded_window_of_turns(tmp_path):
+    mem = open_memory(tmp_path / "db")
+    talk = conversation()
+    rec = recorder(mem, window=5, every=3)
+    voices = rec.voices
+    assert voices is not None
+    for i, (_, app) in enumerate(talk):
+        rec.appear(f"{SID}-{RUN}-{i:05d}", [], [app], [], 0)
+        assert len(voices.turns) == min(i + 1, 5)
+        assert voices.due == (voices.fresh >= 3)
+        rec.flush(mem, RUN)  # relabels when due
+    assert [h.turn.start for h in voices.turns] == [app.start for _, app in talk[-5:]]
+
+
+def test_a_files_clustered_speakers_are_not_kept_for_relabelling(tmp_path):
+    mem = open_memory(tmp_path / "db")
+    rec = recorder(mem, every=1)
+    app = conversation()[0][1]
+    grouped = Appearance("voice", app.embedding, 0.0, 3.0, 3.0, score=1.0, group="file#0", windows=4)
+    rec.index.groups["file#0"] = None
+    rec.appear(f"{SID}-{RUN}-00000", [], [grouped], [], 0)
+    assert rec.voices is not None and not rec.voices.turns
