@@ -100,3 +100,17 @@ def test_the_relabelled_session_has_the_file_clusterings_partition(meeting):
     assert {frozenset(g) for g in live_groups.values()} == {frozenset(g) for g in file_groups.values()}
     voices = {r.id for r in settled.entity_rows() if r.kind == "voice"}
     assert voices == set(live_groups)  # no entity left without a turn, none missing
+
+
+def test_transcript_exports_the_corrected_speakers(meeting, tmp_path):
+    from typer.testing import CliRunner
+
+    from benchmarks.speaker_mix import read_rttm
+    from mmem.cli import app
+
+    reference, _, (settled, _, _) = meeting
+    res = CliRunner().invoke(app, ["transcript", SID, "--rttm", "--db", str(settled.root)])
+    assert res.exit_code == 0, res.output
+    (tmp_path / "live.rttm").write_text(res.stdout)
+    s = score(reference, read_rttm(tmp_path / "live.rttm"))
+    assert s["speakers"] == 4 and s["confusion"] <= 0.10
