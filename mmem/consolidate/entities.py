@@ -20,7 +20,8 @@ import numpy as np
 
 from mmem.types import Entity
 
-__all__ = ["Appearance", "Entity", "EntityIndex", "add_exemplar", "distance", "pair_up", "threshold"]
+__all__ = ["Appearance", "Entity", "EntityIndex", "add_exemplar", "distance", "lone_face", "pair_up",
+           "threshold"]
 
 FACE_DISTANCE = 0.6
 VOICE_COSINE = 0.80
@@ -140,16 +141,18 @@ class EntityIndex:
         """A voice turn during which exactly one face is visible adds their overlap to the pair's
         evidence; past LINK_SECONDS the two join one person."""
         for turn, voice in voices:
-            visible = [(a, f) for a, f in faces if min(a.end, turn.end) - max(a.start, turn.start) > 0]
-            if len({f.id for _, f in visible}) != 1:
-                continue  # nobody, or several people, on screen: no evidence of who speaks
-            app, face = visible[0]
-            overlap = min(app.end, turn.end) - max(app.start, turn.start)
-            face.links[voice.id] = face.links.get(voice.id, 0.0) + overlap
-            voice.links[face.id] = voice.links.get(face.id, 0.0) + overlap
-            self.touched |= {face.id, voice.id}
-            if face.links[voice.id] >= LINK_SECONDS and face.person != voice.person:
-                self.union(face.person, voice.person)
+            seen = lone_face(faces, turn)
+            if seen is not None:
+                self.together(seen[0], voice, seen[1])
+
+    def together(self, face: Entity, voice: Entity, seconds: float) -> None:
+        """Add (or, negative, take back) evidence that a face and a voice are one person; past
+        LINK_SECONDS the two join one person."""
+        face.links[voice.id] = face.links.get(voice.id, 0.0) + seconds
+        voice.links[face.id] = voice.links.get(face.id, 0.0) + seconds
+        self.touched |= {face.id, voice.id}
+        if face.links[voice.id] >= LINK_SECONDS and face.person != voice.person:
+            self.union(face.person, voice.person)
 
     def members(self, person: str) -> list[Entity]:
         return [e for e in self.entities.values() if e.person == person]
@@ -161,6 +164,16 @@ class EntityIndex:
             e.person = root
             e.name = e.name or named
             self.touched.add(e.id)
+
+
+def lone_face(faces: Sequence[tuple[Appearance, Entity]], turn: Appearance) -> tuple[Entity, float] | None:
+    """The one face visible while a voice turn is heard, and for how long (None: nobody, or
+    several people, on screen: no evidence of who speaks)."""
+    visible = [(a, f) for a, f in faces if min(a.end, turn.end) - max(a.start, turn.start) > 0]
+    if len({f.id for _, f in visible}) != 1:
+        return None
+    app, face = visible[0]
+    return face, min(app.end, turn.end) - max(app.start, turn.start)
 
 
 def pair_up(voices: dict[str, np.ndarray], entities: Iterable[Entity], taken: set[str] = frozenset(),

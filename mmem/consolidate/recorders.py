@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from mmem.consolidate.builder import BuiltEvent
-from mmem.consolidate.entities import Appearance, EntityIndex
+from mmem.consolidate.entities import Appearance, EntityIndex, lone_face
 from mmem.perceive.facetracks import FaceTracker
 from mmem.perceive.voices import VoiceTurn
 from mmem.store._util import now
@@ -180,7 +180,8 @@ class MatchNow(_Seen):
         if self.voices is not None and voices:  # the voices' rows come last, in their order
             for app, row in zip(voices, rows[len(rows) - len(voices):], strict=True):
                 if app.group is None:
-                    self.voices.add(row.id, app, self.index.entities[row.entity_id], now())
+                    self.voices.add(row.id, app, self.index.entities[row.entity_id], now(),
+                                    lone_face(face_pairs, app))
         self.rows.extend(rows)
         self.appearances += len(rows)
         return n

@@ -9,6 +9,9 @@ pairs first, two speakers of the session never share an entity, a cluster matchi
 one) and moves each turn whose entity differs from its cluster's. The move is one journalled
 step (store/journal.py, op "relabel"): a kill midway is finished by the next writer.
 
+The evidence a moved turn gave for linking a voice to the face on screen (entities.lone_face)
+moves with it: a person held together only by that evidence comes apart (links a user made
+stay), and the face joins the corrected voice once their evidence is enough.
 An entity left with no appearance is folded into the entity that took most of its turns, as
 `mmem entities merge` would (its name, when the heir has none, and its person links go along),
 and removed. One whose name differs from its heir's is kept as it was: no name a user gave is
@@ -35,6 +38,8 @@ class Heard:
     turn: VoiceTurn
     entity: str  # the entity it belongs to now
     seen: str  # wall-clock time it was matched (the entities' first/last seen)
+    face: str | None = None  # the one face on screen while it was heard (person-link evidence)
+    together: float = 0.0  # seconds that face was seen during it
 
 
 @dataclass
@@ -55,9 +60,10 @@ class SessionVoices:
         self.every = every
         self.fresh = 0  # turns added since the last relabel
 
-    def add(self, appearance: str, app: Appearance, entity: Entity, seen: str) -> None:
+    def add(self, appearance: str, app: Appearance, entity: Entity, seen: str,
+            face: tuple[Entity, float] | None = None) -> None:
         turn = VoiceTurn(app.start, app.end, app.embedding, windows=app.windows)
-        self.turns.append(Heard(appearance, turn, entity.id, seen))
+        self.turns.append(Heard(appearance, turn, entity.id, seen, *((face[0].id, face[1]) if face else ())))
         self.fresh += 1
 
     @property
@@ -108,6 +114,14 @@ def relabel(memory: Memory, index: EntityIndex, voices: SessionVoices) -> Relabe
         target.first_seen = min(target.first_seen or h.seen, h.seen)
         target.last_seen = max(target.last_seen or h.seen, h.seen)
         changed[target.id] = target
+        face = index.entities.get(h.face) if h.face else None
+        if face is not None:  # the evidence this turn gave for a face-voice link goes with it
+            index.together(face, index.entities[h.entity], -h.together)
+            for e in _relink(index, face.person):
+                changed[e.id] = e
+            index.together(face, target, h.together)
+            for e in index.members(face.person) + [face, index.entities[h.entity]]:
+                changed[e.id] = e
     gone = _emptied(memory, index, heard, moves, changed)
     for e in detach(index, gone):
         changed[e.id] = e
@@ -153,7 +167,7 @@ def _emptied(memory: Memory, index: EntityIndex, heard: list[Heard], moves: list
         heir.name = heir.name or ent.name
         heir.first_seen = min(filter(None, [heir.first_seen, ent.first_seen]), default=None)
         for other, secs in ent.links.items():  # the person links go with the turns
-            if other in index.entities and other != heir.id:
+            if other in index.entities and other != heir.id and secs > 0:
                 heir.links[other] = heir.links.get(other, 0.0) + secs
                 peer = index.entities[other]
                 peer.links[heir.id] = peer.links.get(heir.id, 0.0) + secs
@@ -164,6 +178,38 @@ def _emptied(memory: Memory, index: EntityIndex, heard: list[Heard], moves: list
                 changed[m.id] = m
         gone.append(eid)
     return gone
+
+
+def _relink(index: EntityIndex, person: str) -> list[Entity]:
+    """A person's members regrouped by what joins them now: face-voice evidence past
+    LINK_SECONDS, and the links a user made (`mmem entities merge` of a face and a voice). A
+    person held together only by a moved turn's evidence comes apart. Returns the members."""
+    from mmem.consolidate.entities import LINK_SECONDS
+
+    members = index.members(person)
+    ids = {e.id for e in members}
+    root = {i: i for i in ids}
+
+    def find(i: str) -> str:
+        while root[i] != i:
+            i = root[i]
+        return i
+
+    for e in members:
+        joined = [o for o, secs in e.links.items() if secs >= LINK_SECONDS]
+        joined += [h["other"] for h in e.history if h.get("op") == "link"]
+        for o in joined:
+            if o in ids:
+                root[find(o)] = find(e.id)
+    groups: dict[str, list[Entity]] = {}
+    for e in members:
+        groups.setdefault(find(e.id), []).append(e)
+    if len(groups) > 1:
+        for group in groups.values():
+            first = min((e.id for e in group), key=lambda i: (int(i[1:]) if i[1:].isdigit() else 0, i))
+            for e in group:
+                e.person = first
+    return members
 
 
 def _drop_exemplars(ent: Entity, embeddings: list[np.ndarray], left: list) -> None:

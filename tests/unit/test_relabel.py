@@ -181,6 +181,34 @@ def test_a_split_speaker_is_folded_back_and_its_name_goes_with_it(tmp_path):
     assert ents[split[0]].name == "Carol"
 
 
+def test_a_face_linked_through_a_mislabelled_turn_follows_the_corrected_voice(tmp_path):
+    """Each speaker is alone on screen while talking. Online, B's first turns went to A's voice,
+    so B's face joined A's person; relabelled, the two people come apart again."""
+    mem = open_memory(tmp_path / "db")
+    talk = conversation()
+    rec = recorder(mem)
+    faces = {}
+    for who in "AB":
+        x = np.zeros(DIM, np.float32)
+        x["AB".index(who)] = 1.0
+        [faces[who]] = rec.index.assign([Appearance("face", x, 0.0, 0.1, quality=1.0, frames=frozenset({-1}))])
+    for i, (who, app) in enumerate(talk):
+        seen = Appearance("face", faces[who].exemplars[0], app.start, app.end, quality=1.0)
+        rec.appear(f"{SID}-{RUN}-{i:05d}", [(seen, faces[who])], [app], [], 0)
+        rec.flush(mem, RUN)
+
+    def persons() -> set[frozenset[str]]:
+        groups: dict[str, set[str]] = {}
+        for r in mem.entity_rows():
+            groups.setdefault(r.person or r.id, set()).add(r.id)
+        return {frozenset(g) for g in groups.values()}
+
+    assert len(persons()) == 1  # online: both faces and both voices one person
+    rec.settle(mem)
+    voices = who_is_who(mem, talk)
+    assert persons() == {frozenset({faces[k].id, *voices[k]}) for k in "AB"}
+
+
 def test_the_session_keeps_a_bounded_window_of_turns(tmp_path):
     mem = open_memory(tmp_path / "db")
     talk = conversation()
