@@ -191,7 +191,8 @@ def test_a_face_linked_through_a_mislabelled_turn_follows_the_corrected_voice(tm
     for who in "AB":
         x = np.zeros(DIM, np.float32)
         x["AB".index(who)] = 1.0
-        [faces[who]] = rec.index.assign([Appearance("face", x, 0.0, 0.1, quality=1.0, frames=frozenset({-1}))])
+        first = Appearance("face", x, 0.0, 0.1, quality=1.0, frames=frozenset({-1}))
+        [faces[who]] = rec.index.assign([first])
     for i, (who, app) in enumerate(talk):
         seen = Appearance("face", faces[who].exemplars[0], app.start, app.end, quality=1.0)
         rec.appear(f"{SID}-{RUN}-{i:05d}", [(seen, faces[who])], [app], [], 0)
@@ -231,3 +232,46 @@ def test_a_files_clustered_speakers_are_not_kept_for_relabelling(tmp_path):
     rec.index.groups["file#0"] = None
     rec.appear(f"{SID}-{RUN}-00000", [], [grouped], [], 0)
     assert rec.voices is not None and not rec.voices.turns
+
+
+def test_a_live_session_relabels_its_voices_by_the_end(tmp_path):
+    """The wiring: a LiveSession over a growing speech track (turns appended as a listener
+    would) matches each turn as its event closes, then relabels when it finishes."""
+    import dataclasses
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    from mmem.config import IngestConfig
+    from mmem.perceive.hearing import AudioTrack
+    from mmem.perceive.people_channel import People
+    from mmem.perceive.vision import Vision
+    from mmem.perceive.voices import VoiceTurn
+    from mmem.reports import IngestReport
+    from mmem.session_live import LiveSession
+    from mmem.sources.file import MediaInfo
+    from mmem.types import Clock, Frame
+    from tests.fakes import FakeVoices
+
+    base = IngestConfig()
+    segment = dataclasses.replace(base.segment, min_duration=1.0, max_duration=4.0)
+    cfg = dataclasses.replace(base, segment=segment,
+                              entities=dataclasses.replace(base.entities, relabel_every=100))  # at the end
+    mem = open_memory(tmp_path / "db")
+    mem.ensure_dim(4)
+    track = AudioTrack()
+    talk = conversation()
+    info = MediaInfo(Path("mic"), 0.0, 1.0, 0, 0, 0, "mic", has_audio=True, has_video=False)
+    job = LiveSession(info, mem, cfg, Vision(None, None, 4), None, People(None, FakeVoices()),
+                      IngestReport(source_id=SID, uri="mic", status="ingesting"), RUN,
+                      clock=Clock(datetime.now(timezone.utc), 1.0), track=track)
+    end = int(talk[-1][1].end) + 2
+    for t in range(end):
+        track.turns.extend(VoiceTurn(a.start, a.end, a.embedding, a.windows) for _, a in talk
+                           if t - 1 < a.end <= t)  # heard once it is over
+        job.process([Frame(t, float(t), None)])  # type: ignore[arg-type]
+        job.catch_up()
+    assert len(who_is_who(mem, talk)["B"]) == 2  # matched alone: B's first turns went to A
+    job.finish(float(end))
+    after = who_is_who(mem, talk)
+    assert len(after["A"]) == 1 and len(after["B"]) == 1 and after["A"] != after["B"]
+    assert job.relabelled == 2
