@@ -95,6 +95,12 @@ class EntityIndex:
         for g in fresh:
             self.groups.setdefault(g, None)
 
+    def found(self, kind: str) -> Entity:
+        """A new entity (no exemplars yet) in the index."""
+        ent = Entity(id=self._new_id(), kind=kind, exemplars=[])
+        self.entities[ent.id] = ent
+        return ent
+
     def assign(self, group: Sequence[Appearance]) -> list[Entity]:
         """Entities for appearances of one kind in one event, jointly: best matches first, and
         appearances that co-occur in a frame never share an entity."""

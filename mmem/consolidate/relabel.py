@@ -101,8 +101,7 @@ def relabel(memory: Memory, index: EntityIndex, voices: SessionVoices) -> Relabe
     for h, (target, k) in zip(heard, _targets(heard, index), strict=True):
         if target is None:
             if k not in founded:
-                founded[k] = Entity(id=index._new_id(), kind="voice", exemplars=[])
-                index.entities[founded[k].id] = founded[k]
+                founded[k] = index.found("voice")
             target = founded[k]
         if target.id != h.entity:
             moves.append((h, target))

@@ -100,6 +100,23 @@ def test_two_speakers_merged_online_are_separated_by_the_relabel(tmp_path):
     assert who_is_who(mem, talk) == after and rec.relabelled == 2
 
 
+def test_a_speaker_wholly_absorbed_online_founds_an_entity_of_its_own(tmp_path, monkeypatch):
+    from mmem.consolidate import entities
+
+    mem = open_memory(tmp_path / "db")
+    talk = conversation()
+    rec = recorder(mem)
+    monkeypatch.setattr(entities, "VOICE_COSINE", 0.0)  # matched alone, everyone is the first voice
+    hear(rec, mem, talk)
+    monkeypatch.undo()
+    online = who_is_who(mem, talk)
+    assert online["A"] == online["B"] and len(online["A"]) == 1
+    rec.settle(mem)
+    after = who_is_who(mem, talk)
+    assert after["A"] == online["A"] and len(after["B"]) == 1 and after["A"] != after["B"]
+    assert {r.id for r in mem.entity_rows()} == after["A"] | after["B"] and rec.relabelled == 6
+
+
 def test_relabels_run_as_turns_come_and_new_turns_go_to_the_corrected_speaker(tmp_path):
     mem = open_memory(tmp_path / "db")
     talk = conversation()
