@@ -7,60 +7,15 @@ same turns. Scored with pyannote.metrics."""
 
 from __future__ import annotations
 
-import dataclasses
-from datetime import datetime, timezone
-from pathlib import Path
-
 import pytest
 
-from benchmarks.speaker_mix import Turn as RefTurn
+from benchmarks.live_speakers import SID, hypothesis, play_live
 from benchmarks.speaker_mix import build_mix, score
-from mmem.config import EntityConfig, IngestConfig
 from mmem.consolidate.recorders import LIVE_MIN_TURN
-from mmem.perceive.audio_channel import Hearing
 from mmem.perceive.diarize import cluster
-from mmem.perceive.hearing import Listener
-from mmem.perceive.vad import build_vad
-from mmem.perceive.vision import Vision
-from mmem.reports import IngestReport
-from mmem.session_live import LiveSession
-from mmem.sources.audio import iter_audio
-from mmem.sources.file import MediaInfo
-from mmem.store.memory import Memory
-from mmem.store.rows import SourceRow
-from mmem.types import Clock, Frame
 from mmem.views.speakers import speaker_turns
 
 pytestmark = pytest.mark.integration
-SID = "live-mic"
-
-
-def play_live(path: Path, root: Path, people, relabel_every: int) -> tuple[Memory, LiveSession, Listener]:
-    """The recording as a live microphone: each second heard (VAD + voices) then its frames'
-    events closed and committed, as `mmem live` interleaves its listener and its session."""
-    cfg = IngestConfig(entities=dataclasses.replace(EntityConfig(), relabel_every=relabel_every))
-    memory = Memory.open(root, create=True)
-    memory.ensure_dim(64)
-    memory.put_source(SourceRow(id=SID, uri="mic", kind="live", duration=0.0, status="live", run="r",
-                                channels=[], skipped=[], model_ids=[]))
-    listener = Listener(build_vad(), None, people.voices)
-    info = MediaInfo(Path("mic"), 0.0, cfg.source.fps, 0, 0, 0, "mic", has_audio=True, has_video=False)
-    job = LiveSession(info, memory, cfg, Vision(None, None, 64), Hearing(listener.vad, None, None), people,
-                      IngestReport(source_id=SID, uri="mic", status="ingesting"), "r",
-                      clock=Clock(datetime.now(timezone.utc), 1.0), track=listener.track)
-    n = 0
-    for chunk in iter_audio(path, 0.0, 1.0):
-        listener.feed(chunk)
-        frames = []
-        while n / cfg.source.fps < chunk.t + chunk.samples.size / 16_000:
-            frames.append(Frame(n, n / cfg.source.fps, None))  # type: ignore[arg-type]
-            n += 1
-        job.process(frames)
-        job.catch_up()
-    listener.finish()
-    job.catch_up()
-    job.finish(listener.track.duration)
-    return memory, job, listener
 
 
 @pytest.fixture(scope="module")
@@ -70,10 +25,6 @@ def meeting(tmp_path_factory, people):
     online = play_live(root / "meeting.wav", root / "online", people, relabel_every=0)  # never relabelled
     settled = play_live(root / "meeting.wav", root / "settled", people, relabel_every=8)  # the default
     return reference, online, settled
-
-
-def hypothesis(memory: Memory) -> list[RefTurn]:
-    return [RefTurn(t.entity, t.start, t.end) for t in speaker_turns(memory, [SID])]
 
 
 def test_relabelling_corrects_the_speakers_matched_turn_by_turn(meeting):
