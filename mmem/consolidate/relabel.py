@@ -166,7 +166,7 @@ def _emptied(memory: Memory, index: EntityIndex, heard: list[Heard], moves: list
         heir.name = heir.name or ent.name
         heir.first_seen = min(filter(None, [heir.first_seen, ent.first_seen]), default=None)
         for other, secs in ent.links.items():  # the person links go with the turns
-            if other in index.entities and other != heir.id and secs > 0:
+            if other in index.entities and other != heir.id and secs > 1e-6:
                 heir.links[other] = heir.links.get(other, 0.0) + secs
                 peer = index.entities[other]
                 peer.links[heir.id] = peer.links.get(heir.id, 0.0) + secs
