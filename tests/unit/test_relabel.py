@@ -174,10 +174,12 @@ def test_a_named_entity_keeps_its_name_and_its_own_speaker(tmp_path):
     assert {t.label for t in speaker_turns(mem, [SID])} == {"Alice", b}
 
 
-def test_a_split_speaker_is_folded_back_and_its_name_goes_with_it(tmp_path):
+@pytest.mark.parametrize("named_both", [False, True])
+def test_a_split_speaker_is_folded_back_and_its_name_goes_with_it(tmp_path, named_both):
     """One speaker whose second turn sounded unlike the first founded a second entity online,
     which a user had named; re-clustered, the turns are one speaker: the emptied entity is
-    removed and its name kept on the entity that took its turns."""
+    removed and its name kept on the entity that took its turns (unless that one has a name of
+    its own: then both stay)."""
     mem = open_memory(tmp_path / "db")
     a, _ = axes()
     x, y = np.zeros(DIM), np.zeros(DIM)
@@ -190,12 +192,17 @@ def test_a_split_speaker_is_folded_back_and_its_name_goes_with_it(tmp_path):
     split = sorted({t.entity for t in speaker_turns(mem, [SID])})
     assert len(split) == 2
     rec.index.entities[split[1]].name = "Carol"  # as `mmem entities name` would have saved it
-    ops.save(mem, [rec.index.entities[split[1]]])
+    if named_both:
+        rec.index.entities[split[0]].name = "Dora"
+    ops.save(mem, [rec.index.entities[e] for e in split])
     rec.voices.fresh += 1  # type: ignore[union-attr]
     rec.settle(mem)
     ents = {r.id: r for r in mem.entity_rows()}
-    assert who_is_who(mem, talk) == {"A": {split[0]}} and set(ents) == {split[0]}
-    assert ents[split[0]].name == "Carol"
+    assert who_is_who(mem, talk) == {"A": {split[0]}}
+    if named_both:  # no name a user gave is lost: the emptied entity stays, as it was
+        assert {e: r.name for e, r in ents.items()} == {split[0]: "Dora", split[1]: "Carol"}
+    else:
+        assert set(ents) == {split[0]} and ents[split[0]].name == "Carol"
 
 
 def test_a_face_linked_through_a_mislabelled_turn_follows_the_corrected_voice(tmp_path):
