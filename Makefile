@@ -50,6 +50,7 @@ bench: $(VENV)/.bench
 	$(BIN)/python -m benchmarks.batch
 	$(BIN)/python -m benchmarks.serve
 	$(BIN)/python -m benchmarks.speakers
+	$(BIN)/python -m benchmarks.live_speakers
 
 ## make bench-eval: only the answer-quality part (hit@1, hit@3, IoU, abstention, latency on the dev set)
 bench-eval: venv

@@ -57,6 +57,15 @@ class EntityConfig:
     # MMOD CNN (ships in face-recognition-models; finds profile and smaller faces, several times
     # the cost on a CPU: see `python -m benchmarks.speakers` / README)
     face_detector: str = "hog"
+    # live sessions (consolidate/relabel.py): each voice turn is matched alone as it comes; every
+    # `relabel_every` new turns, and at the end, the session's last `relabel_window` turns are
+    # clustered together as a file's are (diarize.cluster) and a turn whose entity differs from
+    # its cluster's is moved to it (0: never). The window is counted in turns, not seconds: memory
+    # and the clustering's cost grow with turns (400 x 256-d: 0.4 MB; about half an hour of
+    # steady talk), not with the silent hours of a session that runs for days; older turns stay
+    # as they were last settled
+    relabel_every: int = 8
+    relabel_window: int = 400
 
 
 @dataclass(frozen=True)
@@ -260,5 +269,7 @@ def validate(cfg: IngestConfig) -> None:
         raise InputError(f"segment.refine must be modularity, conductance or none (got {s.refine!r})")
     if cfg.entities.face_detector not in ("hog", "cnn"):
         raise InputError(f"--face-detector must be hog or cnn (got {cfg.entities.face_detector!r})")
+    if cfg.entities.relabel_every < 0 or cfg.entities.relabel_window < 2:
+        raise InputError("entities: need relabel_every >= 0 (0: never) and relabel_window >= 2")
     if cfg.consolidate.k < 1 or cfg.consolidate.capacity < 4 * (s.refine_radius + 1):
         raise InputError("consolidate: need k >= 1 and capacity >= 4 * (refine_radius + 1)")

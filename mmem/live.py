@@ -43,6 +43,7 @@ class LiveReport(Tally):
     gaps: list[tuple[float, float]] = field(default_factory=list)
     lags: list[float] = field(default_factory=list)  # event closed -> committed (queryable), s
     capture_lags: list[float] = field(default_factory=list)  # its end captured -> committed, s
+    relabelled: int = 0  # voice turns moved to another speaker when the session was re-clustered
     ended_by: str = "stop"  # stop | duration | source | error
     error: str | None = None
 
@@ -167,7 +168,7 @@ def _tell(report: LiveReport, capture: Capture, job: LiveSession, seconds: float
     """Fill the report at the end of the session."""
     stats = capture.stats
     report.seconds, report.events, report.frames = seconds, job.events, job.frames
-    report.utterances = job.utterances
+    report.utterances, report.relabelled = job.utterances, job.relabelled
     report.dropped, report.reconnects, report.gaps = stats.dropped, stats.reconnects, stats.gaps
     report.lags, report.capture_lags = job.lags.commit, job.lags.capture
     if capture.error is not None and not isinstance(capture.error, KeyboardInterrupt):

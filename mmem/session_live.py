@@ -1,5 +1,6 @@
 """A live session: a Session, plus late speech (an utterance transcribed after its event was
-written joins that event) and lag tracking (how long after closing an event is queryable)."""
+written joins that event), lag tracking (how long after closing an event is queryable) and its
+voice turns relabelled with the session in view (consolidate/relabel.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from mmem.config import IngestConfig
@@ -105,9 +107,12 @@ class LiveSession:
     def __init__(self, info: MediaInfo, memory: Memory, cfg: IngestConfig, vision: Vision,
                  hearing: Hearing | None, people: People | None, report: IngestReport, run: str, *,
                  clock: Clock, track: AudioTrack | None) -> None:
+        from mmem.consolidate.recorders import match_now
+
         self.lags = Lags(clock)
         self.session = Session(info, memory, cfg, vision, hearing, people, report, run, write_every=1,
-                               clock=clock, on_commit=self.lags.committed)
+                               clock=clock, on_commit=self.lags.committed,
+                               recorder=partial(match_now, relabel=cfg.entities))
         self.session.begin(track)
         s = self.session
         self.late = LateSpeech(s.report.source_id, s.builder.assigner, s.recorder, s.sink)
@@ -134,6 +139,11 @@ class LiveSession:
         track = self.session.track
         return len(track.utterances) if track is not None else 0
 
+    @property
+    def relabelled(self) -> int:
+        """Voice turns moved to another entity once the session's turns were clustered together."""
+        return self.session.recorder.relabelled
+
     def process(self, batch: list[Frame]) -> None:
         self.session.process(batch)
 
@@ -148,3 +158,4 @@ class LiveSession:
         self.session.close(end if end > (last or 0) else None)
         self.catch_up()
         self.session.finish()
+        self.session.recorder.settle(self.session.memory)  # the last turns, with all of them in view

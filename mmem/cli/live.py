@@ -44,6 +44,7 @@ def run_session(spec, memory, cfg, vision, hearing, people, limit, json_out: boo
         "dropped": report.dropped, "reconnects": report.reconnects,
         "gaps": [[round(a, 2), round(b, 2)] for a, b in report.gaps], "ended_by": report.ended_by,
         "error": report.error, "warnings": report.warnings, "lag_p95": round(p95, 2),
+        "relabelled": report.relabelled,
     }
     if json_out:
         print_json({"db": str(memory.root), "live": data})
@@ -51,7 +52,8 @@ def run_session(spec, memory, cfg, vision, hearing, people, limit, json_out: boo
         out.print(f"session {report.source_id} ({escape(report.uri)}): {_hms(report.seconds)}, "
                   f"{report.events} events, {report.utterances} utterances, {report.frames} frames "
                   f"({report.dropped} dropped), ended by {report.ended_by}"
-                  + (f", {report.reconnects} reconnects" if report.reconnects else ""))
+                  + (f", {report.reconnects} reconnects" if report.reconnects else "")
+                  + (f", {report.relabelled} voice turns relabelled" if report.relabelled else ""))
     for w in report.warnings:
         err.print(f"[yellow]warning:[/] {escape(w)}")
     if report.error:

@@ -13,14 +13,15 @@ Two appearances seen in the same frame are never put in one entity.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from mmem.types import Entity
 
-__all__ = ["Appearance", "Entity", "EntityIndex", "add_exemplar", "distance", "threshold"]
+__all__ = ["Appearance", "Entity", "EntityIndex", "add_exemplar", "distance", "lone_face", "pair_up",
+           "threshold"]
 
 FACE_DISTANCE = 0.6
 VOICE_COSINE = 0.80
@@ -40,6 +41,7 @@ class Appearance:
     thumbnail: np.ndarray | None = None  # RGB crop for faces
     score: float = 0.0  # detector score (faces) or 1.0 (voices)
     group: str | None = None  # voices: the file's speaker it belongs to ("<source>#<n>"); None: live
+    windows: int = 1  # voices: sliding windows pooled into the embedding (diarize.cluster weighs them)
 
 
 def distance(kind: str, embedding: np.ndarray, entity: Entity) -> float:
@@ -83,19 +85,21 @@ class EntityIndex:
         of one file never share an entity (the clustering found them different). A speaker
         matching nobody founds an entity when its first turn is assigned."""
         fresh = {g: v for g, v in speakers.items() if g not in self.groups}
-        pairs = sorted((distance("voice", v, e), g, e.id) for g, v in fresh.items()
-                       for e in self.entities.values() if e.kind == "voice" and e.exemplars)
         taken: dict[str, set[str]] = {}  # per file: entities its speakers hold
         for g, e in self.groups.items():
             if e is not None:
                 taken.setdefault(_file(g), set()).add(e.id)
-        for d, g, eid in pairs:
-            mine = taken.setdefault(_file(g), set())
-            if d < threshold("voice") and self.groups.get(g) is None and eid not in mine:
-                self.groups[g] = self.entities[eid]
-                mine.add(eid)
+        for f in sorted({_file(g) for g in fresh}):  # files are independent of one another
+            mine = {g: v for g, v in fresh.items() if _file(g) == f}
+            self.groups.update(pair_up(mine, self.entities.values(), taken.get(f, set())))
         for g in fresh:
             self.groups.setdefault(g, None)
+
+    def found(self, kind: str) -> Entity:
+        """A new entity (no exemplars yet) in the index."""
+        ent = Entity(id=self._new_id(), kind=kind, exemplars=[])
+        self.entities[ent.id] = ent
+        return ent
 
     def assign(self, group: Sequence[Appearance]) -> list[Entity]:
         """Entities for appearances of one kind in one event, jointly: best matches first, and
@@ -143,16 +147,18 @@ class EntityIndex:
         """A voice turn during which exactly one face is visible adds their overlap to the pair's
         evidence; past LINK_SECONDS the two join one person."""
         for turn, voice in voices:
-            visible = [(a, f) for a, f in faces if min(a.end, turn.end) - max(a.start, turn.start) > 0]
-            if len({f.id for _, f in visible}) != 1:
-                continue  # nobody, or several people, on screen: no evidence of who speaks
-            app, face = visible[0]
-            overlap = min(app.end, turn.end) - max(app.start, turn.start)
-            face.links[voice.id] = face.links.get(voice.id, 0.0) + overlap
-            voice.links[face.id] = voice.links.get(face.id, 0.0) + overlap
-            self.touched |= {face.id, voice.id}
-            if face.links[voice.id] >= LINK_SECONDS and face.person != voice.person:
-                self.union(face.person, voice.person)
+            seen = lone_face(faces, turn)
+            if seen is not None:
+                self.together(seen[0], voice, seen[1])
+
+    def together(self, face: Entity, voice: Entity, seconds: float) -> None:
+        """Add (or, negative, take back) evidence that a face and a voice are one person; past
+        LINK_SECONDS the two join one person."""
+        face.links[voice.id] = face.links.get(voice.id, 0.0) + seconds
+        voice.links[face.id] = voice.links.get(face.id, 0.0) + seconds
+        self.touched |= {face.id, voice.id}
+        if face.links[voice.id] >= LINK_SECONDS and face.person != voice.person:
+            self.union(face.person, voice.person)
 
     def members(self, person: str) -> list[Entity]:
         return [e for e in self.entities.values() if e.person == person]
@@ -164,6 +170,35 @@ class EntityIndex:
             e.person = root
             e.name = e.name or named
             self.touched.add(e.id)
+
+
+def lone_face(faces: Sequence[tuple[Appearance, Entity]], turn: Appearance) -> tuple[Entity, float] | None:
+    """The one face visible while a voice turn is heard, and for how long (None: nobody, or
+    several people, on screen: no evidence of who speaks)."""
+    visible = [(a, f) for a, f in faces if min(a.end, turn.end) - max(a.start, turn.start) > 0]
+    if len({f.id for _, f in visible}) != 1:
+        return None
+    app, face = visible[0]
+    return face, min(app.end, turn.end) - max(app.start, turn.start)
+
+
+def pair_up(voices: dict[str, np.ndarray], entities: Iterable[Entity], taken: set[str] = frozenset(),
+            held: dict[str, str] | None = None) -> dict[str, Entity]:
+    """Speakers heard together (one file's, or a live session's re-clustered ones) matched to
+    voice entities jointly: closest pairs first, an entity goes to one speaker at most (none in
+    `taken`), and a pair matches when closer than the voice threshold, or (`held`: speaker ->
+    entity id) when that entity already holds most of the speaker's speech. Speakers left out
+    match nobody."""
+    held = held or {}
+    pairs = sorted((distance("voice", v, e), g, e.id, e) for g, v in voices.items()
+                   for e in entities if e.kind == "voice" and e.exemplars)
+    out: dict[str, Entity] = {}
+    used = set(taken)
+    for d, g, eid, e in pairs:
+        if g not in out and eid not in used and (d < threshold("voice") or held.get(g) == eid):
+            out[g] = e
+            used.add(eid)
+    return out
 
 
 def _file(group: str) -> str:

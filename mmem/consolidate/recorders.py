@@ -2,7 +2,9 @@
 
 - `NoEntities`: no face or voice model runs.
 - `MatchNow`: the session is the memory's only writer: faces and voices are matched to the
-  entity index as each event closes, and appearance rows are written with the events.
+  entity index as each event closes, and appearance rows are written with the events. Live,
+  where voice turns are matched alone, it can keep them (`relabel.SessionVoices`) and settle
+  them again with the session in view every so many turns and at the end (`settle`).
 - `Deferred`: one of several batch workers: faces and voices are kept, unmatched, as `Meeting`s
   for the batch writer, which matches every file in order (`people.meet_all`).
 """
@@ -10,14 +12,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from mmem.consolidate.builder import BuiltEvent
-from mmem.consolidate.entities import Appearance, EntityIndex
+from mmem.consolidate.entities import Appearance, EntityIndex, lone_face
 from mmem.perceive.facetracks import FaceTracker
 from mmem.perceive.voices import VoiceTurn
+from mmem.store._util import now
 from mmem.store.memory import Memory
 from mmem.store.rows import AppearanceRow, UtteranceRow
+
+if TYPE_CHECKING:
+    from mmem.config import EntityConfig
+    from mmem.consolidate.relabel import SessionVoices
 
 
 @dataclass
@@ -42,6 +49,7 @@ class Met:
 class EntityRecorder(Protocol):
     appearances: int  # appearance rows written so far
     owns_indexes: bool  # the only writer: it builds the search indexes (else the batch writer)
+    relabelled: int  # voice turns moved to another entity by `settle` so far
 
     def record(self, event: BuiltEvent) -> Met: ...
     def late_voices(self, until: float) -> list[Appearance]: ...
@@ -49,6 +57,7 @@ class EntityRecorder(Protocol):
                first: int) -> int: ...
     def flush(self, memory: Memory, run: str) -> None: ...
     def handoff(self) -> list[Meeting]: ...
+    def settle(self, memory: Memory) -> None: ...
 
 
 LIVE_MIN_TURN = 1.5  # seconds: a turn matched on its own (no file-wide speaker) needs this much
@@ -77,12 +86,13 @@ class Turns:
             if v.speaker < 0 and v.end - v.start < LIVE_MIN_TURN:
                 continue  # matched alone (live): too short to tell a voice by
             voices.append(Appearance("voice", v.embedding, v.start, v.end, quality=v.end - v.start,
-                                     score=1.0, group=self._group(v.speaker)))
+                                     score=1.0, group=self._group(v.speaker), windows=v.windows))
         return voices
 
 
 class NoEntities:
     appearances = 0
+    relabelled = 0
 
     def __init__(self, owns_indexes: bool = True) -> None:
         self.owns_indexes = owns_indexes
@@ -102,6 +112,9 @@ class NoEntities:
 
     def handoff(self) -> list[Meeting]:
         return []
+
+    def settle(self, memory: Memory) -> None:
+        """Re-decide recent assignments with the whole session in view (live voices)."""
 
 
 class _Seen:
@@ -139,12 +152,14 @@ class MatchNow(_Seen):
     owns_indexes = True
 
     def __init__(self, index: EntityIndex, memory: Memory, source_id: str, tracker: FaceTracker | None,
-                 turns: Turns, frame_gap: float) -> None:
+                 turns: Turns, frame_gap: float, voices: SessionVoices | None = None) -> None:
         super().__init__(tracker, turns, frame_gap)
         self.index, self.memory, self.source_id = index, memory, source_id
         index.bind(turns.speakers)
         self.rows: list[AppearanceRow] = []  # appearance rows not yet written
         self.appearances = 0
+        self.voices = voices  # voice turns matched alone, kept to be relabelled (None: never)
+        self.relabelled = 0  # turns moved to another entity so far
 
     def record(self, event: BuiltEvent) -> Met:
         faces, voices = self.seen(event)
@@ -162,6 +177,11 @@ class MatchNow(_Seen):
 
         rows, n = appear(self.index, self.memory.root, self.source_id, event_id, face_pairs, voices,
                          utt_rows, first)
+        if self.voices is not None and voices:  # the voices' rows come last, in their order
+            for app, row in zip(voices, rows[len(rows) - len(voices):], strict=True):
+                if app.group is None:
+                    self.voices.add(row.id, app, self.index.entities[row.entity_id], now(),
+                                    lone_face(face_pairs, app))
         self.rows.extend(rows)
         self.appearances += len(rows)
         return n
@@ -173,9 +193,20 @@ class MatchNow(_Seen):
         save(memory, [self.index.entities[i] for i in sorted(self.index.touched)])
         self.index.touched.clear()
         self.rows.clear()
+        if self.voices is not None and self.voices.due:
+            self.settle(memory)
 
     def handoff(self) -> list[Meeting]:
         return []
+
+    def settle(self, memory: Memory) -> None:
+        """Relabel the session's recent voice turns (see `relabel`). Only once every appearance
+        row made is written (after `flush`): a relabel moves rows in the memory."""
+        if self.voices is None or not self.voices.fresh or self.voices.every <= 0 or self.rows:
+            return
+        from mmem.consolidate.relabel import relabel
+
+        self.relabelled += relabel(memory, self.index, self.voices).moved
 
 
 class RecorderChoice(Protocol):
@@ -186,13 +217,19 @@ class RecorderChoice(Protocol):
 
 
 def match_now(active: bool, memory: Memory, source_id: str, tracker: FaceTracker | None, turns: Turns,
-              frame_gap: float) -> EntityRecorder:
-    """The session is the memory's only writer (ingest, live)."""
+              frame_gap: float, *, relabel: EntityConfig | None = None) -> EntityRecorder:
+    """The session is the memory's only writer (ingest, live). `relabel`: keep the voice turns
+    matched alone and relabel them as its knobs say (live sessions)."""
     if not active:
         return NoEntities(owns_indexes=True)
     from mmem.consolidate.people import load_index
 
-    return MatchNow(load_index(memory), memory, source_id, tracker, turns, frame_gap)
+    voices = None
+    if relabel is not None:
+        from mmem.consolidate.relabel import SessionVoices
+
+        voices = SessionVoices(relabel.relabel_window, relabel.relabel_every)
+    return MatchNow(load_index(memory), memory, source_id, tracker, turns, frame_gap, voices)
 
 
 def defer(active: bool, memory: Memory, source_id: str, tracker: FaceTracker | None, turns: Turns,

@@ -90,6 +90,14 @@ class EntityTables:
             cond += f" AND origin_entity = {_q(origin)}"
         t.update(where=cond, values={"entity_id": to_id})
 
+    def move_appearances(self, ids: list[str], to_id: str) -> None:
+        """These appearance rows belong to `to_id` from now on, as if they had joined it (a live
+        speaker relabelled: split undoes merges, not this)."""
+        t = self._table(APPEARANCES)
+        for i in range(0, len(ids), 500) if t is not None else ():
+            cond = "id IN (" + ", ".join(_q(a) for a in ids[i:i + 500]) + ")"
+            t.update(where=cond, values={"entity_id": to_id, "origin_entity": to_id})
+
     def delete_appearances(self, entity_ids: list[str]) -> None:
         t = self._table(APPEARANCES)
         if t is not None and entity_ids:

@@ -1,9 +1,9 @@
 """The journal that makes multi-table writes safe to interrupt.
 
-An operation (an entity name/merge/split/forget, a batch file's commit) is written to
-`journal.json` first, then carried out in idempotent steps, then the journal is removed. A
-writer that finds a journal left by an interrupted process finishes it first (`recover`);
-readers never do: they read the tables' last committed state.
+An operation (an entity name/merge/split/forget, a batch file's commit, a live session's
+speakers relabelled) is written to `journal.json` first, then carried out in idempotent steps,
+then the journal is removed. A writer that finds a journal left by an interrupted process
+finishes it first (`recover`); readers never do: they read the tables' last committed state.
 """
 
 from __future__ import annotations
@@ -72,6 +72,11 @@ def apply(memory: Memory, op: dict[str, Any]) -> None:
         for folder in [f"entities/{e}" for e in op["entities"]] + [f"keyframes/{s}" for s in op["sources"]]:
             rmtree(memory.root / folder)
         purge(memory)
+    elif kind == "relabel":  # a live session's turns moved to their re-clustered speakers
+        memory.put_entities(rows)  # first: an entity founded by a cluster exists before its turns
+        for target, appearances in op["moves"].items():
+            memory.move_appearances(appearances, target)
+        memory.delete_entities(op["drop"])
     elif kind == "ingest":  # a batch file's commit: its entities, then the source row that shows it
         memory.put_entities(rows)
         if int(memory.meta.get("next_entity", 1)) < op["next_entity"]:
