@@ -31,10 +31,10 @@ def _frames(path: Path, size: tuple[int, int]) -> Iterator[tuple[float, np.ndarr
 
 def _audio(path: Path, seconds: float, rate: int = 16000) -> np.ndarray:
     """The input's audio as mono float32 at `rate`, exactly `seconds` long (silence if none)."""
-    from mmem.sources.audio import iter_audio
+    from mmem.sources.audio import read_audio
 
     want = int(round(seconds * rate))
-    pcm = np.concatenate([c.samples for c in iter_audio(path)] or [np.zeros(0, np.float32)])
+    pcm = read_audio(path)
     return np.pad(pcm[:want], (0, max(0, want - pcm.size)))
 
 

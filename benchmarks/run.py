@@ -214,7 +214,7 @@ def one_people() -> dict:
     from mmem.perceive.vision import Vision
     from mmem.perceive.voices import turns
     from mmem.pipeline import ingest_file
-    from mmem.sources.audio import iter_audio
+    from mmem.sources.audio import read_audio
     from mmem.sources.file import iter_frames
     from mmem.store.memory import Memory
 
@@ -229,8 +229,7 @@ def one_people() -> dict:
     for img, d in dets:
         people.faces.embed(img, d)
     embed_s = time.perf_counter() - t0
-    wavs = [__import__("numpy").concatenate([c.samples for c in iter_audio(f)])
-            for f in sorted((DATA / "voices").glob("*/*.flac"))]
+    wavs = [read_audio(f) for f in sorted((DATA / "voices").glob("*/*.flac"))]
     t0 = time.perf_counter()
     n_turns = sum(len(turns(people.voices, w, 0.0)) for w in wavs)
     voice_s = time.perf_counter() - t0

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mmem.sources.audio import read_audio
+
 ROOT = Path(__file__).resolve().parents[1]
 VOICES = ROOT / "tests" / "data" / "voices"
 JFK = ROOT / "samples" / "jfk.flac"
@@ -25,12 +27,6 @@ class Turn:
     speaker: str
     start: float
     end: float
-
-
-def _decode(path: Path) -> np.ndarray:
-    from mmem.sources.audio import iter_audio
-
-    return np.concatenate([c.samples for c in iter_audio(path, 0.0, 30.0)]).astype(np.float32)
 
 
 def speakers() -> dict[str, list[Path]]:
@@ -68,7 +64,7 @@ def build_mix(out: Path, seconds: float = 60.0, seed: int = 0, far: bool = False
     pieces: list[tuple[str, np.ndarray]] = []
     for who, files in speakers().items():
         for f in files:
-            x = _decode(f)
+            x = read_audio(f)
             i = 0
             while i < x.size - SR:
                 n = int(rng.uniform(1.5, 5.0) * SR)

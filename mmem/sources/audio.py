@@ -29,6 +29,13 @@ class AudioChunk:
     samples: np.ndarray  # float32 mono at SAMPLE_RATE
 
 
+def read_audio(path: Path) -> np.ndarray:
+    """The whole track at once, as float32 mono at SAMPLE_RATE (empty when there is none): for
+    short clips (tests, benchmarks); a source is read in chunks (`iter_audio`)."""
+    parts = [c.samples for c in iter_audio(path)] or [np.zeros(0, np.float32)]
+    return np.concatenate(parts).astype(np.float32)
+
+
 def iter_audio(path: Path, origin: float = 0.0, chunk_seconds: float = 30.0,
                damage: Damage | None = None) -> Iterator[AudioChunk]:
     """The track as chunks; packets that fail to decode and the seconds they leave out are

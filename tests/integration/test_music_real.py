@@ -12,16 +12,17 @@ import pytest
 from mmem.config import IngestConfig
 from mmem.perceive.vision import Vision
 from mmem.pipeline import ingest_file
+from mmem.sources.audio import read_audio
 from mmem.store.memory import Memory
-from tests.integration.test_sound_cuts_real import _pcm, _write
+from tests.integration.test_sound_cuts_real import _write
 
 pytestmark = pytest.mark.integration
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def test_music_then_speech_is_a_boundary_and_the_music_is_no_one(tmp_path, hearing, people):
-    music = _pcm(DATA / "house_lo.ogg")
-    speech = _pcm(DATA / "voices" / "1688" / "1688-142285-0000.flac")
+    music = read_audio(DATA / "house_lo.ogg")
+    speech = read_audio(DATA / "voices" / "1688" / "1688-142285-0000.flac")
     music = music / np.abs(music).max() * 0.5
     join = _write(tmp_path / "radio.wav", [music, music, speech])[1]
     memory = Memory.open(tmp_path / "db", create=True)

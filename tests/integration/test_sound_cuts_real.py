@@ -15,16 +15,12 @@ from mmem.perceive.audio_channel import Hearing
 from mmem.perceive.vad import build_vad
 from mmem.perceive.vision import Vision
 from mmem.pipeline import ingest_file
-from mmem.sources.audio import iter_audio
+from mmem.sources.audio import read_audio
 from mmem.store.memory import Memory
 
 pytestmark = pytest.mark.integration
 
 VOICES = Path(__file__).resolve().parents[1] / "data" / "voices"
-
-
-def _pcm(path: Path) -> np.ndarray:
-    return np.concatenate([c.samples for c in iter_audio(path)])
 
 
 def _write(path: Path, parts: list[np.ndarray]) -> list[float]:
@@ -46,8 +42,8 @@ def _events(path: Path, root: Path, people) -> list:
 
 
 def test_a_new_speaker_without_a_pause_starts_a_new_event(tmp_path, people):
-    first = [_pcm(VOICES / "1688" / f"1688-142285-000{i}.flac") for i in (0, 1)]  # a man, 27.6 s
-    second = [_pcm(VOICES / "1998" / f"1998-15444-000{i}.flac") for i in (0, 2)]  # a woman, 22.4 s
+    first = [read_audio(VOICES / "1688" / f"1688-142285-000{i}.flac") for i in (0, 1)]  # a man, 27.6 s
+    second = [read_audio(VOICES / "1998" / f"1998-15444-000{i}.flac") for i in (0, 2)]  # a woman, 22.4 s
     joins = _write(tmp_path / "two.wav", first + second)
     join = joins[1]
     events = _events(tmp_path / "two.wav", tmp_path, people)
@@ -56,7 +52,7 @@ def test_a_new_speaker_without_a_pause_starts_a_new_event(tmp_path, people):
 
 
 def test_one_steady_speaker_stays_one_event(tmp_path, people):
-    parts = [_pcm(p) for p in sorted((VOICES / "1688").glob("*.flac"))]  # 35.5 s, one reader
+    parts = [read_audio(p) for p in sorted((VOICES / "1688").glob("*.flac"))]  # 35.5 s, one reader
     _write(tmp_path / "one.wav", parts)
     events = _events(tmp_path / "one.wav", tmp_path, people)
     assert len(events) == 1, [(e.start, e.end) for e in events]

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmarks.speaker_mix import _decode, room
+from benchmarks.speaker_mix import room
 from mmem.perceive.hearing import hear
 from mmem.perceive.vad import build_vad
-from mmem.sources.audio import SAMPLE_RATE, AudioChunk
+from mmem.sources.audio import SAMPLE_RATE, AudioChunk, read_audio
 
 pytestmark = pytest.mark.integration
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -24,7 +24,7 @@ def _under_rumble() -> tuple[np.ndarray, float]:
     from scipy.signal import butter, sosfilt
 
     rng = np.random.default_rng(0)
-    x = _decode(READING)
+    x = read_audio(READING)
     y = room(x / np.sqrt(np.mean(x**2)) * 0.05, rng, distance=4.0)
     noise = sosfilt(butter(4, 300, "lp", fs=SAMPLE_RATE, output="sos"), rng.standard_normal(y.size))
     z = y + noise / np.sqrt(np.mean(noise**2)) * np.sqrt(np.mean(y**2)) * 10.0  # +20 dB
@@ -60,7 +60,7 @@ def test_a_badly_heard_window_gives_the_same_words_every_time(hearing):
     Six seconds of another reader under white noise 6 dB louder than her: without a fixed seed,
     runs differ."""
     rng = np.random.default_rng(1)
-    x = _decode(DATA / "voices" / "1998" / "1998-15444-0001.flac")[: 6 * SAMPLE_RATE]
+    x = read_audio(DATA / "voices" / "1998" / "1998-15444-0001.flac")[: 6 * SAMPLE_RATE]
     x = x / np.sqrt(np.mean(x**2)) * 0.05
     noise = rng.standard_normal(x.size)
     z = ((x + noise / np.sqrt(np.mean(noise**2)) * 0.05 * 10 ** (6 / 20)) * 0.2).astype(np.float32)
@@ -74,7 +74,7 @@ def test_webrtc_finds_the_same_regions_whatever_it_heard_before():
     from mmem.perceive.vad import WebRtcVad
 
     reading, _ = _under_rumble()
-    other = _decode(DATA / "voices" / "1998" / "1998-15444-0000.flac")
+    other = read_audio(DATA / "voices" / "1998" / "1998-15444-0000.flac")
     vad = WebRtcVad()
     fresh = WebRtcVad().regions(other)
     vad.regions(reading)
