@@ -176,6 +176,7 @@ class Listener:
         strong = [r for r in regions if self._vouched(r)]
         self._done = max([self._done, *(e for _, e in regions)])
         end = buf_t + buf.size / SAMPLE_RATE
+        words: list[tuple[float, float]] = []  # when words were heard, lately
         if self.asr is not None:
             heard: list[Utterance] = []
             t0 = time.perf_counter()
@@ -188,6 +189,7 @@ class Listener:
             # a voice is someone saying words: music and noise are no one. Words are judged per
             # speech region (a short turn of a region with words is someone too)
             said = [r for r in regions if _spoken(r, heard) >= min(SPOKEN, 0.3 * (r[1] - r[0]))]
+            words = _spans(track.utterances[-8:] + heard)
             track.utterances.extend(heard)
             speech = [r for r in regions if r in strong or r in said]
         else:
@@ -198,11 +200,13 @@ class Listener:
             for r in said:  # windows reach a little past the region; turns tile it
                 turns.extend(self._turns(r, end))
             # speech that no detector vouched for and in which Whisper caught no word (a quiet or
-            # distant talker) is still someone's when it sounds like a voice this source has
-            # been heard saying words in; music, tones and noise sound like no one's voice
+            # distant talker, a mumbled aside) is still someone's when it goes on from talk (words
+            # heard within JOIN s) and sounds like a voice this source has been heard saying
+            # words in; music, tones and noise sound like no one's voice, and in a far-field
+            # room, where everything sounds alike, sounds away from any talk stay no one's
             # (without a transcriber there are no words to vouch for a voice: vouched speech only)
             heard_voices = track.turns + turns if self.asr is not None else []
-            for r in (r for r in regions if r not in speech and heard_voices):
+            for r in (r for r in regions if r not in speech and heard_voices and _near(r, words, JOIN)):
                 mine = [t for t in self._turns(r, end) if _sounds_like(t, heard_voices)]
                 turns.extend(mine)
                 speech.extend((t.start, t.end) for t in mine)
@@ -307,6 +311,11 @@ def hear(
         track.turns[:] = cluster(track.turns)
         track.voice_seconds += time.perf_counter() - t0
     return track
+
+
+def _near(span: tuple[float, float], spans: list[tuple[float, float]], reach: float) -> bool:
+    """Whether any of `spans` comes within `reach` s of `span`."""
+    return any(a - reach <= span[1] and b + reach >= span[0] for a, b in spans)
 
 
 def _sounds_like(turn: VoiceTurn, voices: list[VoiceTurn]) -> bool:
