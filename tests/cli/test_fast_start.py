@@ -18,7 +18,8 @@ from tests.cli.clirun import run
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ("torch", "transformers", "sentence_transformers", "open_clip", "dlib", "resemblyzer",
           "faster_whisper", "ctranslate2")
-WATCHED = (*MODELS, "onnxruntime", "tokenizers", "lance_namespace_urllib3_client", "lancedb", "pandas")
+WATCHED = (*MODELS, "onnxruntime", "tokenizers", "lance_namespace_urllib3_client", "lancedb", "pandas",
+           "librosa", "numba")
 PROBE = """
 import atexit, json, runpy, sys
 sys.argv = ["mmem", *sys.argv[1:]]
@@ -129,3 +130,25 @@ def test_pandas_still_converts_when_asked_after_the_shimmed_import(tmp_path):
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
     assert p.returncode == 0, p.stderr[-2000:]
     assert p.stdout.split() == ["False", "1", "[1,", "2]", "1", "1"]
+
+
+def test_ingest_embeds_voices_without_resemblyzer_or_librosa(tmp_path_factory):
+    """With entities on, voices are embedded by the ONNX export of the speaker model: a cold ingest
+    of a talking-face clip finds its speaker without importing resemblyzer, librosa or numba (their
+    imports and first call cost a cold process seconds)."""
+    from mmem.perceive.voice_export import export
+    from mmem.weights import resolve_voice_onnx
+
+    home = tmp_path_factory.getbasetemp() / "mmem-home"
+    with pytest.MonkeyPatch.context() as mp:  # exported once, as the first ingest with voices does
+        mp.setenv("MMEM_HOME", str(home))
+        resolve_voice_onnx(export=export)
+    env = {"MMEM_OFFLINE": "1", "MMEM_HOME": str(home)}
+    db = tmp_path_factory.mktemp("voices") / "db"
+    clip = ROOT / "tests" / "data" / "lbax4n.mpg"
+    p, loaded = cold(env, "ingest", clip, "--device", "cpu", "--db", db, "--json")
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert not {"resemblyzer", "librosa", "numba"} & set(loaded), loaded
+    q, _ = cold(env, "entities", "--db", db, "--json")
+    kinds = {e["kind"] for e in json.loads(q.stdout)["entities"]}
+    assert kinds & {"voice", "person"}, q.stdout  # the voice was heard and kept
