@@ -84,9 +84,9 @@ def plan_all(cfg: IngestConfig, *, download: bool = True, diagnose: bool = False
     """Every channel's plan for `cfg`, in registry order. Loads nothing; a bad --device and a
     missing required model are errors here."""
     if not diagnose:
-        from mmem.perceive.device import resolve_device
+        from mmem.perceive.device import device_name
 
-        resolve_device(cfg.vision.device)  # a bad --device is an error whether or not weights exist
+        device_name(cfg.vision.device)  # a bad --device is an error whether or not weights exist
     plans: dict[str, ChannelPlan] = {}
     for ch in select(cfg, channels, names):
         plans[ch.name] = plan_one(ch, cfg, plans, download=download, diagnose=diagnose)
@@ -111,9 +111,9 @@ def build_all(cfg: IngestConfig, *, names: Iterable[str] | None = None,
     """Plan and load every channel, in registry order: (plans, loaded models by channel name).
     The channels named in `later` that run load in a background thread: their entry is a
     `Loading` stand-in that waits for the model when first used."""
-    from mmem.perceive.device import resolve_device
+    from mmem.perceive.device import device_name
 
-    device = str(resolve_device(cfg.vision.device))
+    device = device_name(cfg.vision.device)
     plans: dict[str, ChannelPlan] = {}
     built: dict[str, Any] = {}
     background = set(later)

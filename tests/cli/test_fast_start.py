@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from mmem.perceive.device import DRIVER_SIGNS
 from tests.cli.clirun import run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,10 +133,11 @@ def test_pandas_still_converts_when_asked_after_the_shimmed_import(tmp_path):
     assert p.stdout.split() == ["False", "1", "[1,", "2]", "1", "1"]
 
 
-def test_ingest_embeds_voices_without_resemblyzer_or_librosa(tmp_path_factory):
-    """With entities on, voices are embedded by the ONNX export of the speaker model: a cold ingest
-    of a talking-face clip finds its speaker without importing resemblyzer, librosa or numba (their
-    imports and first call cost a cold process seconds)."""
+def test_ingest_of_speech_and_faces_imports_no_torch(tmp_path_factory):
+    """With entities on, voices are embedded by the ONNX export of the speaker model and events are
+    compressed in numpy: a cold ingest of a talking-face clip (speech, a face, a voice) imports no
+    torch, resemblyzer, librosa or numba (their imports and first call cost a cold process
+    seconds) when no CUDA driver asks for torch to pick a GPU."""
     from mmem.perceive.voice_export import export
     from mmem.weights import resolve_voice_onnx
 
@@ -149,6 +151,7 @@ def test_ingest_embeds_voices_without_resemblyzer_or_librosa(tmp_path_factory):
     p, loaded = cold(env, "ingest", clip, "--device", "cpu", "--db", db, "--json")
     assert p.returncode == 0, p.stderr[-2000:]
     assert not {"resemblyzer", "librosa", "numba"} & set(loaded), loaded
+    assert "torch" not in loaded or any(os.path.exists(p) for p in DRIVER_SIGNS), loaded
     q, _ = cold(env, "entities", "--db", db, "--json")
     kinds = {e["kind"] for e in json.loads(q.stdout)["entities"]}
     assert kinds & {"voice", "person"}, q.stdout  # the voice was heard and kept
