@@ -24,6 +24,10 @@ pandas hidden from this thread, so it records "no pandas yet"; pyarrow imports p
 the first time something calls a pandas API (`to_pandas`, `from_pandas`, ...), as it would
 anyway. Until then a pandas object given to `pa.array` would be read as a plain sequence: mmem
 gives it lists and numpy arrays only.
+`lancedb.functions` (the models of LanceDB Enterprise's function service: about a fifth of
+`lancedb.db`'s import) is stood in for the same way while lancedb imports: lancedb only names its
+classes (re-exports, annotations, calls inside methods), and each resolves to the real one, importing
+the real module, the first time it is used.
 MMEM_PLAIN_LANCEDB=1 imports lancedb the ordinary way (tests compare both).
 """
 
@@ -39,6 +43,8 @@ from typing import Any
 
 # the packages whose __init__ imports the whole REST client; their submodules load for real
 _DEFERRED = ("lance_namespace", "lance_namespace_urllib3_client", "lance_namespace_urllib3_client.models")
+# lancedb modules whose import is mostly models for services a local memory never calls
+_DEFERRED_MODULES = ("lancedb.functions",)
 _LOCK = threading.Lock()  # the stand-ins live in sys.modules: one importer at a time
 
 
@@ -149,7 +155,7 @@ def import_lancedb() -> ModuleType:
 
 
 def _import() -> ModuleType:
-    if "lancedb" in sys.modules or any(p in sys.modules for p in (*_DEFERRED, "overrides")) \
+    if "lancedb" in sys.modules or any(p in sys.modules for p in (*_DEFERRED, *_DEFERRED_MODULES, "overrides")) \
             or os.environ.get("MMEM_PLAIN_LANCEDB"):
         return _plain()
     stand_ins: dict[str, ModuleType] = {}
@@ -164,6 +170,9 @@ def _import() -> ModuleType:
             path = list(spec.submodule_search_locations)
         module = stand_ins[name] = _StandIn(name)
         module.__path__, module.__package__ = path, name
+    for name in _DEFERRED_MODULES:
+        module = stand_ins[name] = _StandIn(name)
+        module.__package__ = name.rpartition(".")[0]
     if sys.version_info < (3, 12):
         stand_ins["overrides"] = _overrides_stand_in()
     _pyarrow_without_pandas()

@@ -155,3 +155,16 @@ def test_ingest_of_speech_and_faces_imports_no_torch(tmp_path_factory):
     q, _ = cold(env, "entities", "--db", db, "--json")
     kinds = {e["kind"] for e in json.loads(q.stdout)["entities"]}
     assert kinds & {"voice", "person"}, q.stdout  # the voice was heard and kept
+
+
+def test_the_deferred_function_models_still_work_when_used():
+    """lancedb.functions is imported for real on the first use of one of its names (and only then)."""
+    code = ("import sys; from mmem.store._lancedb import import_lancedb; l = import_lancedb(); "
+            "before = 'lancedb.functions' in sys.modules; v = l.FunctionVersion; "
+            "print(before, isinstance(object(), l.UdfDefinition), v._resolve().__name__, "
+            "sys.modules['lancedb.functions'].FunctionVersion is v._resolve())")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("MMEM_PLAIN_LANCEDB", None)
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert p.stdout.split() == ["False", "False", "FunctionVersion", "True"]
