@@ -27,7 +27,10 @@ gives it lists and numpy arrays only.
 `lancedb.functions` (the models of LanceDB Enterprise's function service: about a fifth of
 `lancedb.db`'s import) is stood in for the same way while lancedb imports: lancedb only names its
 classes (re-exports, annotations, calls inside methods), and each resolves to the real one, importing
-the real module, the first time it is used.
+the real module, the first time it is used. So is the `lancedb.embeddings` package, whose init
+imports a pydantic model per embedding provider (OpenAI, Cohere, Bedrock, ...): its `base` and
+`registry` modules load for real, and the first use of a name from the package (a table write asks
+its registry) imports the whole package, providers registered, as before. A reader never does.
 MMEM_PLAIN_LANCEDB=1 imports lancedb the ordinary way (tests compare both).
 """
 
@@ -42,7 +45,8 @@ from types import ModuleType
 from typing import Any
 
 # the packages whose __init__ imports the whole REST client; their submodules load for real
-_DEFERRED = ("lance_namespace", "lance_namespace_urllib3_client", "lance_namespace_urllib3_client.models")
+_DEFERRED = ("lance_namespace", "lance_namespace_urllib3_client", "lance_namespace_urllib3_client.models",
+             "lancedb.embeddings")
 # lancedb modules whose import is mostly models for services a local memory never calls
 _DEFERRED_MODULES = ("lancedb.functions",)
 _LOCK = threading.Lock()  # the stand-ins live in sys.modules: one importer at a time
@@ -161,8 +165,13 @@ def _import() -> ModuleType:
     stand_ins: dict[str, ModuleType] = {}
     for name in _DEFERRED:
         parent, _, leaf = name.rpartition(".")
-        if parent:
+        if parent in stand_ins:
             path = [os.path.join(p, leaf) for p in stand_ins[parent].__path__]
+        elif parent:
+            spec = importlib.util.find_spec(parent)
+            if spec is None or not spec.submodule_search_locations:
+                return _plain()
+            path = [os.path.join(p, leaf) for p in spec.submodule_search_locations]
         else:
             spec = importlib.util.find_spec(name)
             if spec is None or not spec.submodule_search_locations:

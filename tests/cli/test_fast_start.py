@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MODELS = ("torch", "transformers", "sentence_transformers", "open_clip", "dlib", "resemblyzer",
           "faster_whisper", "ctranslate2")
 WATCHED = (*MODELS, "onnxruntime", "tokenizers", "lance_namespace_urllib3_client", "lancedb", "pandas",
-           "librosa", "numba")
+           "librosa", "numba", "lancedb.functions", "lancedb.embeddings.openai")
 PROBE = """
 import atexit, json, runpy, sys
 sys.argv = ["mmem", *sys.argv[1:]]
@@ -168,3 +168,12 @@ def test_the_deferred_function_models_still_work_when_used():
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
     assert p.returncode == 0, p.stderr[-2000:]
     assert p.stdout.split() == ["False", "False", "FunctionVersion", "True"]
+
+
+@pytest.mark.parametrize("command", [["events"], ["ask", "what did he ask the country"]])
+def test_readers_skip_lancedbs_service_models(spoken, command):
+    """lancedb's Enterprise function models and embedding providers are never imported by a reader."""
+    db, env = spoken
+    p, loaded = cold(env, *command, "--db", db, "--json")
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert "lancedb" in loaded and not {"lancedb.functions", "lancedb.embeddings.openai"} & set(loaded), loaded
