@@ -57,14 +57,12 @@ class Session:
                  clock: Clock | None = None,
                  on_commit: Callable[[list[EventRecord]], None] | None = None) -> None:
         from mmem.consolidate.recorders import match_now
-        from mmem.perceive.device import resolve_device
         from mmem.sink import WRITE_EVERY
 
         self.info, self.memory, self.cfg, self.report, self.run = info, memory, cfg, report, run
         self.vision, self.hearing = vision, hearing
         self.people = people if people is not None and people.active else None
         self.timer = report.stage_seconds
-        self.device = resolve_device(cfg.vision.device)
         self.choice: RecorderChoice = recorder or match_now
         self.write_every = write_every or WRITE_EVERY
         self.clock = clock or Clock()
@@ -91,7 +89,7 @@ class Session:
             self.vision.embedder, tracker, info.has_video, cfg.source.fps, track, self.timer)
         self.builder: EventBuilder = EventBuilder(
             cfg, Consolidator(cfg.consolidate, self.memory.root, has_vector=has_vector), sid, self.run,
-            self.device, track, track.utterances if track else [], self.timer, self.clock, cuts)
+            track, track.utterances if track else [], self.timer, self.clock, cuts)
         turns = Turns(track.turns if track is not None else [], sid)
         self.recorder: EntityRecorder = self.choice(people is not None, self.memory, sid, tracker, turns,
                                                     1 / cfg.source.fps)

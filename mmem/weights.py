@@ -359,6 +359,29 @@ def resolve_voice_model() -> Path:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class VoiceOnnxWeights:
+    checkpoint: Path  # resemblyzer's pretrained.pt the export came from
+    onnx: Path  # the exported encoder (cached under model_cache()/onnx)
+
+
+def resolve_voice_onnx(*, export: Callable[[Path, Path], None] | None = None) -> VoiceOnnxWeights:
+    """The speaker encoder as ONNX Runtime runs it: resemblyzer's checkpoint (resolve_voice_model)
+    exported once and cached under model_cache()/onnx, keyed by the checkpoint's bytes. A missing
+    export is made by `export(checkpoint, target)` (mmem.perceive.voice_export.export, which needs
+    torch); without one it raises WeightsUnavailable naming the fix."""
+    checkpoint = resolve_voice_model()
+    target = model_cache() / "onnx" / f"resemblyzer-{_file_id(checkpoint)}" / "voice_encoder.onnx"
+    if not target.is_file():
+        if export is None:
+            raise WeightsUnavailable(
+                f"the ONNX copy of the speaker model is not cached in {target.parent}: an ingest with "
+                "voices exports it (it needs torch and resemblyzer once), or run with --no-entities"
+            )
+        export(checkpoint, target)
+    return VoiceOnnxWeights(checkpoint, target)
+
+
 # -- the sentence model through ONNX Runtime ------------------------------------------------
 
 _POOLING = "sentence_transformers.models.Pooling"

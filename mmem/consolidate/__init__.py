@@ -1,1 +1,1 @@
-"""Consolidation: bounded working memory on the device -> compact long-term event records."""
+"""Consolidation: bounded working memory -> compact long-term event records."""

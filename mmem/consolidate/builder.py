@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from mmem.config import IngestConfig
 from mmem.consolidate.event import Consolidator
@@ -35,11 +34,11 @@ class EventBuilder:
     """push(frame, features, vector) -> the events that closed; flush(end) closes the rest."""
 
     def __init__(self, cfg: IngestConfig, consolidator: Consolidator, source_id: str, run: str,
-                 device: torch.device, track: SpeechTimeline | None, utterances: list[Utterance],
+                 track: SpeechTimeline | None, utterances: list[Utterance],
                  timer: dict[str, float], clock: Clock = Clock(),
                  cuts: CutTimeline | None = None) -> None:
         self.cfg, self.consolidator, self.source_id, self.run = cfg, consolidator, source_id, run
-        self.device, self.timer, self.clock = device, timer, clock
+        self.timer, self.clock = timer, clock
         self.segmenter = Segmenter(cfg.segment, speech=track, cuts=cuts)
         self.hierarchy = Hierarchy(cfg.segment, source_id, run, cuts)
         self.assigner = TranscriptAssigner(utterances)
@@ -53,7 +52,7 @@ class EventBuilder:
     def push(self, frame: Frame, feats: dict[str, np.ndarray], vec: np.ndarray) -> list[BuiltEvent]:
         if self.wm is None:
             protect = 2 * self.cfg.segment.refine_radius + 2
-            self.wm = WorkingMemory(len(vec), self.cfg.consolidate.capacity, protect, self.device)
+            self.wm = WorkingMemory(len(vec), self.cfg.consolidate.capacity, protect)
         t0 = time.perf_counter()
         self.wm.add(frame.index, frame.t, vec, frame.image)
         self.hierarchy.frame(frame.index, vec)

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import torch
 
 from mmem.config import ConsolidateConfig
-from mmem.consolidate.kmeans import weighted_kmeans
+from mmem.consolidate.kmeans import normalize, weighted_kmeans
 from mmem.consolidate.working import Slots
 from mmem.types import Clock, EventRecord, Segment
 
@@ -43,8 +42,8 @@ class Consolidator:
         centroids = None
         if self.has_vector:
             mean = (slots.vectors * slots.weights[:, None]).sum(0)
-            vector = torch.nn.functional.normalize(mean, dim=0).cpu().numpy().astype(np.float32)
-            centroids = comp.centroids.cpu().numpy().astype(np.float32)
+            vector = normalize(mean)
+            centroids = comp.centroids.astype(np.float32)
         return EventRecord(
             id=eid,
             source_id=source_id,
@@ -56,8 +55,8 @@ class Consolidator:
             else None,
             vector=vector,
             centroids=centroids,
-            centroid_weights=comp.weights.cpu().numpy().astype(np.float32),
-            centroid_times=comp.times.cpu().numpy().astype(np.float32),
+            centroid_weights=comp.weights.astype(np.float32),
+            centroid_times=comp.times.astype(np.float32),
             surprise=float(segment.surprise),
             keyframes=keyframes,
             n_frames=slots.n_frames,
@@ -67,9 +66,9 @@ class Consolidator:
     def _keyframes(self, eid: str, source_id: str, slots: Slots, centroids, weights) -> list[str]:
         if not any(i is not None for i in slots.images) or self.cfg.keyframes <= 0:
             return []
-        heaviest = torch.argsort(weights, descending=True)[: self.cfg.keyframes]
+        heaviest = np.argsort(-weights, kind="stable")[: self.cfg.keyframes]
         sim = centroids[heaviest] @ slots.vectors.T
-        chosen = sorted({int(i) for i in sim.argmax(dim=1).tolist()})
+        chosen = sorted({int(i) for i in sim.argmax(axis=1).tolist()})
         out_dir = self.root / "keyframes" / source_id
         out_dir.mkdir(parents=True, exist_ok=True)
         paths = []

@@ -1,4 +1,4 @@
-"""Bounded working memory: the open event's frames as a fixed-capacity tensor on the device.
+"""Bounded working memory: the open event's frames as a fixed-capacity array.
 
 Each slot holds a feature vector, a member count, a time range and one real frame (the
 representative image for keyframes). When the memory is full, the most similar pair of
@@ -11,27 +11,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import torch
+
+from mmem.consolidate.kmeans import normalize
 
 
 @dataclass(frozen=True, slots=True)
 class Slots:
-    vectors: torch.Tensor  # (n, D) unit-norm means of the members
-    weights: torch.Tensor  # (n,) member counts
-    times: torch.Tensor  # (n,) weighted mean time of the members
+    vectors: np.ndarray  # (n, D) float32, unit-norm means of the members
+    weights: np.ndarray  # (n,) float32, member counts
+    times: np.ndarray  # (n,) float32, weighted mean time of the members
     images: list[np.ndarray | None]  # one representative real frame per slot (None: no video)
     image_times: list[float]  # the representative frame's own timestamp
     n_frames: int
 
 
 class WorkingMemory:
-    def __init__(self, dim: int, capacity: int, protect: int, device: torch.device) -> None:
+    def __init__(self, dim: int, capacity: int, protect: int) -> None:
         if capacity <= protect + 1:
             raise ValueError("capacity must exceed the protected tail")
-        self.capacity, self.protect, self.device = capacity, protect, device
-        self._vec = torch.zeros(capacity + 1, dim, device=device)
-        self._w = torch.zeros(capacity + 1, device=device)
-        self._t = torch.zeros(capacity + 1, device=device)
+        self.capacity, self.protect = capacity, protect
+        self._vec = np.zeros((capacity + 1, dim), np.float32)
+        self._w = np.zeros(capacity + 1, np.float32)
+        self._t = np.zeros(capacity + 1, np.float32)
         self._first = [0] * (capacity + 1)  # first frame index of each slot's members
         self._last = [0] * (capacity + 1)
         self._img: list[np.ndarray | None] = [None] * (capacity + 1)
@@ -43,13 +44,13 @@ class WorkingMemory:
 
     @property
     def nbytes(self) -> int:
-        """Bytes held (tensors + images): bounded by capacity, whatever the video length."""
+        """Bytes held (arrays + images): bounded by capacity, whatever the video length."""
         imgs = sum(i.nbytes for i in self._img[: self._n] if i is not None)
-        return int(self._vec.numel() * 4 + self._w.numel() * 8) + imgs
+        return int(self._vec.nbytes + self._w.nbytes + self._t.nbytes) + imgs
 
     def add(self, index: int, t: float, vector: np.ndarray, image: np.ndarray | None) -> None:
         n = self._n
-        self._vec[n] = torch.from_numpy(np.asarray(vector, np.float32)).to(self.device)
+        self._vec[n] = np.asarray(vector, np.float32)
         self._w[n], self._t[n] = 1.0, t
         self._first[n] = self._last[n] = index
         self._img[n], self._img_t[n] = image, t
@@ -59,11 +60,11 @@ class WorkingMemory:
 
     def _merge_one(self) -> None:
         limit = self._n - self.protect  # slots [0, limit) may merge with their right neighbour
-        v = torch.nn.functional.normalize(self._vec[:limit], dim=-1)
-        sim = (v[:-1] * v[1:]).sum(dim=1)
-        i = int(torch.argmax(sim))
+        v = normalize(self._vec[:limit])
+        sim = (v[:-1] * v[1:]).sum(axis=1)
+        i = int(np.argmax(sim))
         j = i + 1
-        wi, wj = self._w[i], self._w[j]
+        wi, wj = float(self._w[i]), float(self._w[j])
         self._vec[i] = (self._vec[i] * wi + self._vec[j] * wj) / (wi + wj)
         self._t[i] = (self._t[i] * wi + self._t[j] * wj) / (wi + wj)
         self._w[i] = wi + wj
@@ -74,9 +75,9 @@ class WorkingMemory:
 
     def _shift_left(self, j: int, count: int = 1) -> None:
         n = self._n
-        self._vec[j : n - count] = self._vec[j + count : n].clone()
-        self._w[j : n - count] = self._w[j + count : n].clone()
-        self._t[j : n - count] = self._t[j + count : n].clone()
+        self._vec[j : n - count] = self._vec[j + count : n].copy()
+        self._w[j : n - count] = self._w[j + count : n].copy()
+        self._t[j : n - count] = self._t[j + count : n].copy()
         for lst in (self._first, self._last, self._img, self._img_t):
             lst[j : n - count] = lst[j + count : n]
             lst[n - count : n] = [None if lst is self._img else 0] * count
@@ -88,12 +89,12 @@ class WorkingMemory:
         while m < self._n and self._last[m] < stop_index:
             m += 1
         out = Slots(
-            vectors=torch.nn.functional.normalize(self._vec[:m].clone(), dim=-1),
-            weights=self._w[:m].clone(),
-            times=self._t[:m].clone(),
+            vectors=normalize(self._vec[:m]),
+            weights=self._w[:m].copy(),
+            times=self._t[:m].copy(),
             images=list(self._img[:m]),
             image_times=list(self._img_t[:m]),
-            n_frames=int(self._w[:m].sum().item()),
+            n_frames=int(round(float(self._w[:m].sum()))),
         )
         if m:
             self._shift_left(0, m)

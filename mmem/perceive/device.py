@@ -1,8 +1,10 @@
-"""Choose the torch device from --device auto|cpu|cuda[:N]."""
+"""Choose the device from --device auto|cpu|cuda[:N]."""
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 
 from mmem.errors import DeviceError
 
@@ -14,6 +16,23 @@ def check_device_name(name: str) -> str:
     if not _VALID.match(name):
         raise DeviceError(f"unknown --device {name!r}: use auto, cpu, cuda or cuda:N")
     return name
+
+
+# where a CUDA driver shows itself (Linux; /dev/dxg: WSL2): with none, CUDA cannot be available
+DRIVER_SIGNS = ("/proc/driver/nvidia/version", "/dev/nvidiactl", "/dev/dxg")
+
+
+def device_name(name: str) -> str:
+    """The resolved device as a string ("cpu", "cuda", "cuda:1"), importing torch only when it
+    must: `cpu` never, `auto` only on a machine with a CUDA driver (torch then tells whether a GPU
+    is usable). So an ingest whose models do not run on torch (speech, faces, voices) never pays
+    torch's import; CLIP imports it where it loads."""
+    check_device_name(name)
+    if name == "cpu":
+        return "cpu"
+    if name == "auto" and "torch" not in sys.modules and not any(os.path.exists(p) for p in DRIVER_SIGNS):
+        return "cpu"
+    return str(resolve_device(name))
 
 
 def resolve_device(name: str):  # -> torch.device

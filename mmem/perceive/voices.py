@@ -3,7 +3,6 @@ split it into turns where the speaker changes (mmem.perceive.diarize)."""
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -30,28 +29,40 @@ class VoiceBackend(Protocol):
         ...
 
 
-class Resemblyzer:
-    model_id = "resemblyzer-ge2e"
+class OnnxVoiceEncoder:
+    """Implements VoiceBackend: Resemblyzer's speaker encoder run by ONNX Runtime on the CPU (the
+    graph exported once by mmem.perceive.voice_export) after its mel front end in numpy
+    (mmem.perceive.voice_mel), so ingest embeds voices without torch or librosa. The same vectors
+    as resemblyzer's own VoiceEncoder (tests/integration/test_voice_onnx.py), hence its model id."""
 
-    def __init__(self, weights: Path, device: str = "cpu") -> None:
-        with warnings.catch_warnings():  # webrtcvad (imported by resemblyzer) warns about pkg_resources
-            warnings.simplefilter("ignore")
-            from resemblyzer import VoiceEncoder
-        self._enc = VoiceEncoder(device=device, verbose=False, weights_fpath=weights)
+    model_id = "resemblyzer-ge2e"
+    RATE = 2.0  # partial windows per second (1.6 s each, so they overlap by 1.1 s)
+    BATCH = 64  # windows per ONNX run: bounds the memory of a long stretch of speech
+
+    def __init__(self, onnx: Path, threads: int = 1) -> None:
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3
+        # one thread: a small LSTM over a batch of 1.6 s windows, too little work to share; on a
+        # busy 2-core CPU two threads spin against each other
+        opts.intra_op_num_threads = opts.inter_op_num_threads = threads
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self._session = ort.InferenceSession(str(onnx), opts, providers=["CPUExecutionProvider"])
 
     def windows(self, samples: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
-        import torch
+        from mmem.perceive.voice_mel import HOP, mel_spectrogram, partial_slices
 
-        # one thread: the model is a small LSTM over a batch of 1.6 s windows, too little work to
-        # share; on a busy 2-core CPU two threads spin against each other (measured ~7x slower)
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            _, partials, slices = self._enc.embed_utterance(samples, return_partials=True, rate=2.0)
-        finally:
-            torch.set_num_threads(threads)
-        ranges = [(int(s.start), int(s.stop)) for s in slices]  # in samples
-        return np.asarray(partials, np.float32), ranges
+        spans = partial_slices(len(samples), self.RATE)
+        stop = spans[-1][1] * HOP
+        wav = np.asarray(samples, np.float32)
+        if stop >= wav.size:
+            wav = np.pad(wav, (0, stop - wav.size))
+        mel = mel_spectrogram(wav)
+        mels = np.stack([mel[a:b] for a, b in spans])
+        out = [self._session.run(None, {"mels": mels[i:i + self.BATCH]})[0]
+               for i in range(0, len(mels), self.BATCH)]
+        return np.concatenate(out).astype(np.float32), [(a * HOP, b * HOP) for a, b in spans]
 
 
 def turns(backend: VoiceBackend, samples: np.ndarray, offset: float, sr: int = 16_000,

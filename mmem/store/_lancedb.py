@@ -24,6 +24,13 @@ pandas hidden from this thread, so it records "no pandas yet"; pyarrow imports p
 the first time something calls a pandas API (`to_pandas`, `from_pandas`, ...), as it would
 anyway. Until then a pandas object given to `pa.array` would be read as a plain sequence: mmem
 gives it lists and numpy arrays only.
+`lancedb.functions` (the models of LanceDB Enterprise's function service: about a fifth of
+`lancedb.db`'s import) is stood in for the same way while lancedb imports: lancedb only names its
+classes (re-exports, annotations, calls inside methods), and each resolves to the real one, importing
+the real module, the first time it is used. So is the `lancedb.embeddings` package, whose init
+imports a pydantic model per embedding provider (OpenAI, Cohere, Bedrock, ...): its `base` and
+`registry` modules load for real, and the first use of a name from the package (a table write asks
+its registry) imports the whole package, providers registered, as before. A reader never does.
 MMEM_PLAIN_LANCEDB=1 imports lancedb the ordinary way (tests compare both).
 """
 
@@ -38,7 +45,10 @@ from types import ModuleType
 from typing import Any
 
 # the packages whose __init__ imports the whole REST client; their submodules load for real
-_DEFERRED = ("lance_namespace", "lance_namespace_urllib3_client", "lance_namespace_urllib3_client.models")
+_DEFERRED = ("lance_namespace", "lance_namespace_urllib3_client", "lance_namespace_urllib3_client.models",
+             "lancedb.embeddings")
+# lancedb modules whose import is mostly models for services a local memory never calls
+_DEFERRED_MODULES = ("lancedb.functions",)
 _LOCK = threading.Lock()  # the stand-ins live in sys.modules: one importer at a time
 
 
@@ -149,14 +159,19 @@ def import_lancedb() -> ModuleType:
 
 
 def _import() -> ModuleType:
-    if "lancedb" in sys.modules or any(p in sys.modules for p in (*_DEFERRED, "overrides")) \
+    if "lancedb" in sys.modules or any(p in sys.modules for p in (*_DEFERRED, *_DEFERRED_MODULES, "overrides")) \
             or os.environ.get("MMEM_PLAIN_LANCEDB"):
         return _plain()
     stand_ins: dict[str, ModuleType] = {}
     for name in _DEFERRED:
         parent, _, leaf = name.rpartition(".")
-        if parent:
+        if parent in stand_ins:
             path = [os.path.join(p, leaf) for p in stand_ins[parent].__path__]
+        elif parent:
+            spec = importlib.util.find_spec(parent)
+            if spec is None or not spec.submodule_search_locations:
+                return _plain()
+            path = [os.path.join(p, leaf) for p in spec.submodule_search_locations]
         else:
             spec = importlib.util.find_spec(name)
             if spec is None or not spec.submodule_search_locations:
@@ -164,6 +179,9 @@ def _import() -> ModuleType:
             path = list(spec.submodule_search_locations)
         module = stand_ins[name] = _StandIn(name)
         module.__path__, module.__package__ = path, name
+    for name in _DEFERRED_MODULES:
+        module = stand_ins[name] = _StandIn(name)
+        module.__package__ = name.rpartition(".")[0]
     if sys.version_info < (3, 12):
         stand_ins["overrides"] = _overrides_stand_in()
     _pyarrow_without_pandas()

@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from mmem.perceive.device import DRIVER_SIGNS
 from tests.cli.clirun import run
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ("torch", "transformers", "sentence_transformers", "open_clip", "dlib", "resemblyzer",
           "faster_whisper", "ctranslate2")
-WATCHED = (*MODELS, "onnxruntime", "tokenizers", "lance_namespace_urllib3_client", "lancedb", "pandas")
+WATCHED = (*MODELS, "onnxruntime", "tokenizers", "lance_namespace_urllib3_client", "lancedb", "pandas",
+           "librosa", "numba", "lancedb.functions", "lancedb.embeddings.openai")
 PROBE = """
 import atexit, json, runpy, sys
 sys.argv = ["mmem", *sys.argv[1:]]
@@ -129,3 +131,49 @@ def test_pandas_still_converts_when_asked_after_the_shimmed_import(tmp_path):
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
     assert p.returncode == 0, p.stderr[-2000:]
     assert p.stdout.split() == ["False", "1", "[1,", "2]", "1", "1"]
+
+
+def test_ingest_of_speech_and_faces_imports_no_torch(tmp_path_factory):
+    """With entities on, voices are embedded by the ONNX export of the speaker model and events are
+    compressed in numpy: a cold ingest of a talking-face clip (speech, a face, a voice) imports no
+    torch, resemblyzer, librosa or numba (their imports and first call cost a cold process
+    seconds) when no CUDA driver asks for torch to pick a GPU."""
+    from mmem.perceive.voice_export import export
+    from mmem.weights import resolve_voice_onnx
+
+    home = tmp_path_factory.getbasetemp() / "mmem-home"
+    with pytest.MonkeyPatch.context() as mp:  # exported once, as the first ingest with voices does
+        mp.setenv("MMEM_HOME", str(home))
+        resolve_voice_onnx(export=export)
+    env = {"MMEM_OFFLINE": "1", "MMEM_HOME": str(home)}
+    db = tmp_path_factory.mktemp("voices") / "db"
+    clip = ROOT / "tests" / "data" / "lbax4n.mpg"
+    p, loaded = cold(env, "ingest", clip, "--device", "cpu", "--db", db, "--json")
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert not {"resemblyzer", "librosa", "numba"} & set(loaded), loaded
+    assert "torch" not in loaded or any(os.path.exists(p) for p in DRIVER_SIGNS), loaded
+    q, _ = cold(env, "entities", "--db", db, "--json")
+    kinds = {e["kind"] for e in json.loads(q.stdout)["entities"]}
+    assert kinds & {"voice", "person"}, q.stdout  # the voice was heard and kept
+
+
+def test_the_deferred_function_models_still_work_when_used():
+    """lancedb.functions is imported for real on the first use of one of its names (and only then)."""
+    code = ("import sys; from mmem.store._lancedb import import_lancedb; l = import_lancedb(); "
+            "before = 'lancedb.functions' in sys.modules; v = l.FunctionVersion; "
+            "print(before, isinstance(object(), l.UdfDefinition), v._resolve().__name__, "
+            "sys.modules['lancedb.functions'].FunctionVersion is v._resolve())")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("MMEM_PLAIN_LANCEDB", None)
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert p.stdout.split() == ["False", "False", "FunctionVersion", "True"]
+
+
+@pytest.mark.parametrize("command", [["events"], ["ask", "what did he ask the country"]])
+def test_readers_skip_lancedbs_service_models(spoken, command):
+    """lancedb's Enterprise function models and embedding providers are never imported by a reader."""
+    db, env = spoken
+    p, loaded = cold(env, *command, "--db", db, "--json")
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert "lancedb" in loaded and not {"lancedb.functions", "lancedb.embeddings.openai"} & set(loaded), loaded

@@ -55,7 +55,7 @@ def test_build_all_loads_the_named_channels_later_and_the_others_now(monkeypatch
         return plan, (Detector() if plan.runs else None)
 
     monkeypatch.setattr(registry, "build_one", fake_build)
-    monkeypatch.setattr("mmem.perceive.device.resolve_device", lambda name: "cpu")
+    monkeypatch.setattr("mmem.perceive.device.device_name", lambda name: "cpu")
     cfg = IngestConfig()
     plans_now, now = build_all(cfg, names=("pixel", "faces"))
     plans_later, later = build_all(cfg, names=("pixel", "faces"), later=("faces",))

@@ -8,7 +8,6 @@ from datetime import datetime, timezone
 
 import numpy as np
 import pytest
-import torch
 
 from mmem.config import IngestConfig
 from mmem.consolidate.builder import BuiltEvent, EventBuilder
@@ -55,7 +54,7 @@ def built(eid: str, start: float, end: float, first: int = 0, stop: int = 1, utt
 def test_event_builder_tiles_the_stream_and_hands_each_event_its_utterances(tmp_path):
     utts = [utt(0.5, 1.5, "hello"), utt(4.6, 5.2, "there"), utt(8.0, 9.0, "bye")]
     b = EventBuilder(CFG, Consolidator(CFG.consolidate, tmp_path, has_vector=False), "src", "run1",
-                     torch.device("cpu"), None, utts, timer())
+                     None, utts, timer())
     out: list[BuiltEvent] = []
     for i in range(10):
         image = np.full((8, 8, 3), 40 * (i // 5), np.uint8)
@@ -80,7 +79,7 @@ def test_event_builder_tiles_the_stream_and_hands_each_event_its_utterances(tmp_
 def test_event_builder_stamps_live_events_with_the_wall_clock(tmp_path):
     wall0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
     b = EventBuilder(CFG, Consolidator(CFG.consolidate, tmp_path, has_vector=False), "live-x", "r",
-                     torch.device("cpu"), None, [], timer(), Clock(wall0, 2.0))
+                     None, [], timer(), Clock(wall0, 2.0))
     for i in range(3):
         b.push(Frame(i, float(i), np.zeros((4, 4, 3), np.uint8)), {"pixel": unit([1, 0])}, unit([1, 0]))
     (ev,) = b.flush(4.0)

@@ -1,4 +1,5 @@
-"""The voices channel: Resemblyzer speaker embeddings (mmem.perceive.voices), for entities."""
+"""The voices channel: Resemblyzer speaker embeddings (mmem.perceive.voices, run through ONNX
+Runtime), for entities."""
 
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ class ResemblyzerChannel(BaseChannel):
             return self.off("turned off (--no-entities)")
         if not cfg.audio.enabled:  # no audio is decoded, so no voice is heard: no encoder to load
             return self.off("turned off (--no-audio)")
-        from mmem.perceive.voices import Resemblyzer
+        from mmem.perceive.voices import OnnxVoiceEncoder
         from mmem.weights import resolve_voice_model
 
-        return ChannelPlan(self.name, runs=True, model_id=Resemblyzer.model_id, weights=resolve_voice_model())
+        return ChannelPlan(self.name, runs=True, model_id=OnnxVoiceEncoder.model_id, weights=resolve_voice_model())
 
     def build(self, plan: ChannelPlan, cfg: IngestConfig, device: str) -> Any:
-        from mmem.perceive.voices import Resemblyzer
+        from mmem.perceive.voice_export import export
+        from mmem.perceive.voices import OnnxVoiceEncoder
+        from mmem.weights import resolve_voice_onnx
 
-        return Resemblyzer(plan.weights, device=device)
+        return OnnxVoiceEncoder(resolve_voice_onnx(export=export).onnx)  # the CPU whatever `device`
