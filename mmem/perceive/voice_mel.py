@@ -73,7 +73,8 @@ def partial_slices(n_samples: int, rate: float, min_coverage: float = 0.75) -> l
     n_frames = int(np.ceil((n_samples + 1) / HOP))
     step = int(np.round((SAMPLE_RATE / rate) / HOP))
     if not 0 < step <= PARTIAL_FRAMES:
-        raise ValueError(f"rate {rate}: between {SAMPLE_RATE / (HOP * PARTIAL_FRAMES)} and {SAMPLE_RATE / HOP}")
+        lo, hi = SAMPLE_RATE / (HOP * PARTIAL_FRAMES), SAMPLE_RATE / HOP
+        raise ValueError(f"rate {rate}: between {lo} and {hi}")
     steps = max(1, n_frames - PARTIAL_FRAMES + step + 1)
     out = [(i, i + PARTIAL_FRAMES) for i in range(0, steps, step)]
     start = out[-1][0] * HOP

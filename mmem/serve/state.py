@@ -3,6 +3,7 @@ recall models, loaded once and rebuilt only when the memory's indexes change."""
 
 from __future__ import annotations
 
+import copy
 import os
 import secrets
 import sys
@@ -13,12 +14,34 @@ from typing import Any
 
 from mmem.config import ServeConfig
 from mmem.store.memory import Memory
-from mmem.store.rows import SourceRow
+from mmem.store.names import ENTITIES, SOURCES, SPANS, TRANSCRIPTS
+from mmem.store.rows import EntityRow, SourceRow, SpanRow, UtteranceRow
+
+
+class ReadCache:
+    """Whole-table reads kept between requests, each under the versions of the tables it read:
+    a question reads the same transcripts, entities and spans as the last one until an ingest
+    or a write commits a new version, and then it reads anew. Bounded: a few entries per filter."""
+
+    LIMIT = 64
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple, tuple[tuple, list]] = {}
+
+    def get(self, key: tuple, stamp: tuple) -> list | None:
+        hit = self._entries.get(key)
+        return hit[1] if hit is not None and hit[0] == stamp else None
+
+    def put(self, key: tuple, stamp: tuple, rows: list) -> None:
+        if len(self._entries) >= self.LIMIT:
+            self._entries.clear()
+        self._entries[key] = (stamp, rows)
 
 
 class RequestMemory(Memory):
-    """One request's read of the memory: each table opened once and the sources read once (one
-    question looks them up a dozen times); the next request opens anew and sees new rows."""
+    """One request's read of the memory: each table opened once (one question looks them up a
+    dozen times); the next request opens anew and sees new rows. With a ReadCache (the server's),
+    whole-table reads are served from it while the tables they read keep their versions."""
 
     def _table(self, name: str):
         tables = self.__dict__.setdefault("_request_tables", {})
@@ -26,10 +49,33 @@ class RequestMemory(Memory):
             tables[name] = super()._table(name)
         return tables[name]
 
+    def _cached(self, key: tuple, tables: tuple[str, ...], load) -> list:
+        cache: ReadCache | None = self.__dict__.get("_read_cache")
+        if cache is None:
+            rows = self.__dict__.setdefault("_request_reads", {}).get(key)
+            if rows is None:
+                rows = self._request_reads[key] = load()
+            return [copy.copy(r) for r in rows]
+        stamp = tuple(None if (t := self._table(name)) is None else t.version for name in tables)
+        rows = cache.get(key, stamp)
+        if rows is None:
+            rows = load()
+            cache.put(key, stamp, rows)
+        return [copy.copy(r) for r in rows]  # a caller may set fields on its rows: not on ours
+
     def sources(self) -> list[SourceRow]:
-        if "_request_sources" not in self.__dict__:
-            self._request_sources = super().sources()
-        return list(self._request_sources)
+        return self._cached(("sources",), (SOURCES,), super().sources)
+
+    def entity_rows(self) -> list[EntityRow]:
+        return self._cached(("entities",), (ENTITIES,), super().entity_rows)
+
+    def transcripts(self, source_ids: list[str] | None = None) -> list[UtteranceRow]:
+        key, parent = ("transcripts", None if source_ids is None else tuple(source_ids)), super()
+        return self._cached(key, (TRANSCRIPTS, SOURCES), lambda: parent.transcripts(source_ids))
+
+    def spans(self, level: str, source_ids: list[str] | None = None) -> list[SpanRow]:
+        key, parent = ("spans", level, None if source_ids is None else tuple(source_ids)), super()
+        return self._cached(key, (SPANS, SOURCES), lambda: parent.spans(level, source_ids))
 
 
 @dataclass
@@ -42,6 +88,7 @@ class ServeState:
     write_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     _recall: Any = None
     _recall_key: Any = None
+    _reads: ReadCache = field(default_factory=ReadCache)  # whole-table reads, by table version
     _load_lock: threading.Lock = field(default_factory=threading.Lock)
     ask_lock: threading.Lock = field(default_factory=threading.Lock)  # one question at a time
 
@@ -52,7 +99,11 @@ class ServeState:
     def memory(self, write: bool = False) -> Memory:
         """The memory as last committed (opened per request: an ingest's new rows show up); a
         writer gets the plain memory, whose reads see its own writes."""
-        return Memory.open(self.db, write=True) if write else RequestMemory.open(self.db)
+        if write:
+            return Memory.open(self.db, write=True)
+        memory = RequestMemory.open(self.db)
+        memory.__dict__["_read_cache"] = self._reads
+        return memory
 
     def writable(self) -> bool:
         root = Memory.open(self.db).root

@@ -159,8 +159,8 @@ def import_lancedb() -> ModuleType:
 
 
 def _import() -> ModuleType:
-    if "lancedb" in sys.modules or any(p in sys.modules for p in (*_DEFERRED, *_DEFERRED_MODULES, "overrides")) \
-            or os.environ.get("MMEM_PLAIN_LANCEDB"):
+    shimmed = ("lancedb", *_DEFERRED, *_DEFERRED_MODULES, "overrides")
+    if any(p in sys.modules for p in shimmed) or os.environ.get("MMEM_PLAIN_LANCEDB"):
         return _plain()
     stand_ins: dict[str, ModuleType] = {}
     for name in _DEFERRED:

@@ -215,3 +215,27 @@ def test_a_write_holds_the_writer_lock_only_while_it_runs(client_for, db_copy):
         holder.wait()
     time.sleep(0.1)
     assert client.post("/api/entities/E1/name", json={"name": "Jack"}, headers=ok).status_code == 200
+
+
+def test_reads_kept_between_questions_follow_every_commit(db_copy):
+    """The server keeps whole-table reads (transcripts, entities, spans) between requests under
+    the tables' versions: a commit by anyone shows in the next read, and a caller changing the
+    rows it was given changes nothing for the next request."""
+    from mmem.consolidate import people as ops
+    from mmem.serve.state import ServeState
+    from mmem.store.memory import Memory
+
+    st = ServeState(db=db_copy)
+    said = st.memory().transcripts()
+    assert said and st.memory().transcripts() == said  # the second read is the kept one
+    said[0].text = "scribbled over"
+    assert st.memory().transcripts()[0].text != "scribbled over"
+    [voice, *_] = st.memory().entity_rows()
+    assert voice.name != "Ada"
+    ops.name(Memory.open(db_copy, write=True), voice.id, "Ada")
+    assert {r.name for r in st.memory().entity_rows() if r.id == voice.id} == {"Ada"}
+    from mmem.consolidate.forgetting import forget_sources
+
+    writer = Memory.open(db_copy, write=True)
+    forget_sources(writer, [s for s in writer.sources() if s.id == said[0].source_id])
+    assert all(u.source_id != said[0].source_id for u in st.memory().transcripts())

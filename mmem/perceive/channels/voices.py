@@ -22,7 +22,8 @@ class ResemblyzerChannel(BaseChannel):
         from mmem.perceive.voices import OnnxVoiceEncoder
         from mmem.weights import resolve_voice_model
 
-        return ChannelPlan(self.name, runs=True, model_id=OnnxVoiceEncoder.model_id, weights=resolve_voice_model())
+        return ChannelPlan(self.name, runs=True, model_id=OnnxVoiceEncoder.model_id,
+                           weights=resolve_voice_model())
 
     def build(self, plan: ChannelPlan, cfg: IngestConfig, device: str) -> Any:
         from mmem.perceive.voice_export import export
