@@ -114,6 +114,15 @@ def test_the_deferred_namespace_client_still_works_when_used(tmp_path):
         assert p.stdout.strip() == expect
 
 
+def _snippet(code: str) -> list[str]:
+    """What a fresh interpreter prints running `code` with the shims on (MMEM_PLAIN_LANCEDB unset)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("MMEM_PLAIN_LANCEDB", None)
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
+    assert p.returncode == 0, p.stderr[-2000:]
+    return p.stdout.split()
+
+
 def test_pandas_still_converts_when_asked_after_the_shimmed_import(tmp_path):
     """pyarrow settles 'no pandas yet' while lancedb imports; the first pandas API call imports it
     and tables go both ways as before (a DataFrame in, a DataFrame out)."""
@@ -126,11 +135,7 @@ def test_pandas_still_converts_when_asked_after_the_shimmed_import(tmp_path):
             "import pandas as pd; "
             "print(before, hit, sorted(t.to_arrow()['a'].to_pylist()), "
             "pa.array(pd.Series([1.5, None])).null_count, pa.Table.from_pandas(df).num_rows)")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("MMEM_PLAIN_LANCEDB", None)
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
-    assert p.returncode == 0, p.stderr[-2000:]
-    assert p.stdout.split() == ["False", "1", "[1,", "2]", "1", "1"]
+    assert _snippet(code) == ["False", "1", "[1,", "2]", "1", "1"]
 
 
 def test_ingest_of_speech_and_faces_imports_no_torch(tmp_path_factory):
@@ -163,11 +168,7 @@ def test_the_deferred_function_models_still_work_when_used():
             "before = 'lancedb.functions' in sys.modules; v = l.FunctionVersion; "
             "print(before, isinstance(object(), l.UdfDefinition), v._resolve().__name__, "
             "sys.modules['lancedb.functions'].FunctionVersion is v._resolve())")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("MMEM_PLAIN_LANCEDB", None)
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600)
-    assert p.returncode == 0, p.stderr[-2000:]
-    assert p.stdout.split() == ["False", "False", "FunctionVersion", "True"]
+    assert _snippet(code) == ["False", "False", "FunctionVersion", "True"]
 
 
 @pytest.mark.parametrize("command", [["events"], ["ask", "what did he ask the country"]])
