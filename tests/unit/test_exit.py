@@ -62,3 +62,22 @@ def test_the_command_line_keeps_its_exit_codes_and_output(tmp_path):
     assert missing.returncode == 2 and missing.stderr.startswith("error: no memory at"), missing.stderr
     usage = python(cli, "no-such-command")
     assert usage.returncode == 2 and "No such command" in usage.stderr
+
+
+def test_ctrl_c_stops_a_process_the_suite_starts_however_the_suite_was_started():
+    """The tests that press Ctrl-C (a live ingest's SIGINT) need it to reach their child as at a
+    terminal, also when the suite runs as a background job that was started with SIGINT ignored
+    (tests/conftest.py's pytest_configure): here a child blocked in a sleep is interrupted."""
+    import signal
+
+    code = "import time; print('ready', flush=True); time.sleep(120)"
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGINT and "KeyboardInterrupt" in err  # died of it, as Python does
