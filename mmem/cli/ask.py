@@ -106,12 +106,16 @@ def _print(result) -> None:
     if not result.moments:
         return
     table = Table()
-    for col in ("#", "source", "from", "to", "episode", "score", "said", "keyframe"):
+    # the episode (the longer stretch of place, people or topic the moment belongs to: where to
+    # look around it) only where the terminal is wide enough not to squeeze what was said
+    wide = out.width >= 120
+    cols = ("#", "source", "from", "to", *(("episode",) if wide else ()), "score", "said", "keyframe")
+    for col in cols:
         table.add_column(col, overflow="fold")
     for i, m in enumerate(result.moments, 1):
-        # the longer stretch (place, people, topic) the moment belongs to: where to look around it
         ep = f"{clock(m.episode['start'])}-{clock(m.episode['end'])}" if m.episode else "-"
-        table.add_row(str(i), Path(m.source).name, clock(m.start), clock(m.end), ep, f"{m.score:.3f}",
+        table.add_row(str(i), Path(m.source).name, clock(m.start), clock(m.end), *((ep,) if wide else ()),
+                      f"{m.score:.3f}",
                       escape((", ".join(m.speakers) + ": " if m.speakers else "") + (m.transcript or "-")),
                       m.keyframe or "-")
     out.print(table)
