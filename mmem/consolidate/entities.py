@@ -164,7 +164,7 @@ class EntityIndex:
         return [e for e in self.entities.values() if e.person == person]
 
     def union(self, a: str, b: str) -> None:
-        root, other = sorted((a, b), key=_id_order)
+        root, other = sorted((a, b), key=id_order)
         named = next((e.name for e in self.members(root) + self.members(other) if e.name), None)
         for e in self.members(other) + self.members(root):
             e.person = root
@@ -206,6 +206,7 @@ def _file(group: str) -> str:
     return group.rsplit("#", 1)[0]
 
 
-def _id_order(entity_id: str) -> tuple[int, str]:
+def id_order(entity_id: str) -> tuple[int, str]:
+    """Entity ids in the order they were made (E2 before E10): a person is named by its first."""
     digits = "".join(ch for ch in entity_id if ch.isdigit())
     return (int(digits) if digits else 0, entity_id)

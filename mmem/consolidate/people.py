@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from mmem.consolidate.entities import Entity, EntityIndex, add_exemplar
+from mmem.consolidate.entities import Entity, EntityIndex, add_exemplar, id_order
 from mmem.errors import InputError
 from mmem.store._util import now
 from mmem.store.crops import save_crop
@@ -152,10 +152,7 @@ def merge(memory: Memory, keep_ref: str, drop_ref: str) -> Entity:
     if drop.person != keep.person:
         index.union(keep.person, drop.person)
     del index.entities[drop.id]
-    if keep.person == drop.id:  # the person was known by the id merged away: it takes the survivor's
-        for e in index.members(drop.id):
-            e.person = keep.id
-            index.touched.add(e.id)
+    _reroot(index, keep.person, set())  # the person may have been known by the id merged away
     keep.history.append({"op": "merge", "other": drop.id, "before": before})
     run_journalled(memory, {"op": "merge", "keep": keep.id, "drop": drop.id,
                             "rows": _rows(index.members(keep.person))})
@@ -225,15 +222,11 @@ def detach(index: EntityIndex, gone: list[str]) -> list[Entity]:
     (re-rooted), and merge history holding a copy of their rows are dropped."""
     changed: dict[str, Entity] = {}
     for gid in gone:
-        ent = index.entities[gid]
+        for e in _reroot(index, index.entities[gid].person, set(gone)):
+            changed[e.id] = e
         for e in index.entities.values():
-            if e.id in gone:
-                continue
-            if gid in e.links or e.person == ent.person:
-                e.links.pop(gid, None)
-                if e.person == ent.person:
-                    e.person = min((m.id for m in index.members(ent.person) if m.id not in gone),
-                                   key=_num)
+            if e.id not in gone and gid in e.links:
+                e.links.pop(gid)
                 changed[e.id] = e
     for e in index.entities.values():
         if e.id in gone:
@@ -251,5 +244,11 @@ def _rows(entities: list[Entity]) -> list[dict[str, Any]]:
     return [to_row(e).to_dict() for e in entities]
 
 
-def _num(entity_id: str) -> int:
-    return int(entity_id[1:]) if entity_id[1:].isdigit() else 0
+def _reroot(index: EntityIndex, person: str, gone: set[str]) -> list[Entity]:
+    """The members of `person` other than `gone`, known again by the first of them (as
+    `EntityIndex.union` names a person): a person is never named by an entity that is gone."""
+    members = [m for m in index.members(person) if m.id not in gone]
+    first = min((m.id for m in members), key=id_order, default=person)
+    for m in members:
+        m.person = first
+    return members

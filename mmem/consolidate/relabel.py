@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mmem.consolidate.entities import Appearance, Entity, EntityIndex, add_exemplar, pair_up
+from mmem.consolidate.entities import Appearance, Entity, EntityIndex, add_exemplar, id_order, pair_up
 from mmem.perceive.voices import VoiceTurn
 from mmem.store.memory import Memory
 
@@ -205,7 +205,7 @@ def _relink(index: EntityIndex, person: str) -> list[Entity]:
         groups.setdefault(find(e.id), []).append(e)
     if len(groups) > 1:
         for group in groups.values():
-            first = min((e.id for e in group), key=lambda i: (int(i[1:]) if i[1:].isdigit() else 0, i))
+            first = min((e.id for e in group), key=id_order)
             for e in group:
                 e.person = first
     return members

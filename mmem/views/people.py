@@ -47,6 +47,8 @@ class PeopleView:
 
 def people_view(memory: Memory) -> PeopleView:
     """Entities grouped into persons, in id order."""
+    from mmem.consolidate.entities import id_order
+
     counts: dict[str, int] = {}
     for a in memory.appearances():
         counts[a.entity_id] = counts.get(a.entity_id, 0) + 1
@@ -54,7 +56,7 @@ def people_view(memory: Memory) -> PeopleView:
     for r in memory.entity_rows():
         groups.setdefault(r.person or r.id, []).append(r)
     out = [_person(memory, pid, members, counts) for pid, members in groups.items()]
-    return PeopleView(sorted(out, key=lambda p: int(p.id[1:]) if p.id[1:].isdigit() else 0))
+    return PeopleView(sorted(out, key=lambda p: id_order(p.id)))
 
 
 def _person(memory: Memory, pid: str, members: list[EntityRow], counts: dict[str, int]) -> PersonView:
