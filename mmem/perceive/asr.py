@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from mmem.errors import InputError
+from mmem.sources.audio import SAMPLE_RATE
 from mmem.types import Utterance, Word
 from mmem.weights import ASRWeights
 
@@ -95,7 +96,7 @@ class FasterWhisper:
             return self._utterances(segments, info, offset, quick)
 
     def _read(self, samples: np.ndarray, beam: int) -> tuple[list, Any]:
-        seconds = samples.size / 16_000
+        seconds = samples.size / SAMPLE_RATE
         segments, info = self._model.transcribe(
             samples, language=self.language, beam_size=beam, word_timestamps=True,
             condition_on_previous_text=False, vad_filter=False, temperature=0.0,

@@ -139,7 +139,7 @@ class Listener:
         if self._buf.size == 0:
             self._buf_t = chunk.t
         self._buf = np.concatenate([self._buf, chunk.samples])
-        end_t = self._buf_t + self._buf.size / SAMPLE_RATE
+        end_t = self._end()
         t0 = time.perf_counter()
         regions = self._regions()
         track.vad_seconds += time.perf_counter() - t0
@@ -172,10 +172,10 @@ class Listener:
     def _finish(self, regions: list[tuple[float, float]]) -> None:
         import time
 
-        track, buf, buf_t = self.track, self._buf, self._buf_t
+        track, buf_t = self.track, self._buf_t
         strong = [r for r in regions if self._vouched(r)]
         self._done = max([self._done, *(e for _, e in regions)])
-        end = buf_t + buf.size / SAMPLE_RATE
+        end = self._end()
         words: list[tuple[float, float]] = []  # when words were heard, lately
         if self.asr is not None:
             heard: list[Utterance] = []
@@ -198,7 +198,7 @@ class Listener:
         if self.voices is not None:  # a pause between regions is where speakers usually change
             t0 = time.perf_counter()
             for r in said:  # windows reach a little past the region; turns tile it
-                turns.extend(self._turns(r, end))
+                turns.extend(self._turns(r))
             # speech that no detector vouched for and in which Whisper caught no word (a quiet or
             # distant talker, a mumbled aside) is still someone's when it goes on from talk (words
             # heard within JOIN s) and sounds like a voice this source has been heard saying
@@ -207,7 +207,7 @@ class Listener:
             # (without a transcriber there are no words to vouch for a voice: vouched speech only)
             heard_voices = track.turns + turns if self.asr is not None else []
             for r in (r for r in regions if r not in speech and heard_voices and _near(r, words, JOIN)):
-                mine = [t for t in self._turns(r, end) if _sounds_like(t, heard_voices)]
+                mine = [t for t in self._turns(r) if _sounds_like(t, heard_voices)]
                 turns.extend(mine)
                 speech.extend((t.start, t.end) for t in mine)
             turns.sort(key=lambda t: t.start)
@@ -215,12 +215,16 @@ class Listener:
         track.speech.extend(sorted(speech))
         track.turns.extend(turns)  # once, filtered: a live reader never sees a turn taken back
 
-    def _turns(self, region: tuple[float, float], end: float) -> list[VoiceTurn]:
+    def _end(self) -> float:
+        """The source time just after the buffer's last sample."""
+        return self._buf_t + self._buf.size / SAMPLE_RATE
+
+    def _turns(self, region: tuple[float, float]) -> list[VoiceTurn]:
         """The speaker turns of one region of the buffer (its windows reach a little past it;
         the turns tile it)."""
         assert self.voices is not None
         buf, buf_t = self._buf, self._buf_t
-        s, e = max(buf_t, region[0] - PAD), min(end, region[1] + PAD)
+        s, e = max(buf_t, region[0] - PAD), min(self._end(), region[1] + PAD)
         a, b = int((s - buf_t) * SAMPLE_RATE), int((e - buf_t) * SAMPLE_RATE)
         return speaker_turns(self.voices, buf[a:b], offset=buf_t + a / SAMPLE_RATE, region=region)
 
@@ -327,13 +331,12 @@ def _sounds_like(turn: VoiceTurn, voices: list[VoiceTurn]) -> bool:
 
 
 def _spoken(span: tuple[float, float], utterances: list[Utterance]) -> float:
-    """Seconds of a span during which the ASR heard words, each word widened by HEARD_SLACK
-    (Whisper's word times are loose: a short word is often placed a few hundred ms off the
-    sound, so a region read as one word would otherwise seem to hold none). Overlapping words
-    count once."""
+    """Seconds of a span during which the ASR heard words (widened: `_heard_spans`; a short
+    word is often placed a few hundred ms off the sound, so a region read as one word would
+    otherwise seem to hold none). Overlapping words count once."""
     total, cursor = 0.0, span[0]
-    for a, b in _spans(utterances):
-        a, b = max(cursor, a - HEARD_SLACK, span[0]), min(span[1], b + HEARD_SLACK)
+    for a, b in _heard_spans(utterances):
+        a, b = max(cursor, a, span[0]), min(span[1], b)
         if b > a:
             total += b - a
             cursor = b
@@ -359,9 +362,15 @@ def _spans(heard: list[Utterance]) -> list[tuple[float, float]]:
     return sorted(out)
 
 
+def _heard_spans(heard: list[Utterance]) -> list[tuple[float, float]]:
+    """The times words were heard at, each widened by HEARD_SLACK either side (word timings are
+    loose), in order."""
+    return [(a - HEARD_SLACK, b + HEARD_SLACK) for a, b in _spans(heard)]
+
+
 def _unheard(regions: list[tuple[float, float]], heard: list[Utterance]) -> list[tuple[float, float]]:
     """Stretches of detected speech at least UNHEARD long that no heard word is near, in order."""
-    spans = [(a - HEARD_SLACK, b + HEARD_SLACK) for a, b in _spans(heard)]
+    spans = _heard_spans(heard)
     out = []
     for s, e in regions:
         cursor = s
