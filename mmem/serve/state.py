@@ -39,9 +39,12 @@ class ReadCache:
 
 
 class RequestMemory(Memory):
-    """One request's read of the memory: each table opened once (one question looks them up a
-    dozen times); the next request opens anew and sees new rows. With a ReadCache (the server's),
-    whole-table reads are served from it while the tables they read keep their versions."""
+    """One request's read of the memory (made by `ServeState.memory`): each table opened once,
+    each whole-table read done once (one question looks them up a dozen times), from the
+    server's ReadCache while the tables it read keep their versions; the next request opens
+    anew and sees new rows."""
+
+    _read_cache: ReadCache  # the server's, set by ServeState.memory
 
     def _table(self, name: str):
         tables = self.__dict__.setdefault("_request_tables", {})
@@ -50,18 +53,15 @@ class RequestMemory(Memory):
         return tables[name]
 
     def _cached(self, key: tuple, tables: tuple[str, ...], load) -> list:
-        cache: ReadCache | None = self.__dict__.get("_read_cache")
-        if cache is None:
-            rows = self.__dict__.setdefault("_request_reads", {}).get(key)
+        mine = self.__dict__.setdefault("_request_reads", {})
+        if key not in mine:  # a table's version does not change under an open handle
+            stamp = tuple(None if (t := self._table(name)) is None else t.version for name in tables)
+            rows = self._read_cache.get(key, stamp)
             if rows is None:
-                rows = self._request_reads[key] = load()
-            return [copy.copy(r) for r in rows]
-        stamp = tuple(None if (t := self._table(name)) is None else t.version for name in tables)
-        rows = cache.get(key, stamp)
-        if rows is None:
-            rows = load()
-            cache.put(key, stamp, rows)
-        return [copy.copy(r) for r in rows]  # a caller may set fields on its rows: not on ours
+                rows = load()
+                self._read_cache.put(key, stamp, rows)
+            mine[key] = rows
+        return [copy.copy(r) for r in mine[key]]  # a caller may set fields on its rows: not on ours
 
     def sources(self) -> list[SourceRow]:
         return self._cached(("sources",), (SOURCES,), super().sources)
@@ -102,7 +102,7 @@ class ServeState:
         if write:
             return Memory.open(self.db, write=True)
         memory = RequestMemory.open(self.db)
-        memory.__dict__["_read_cache"] = self._reads
+        memory._read_cache = self._reads
         return memory
 
     def writable(self) -> bool:
