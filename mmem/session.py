@@ -19,7 +19,8 @@ import numpy as np
 from mmem.config import IngestConfig
 from mmem.errors import MediaOpenError
 from mmem.perceive.audio_channel import Hearing
-from mmem.perceive.hearing import AudioTrack, hear
+from mmem.perceive.audio_track import AudioTrack
+from mmem.perceive.hearing import hear
 from mmem.perceive.people_channel import People
 from mmem.perceive.vision import Vision
 from mmem.reports import STAGES, IngestReport

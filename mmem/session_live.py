@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from mmem.config import IngestConfig
 from mmem.consolidate.transcripts import TranscriptAssigner, event_at, transcript_rows
 from mmem.perceive.audio_channel import Hearing
-from mmem.perceive.hearing import AudioTrack
+from mmem.perceive.audio_track import AudioTrack
 from mmem.perceive.people_channel import People
 from mmem.perceive.vision import Vision
 from mmem.reports import IngestReport

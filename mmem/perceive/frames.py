@@ -8,9 +8,9 @@ import time
 import numpy as np
 
 from mmem.perceive.audio_features import N_MELS
+from mmem.perceive.audio_track import AudioTrack
 from mmem.perceive.base import ImageEmbedder
 from mmem.perceive.facetracks import FaceTracker
-from mmem.perceive.hearing import AudioTrack
 from mmem.perceive.lowlevel import pixel_feature
 from mmem.types import Frame
 

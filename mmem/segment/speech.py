@@ -1,6 +1,6 @@
 """What the segmenter knows about sound: where speech is, and where a cut may go.
 
-`mmem.perceive.hearing.AudioTrack` implements `SpeechTimeline`; segment/ never imports perceive/.
+`mmem.perceive.audio_track.AudioTrack` implements `SpeechTimeline`; segment/ never imports perceive/.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Protocol
 
 
 class SpeechTimeline(Protocol):
-    """What the segmenter needs to know about sound (mmem.perceive.hearing.AudioTrack)."""
+    """What the segmenter needs to know about sound (mmem.perceive.audio_track.AudioTrack)."""
 
     speech: list[tuple[float, float]]  # where someone speaks, (start, end) seconds
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from mmem.perceive.audio_features import HOP, describe
-from mmem.perceive.hearing import AudioTrack, hear
+from mmem.perceive.audio_track import AudioTrack
+from mmem.perceive.hearing import hear
 from mmem.perceive.vad import EnergyVad
 from mmem.segment.speech import quiet_point
 from mmem.sources.audio import SAMPLE_RATE, AudioChunk

@@ -266,7 +266,7 @@ def test_a_live_session_relabels_its_voices_by_the_end(tmp_path):
     from pathlib import Path
 
     from mmem.config import IngestConfig
-    from mmem.perceive.hearing import AudioTrack
+    from mmem.perceive.audio_track import AudioTrack
     from mmem.perceive.people_channel import People
     from mmem.perceive.vision import Vision
     from mmem.perceive.voices import VoiceTurn

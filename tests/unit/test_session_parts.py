@@ -306,7 +306,7 @@ def test_a_file_session_writes_every_event_once_and_reports_it(tmp_path):
 
 
 def test_a_live_session_commits_each_event_and_gives_late_speech_to_it(tmp_path):
-    from mmem.perceive.hearing import AudioTrack
+    from mmem.perceive.audio_track import AudioTrack
     from mmem.perceive.people_channel import People
     from mmem.perceive.vision import Vision
     from mmem.reports import IngestReport
