@@ -25,6 +25,10 @@ DEFAULT_CLIP_PRETRAINED = "laion2b_s34b_b79k"
 class SourceConfig:
     fps: float = 1.0  # frames sampled per second of media (by decoder PTS, not frame index)
     short_side: int = 256  # working resolution: the sampled frame's shorter side, in pixels
+    # frames of a file decoded and seen (CLIP, pixels, faces) while its audio pass runs, held until
+    # events can be built (they need the whole pass): up to ~200 KB each at short_side 256, so
+    # this bounds the memory; 0: the audio pass first, then the frames (one CPU at a time)
+    lookahead: int = 256
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ tracking around a Session. Batch workers choose the `defer` entity recorder.
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,14 +28,15 @@ from mmem.reports import STAGES, IngestReport
 from mmem.sources.audio import AudioDecodeError, iter_audio
 from mmem.sources.damage import Damage, describe
 from mmem.sources.file import MediaInfo
-from mmem.sources.prefetch import prefetch
+from mmem.sources.prefetch import Background, prefetch, until
 from mmem.store.memory import Memory
 from mmem.types import Clock, Frame
 
 if TYPE_CHECKING:
     from mmem.consolidate.builder import BuiltEvent, EventBuilder
     from mmem.consolidate.recorders import EntityRecorder, Met, RecorderChoice
-    from mmem.perceive.frames import FramePerception
+    from mmem.perceive.facetracks import FaceTracker
+    from mmem.perceive.frames import FramePerception, Seen
     from mmem.segment.cuts import CutTimeline
     from mmem.sink import Sink
     from mmem.types import EventRecord
@@ -70,24 +72,37 @@ class Session:
         self.on_commit = on_commit
         self.on_event: list[EventHook] = []  # called as each event closes (live: late speech, lags)
         self.track: AudioTrack | None = None
+        self.perception: FramePerception | None = None  # see_first / begin
+        self.tracker: FaceTracker | None = None
+
+    def see_first(self) -> FramePerception:
+        """The frames' perception before the speech timeline is known: what frames show needs
+        no sound, so a file's frames are seen while its audio pass runs (`begin` then adds the
+        track)."""
+        from mmem.perceive.facetracks import FaceTracker
+        from mmem.perceive.frames import FramePerception
+
+        if self.perception is None:
+            info, people = self.info, self.people
+            self.tracker = (FaceTracker(people.faces, people.gate)
+                            if people is not None and people.faces is not None and info.has_video else None)
+            self.perception = FramePerception(self.vision.embedder, self.tracker, info.has_video,
+                                              self.cfg.source.fps, None, self.timer)
+        return self.perception
 
     def begin(self, track: AudioTrack | None, cuts: CutTimeline | None = None) -> None:
         """`cuts`: a recorded file's shot and sound cuts (None: live, or the shot pass is off)."""
         from mmem.consolidate.builder import EventBuilder
         from mmem.consolidate.event import Consolidator
         from mmem.consolidate.recorders import Turns
-        from mmem.perceive.facetracks import FaceTracker
-        from mmem.perceive.frames import FramePerception
         from mmem.perceive.text import TranscriptVectors
         from mmem.sink import Sink
 
         info, cfg, people, sid = self.info, self.cfg, self.people, self.report.source_id
         self.track = track
         has_vector = self.vision.embedder is not None and info.has_video
-        tracker = (FaceTracker(people.faces, people.gate)
-                   if people is not None and people.faces is not None and info.has_video else None)
-        self.perception: FramePerception = FramePerception(
-            self.vision.embedder, tracker, info.has_video, cfg.source.fps, track, self.timer)
+        self.see_first().track = track
+        tracker = self.tracker
         self.builder: EventBuilder = EventBuilder(
             cfg, Consolidator(cfg.consolidate, self.memory.root, has_vector=has_vector), sid, self.run,
             track, track.utterances if track else [], self.timer, self.clock, cuts)
@@ -115,9 +130,12 @@ class Session:
         return self.builder.segmenter.event_start
 
     # -- the stream -------------------------------------------------------------------------
-    def process(self, batch: list[Frame]) -> None:
-        """Perceive, segment and consolidate one batch of sampled frames."""
-        for frame, (feats, vec) in zip(batch, self.perception.perceive(batch), strict=True):
+    def process(self, batch: list[Frame], seen: Seen | None = None) -> None:
+        """Perceive, segment and consolidate one batch of sampled frames (`seen`: what
+        `perception.see` found in them already)."""
+        perception = self.see_first()
+        perceived = perception.features(batch, seen if seen is not None else perception.see(batch))
+        for frame, (feats, vec) in zip(batch, perceived, strict=True):
             built = self.builder.push(frame, feats, vec)
             self.report.frames += int(self.info.has_video)
             self.record(built)
@@ -158,39 +176,63 @@ class Session:
 # -- a recorded file -------------------------------------------------------------------------
 def run_file(session: Session, path: Path, frames: Iterator[Frame] | None,
              progress: Progress | None = None, shot_cuts: list[tuple[float, str]] | None = None) -> None:
-    """The audio pass, then the frames (or audio-clock ticks for audio-only files). `shot_cuts`
-    is the list the frames' shot pass fills as it decodes (`iter_frames(tap=ShotTap(...))`;
+    """The audio pass, and meanwhile what the first frames show, then events from both.
+
+    Events need the whole audio pass (a file's speakers are clustered with all its turns in
+    view; sound cuts and spoken sentences place boundaries), but what frames show does not: so
+    while the audio pass runs in a thread, the frames are decoded and seen (CLIP, pixels, faces),
+    up to `[source] lookahead` frames held (bounded memory), and the two passes share the CPUs.
+    `shot_cuts` is the list the frames' shot pass fills as it decodes (`iter_frames(tap=ShotTap(...))`;
     [] for an audio-only file; None: no shot pass, events from surprise alone)."""
     info, cfg = session.info, session.cfg
-    passes = int(info.has_video) + int(info.has_audio and session.hearing is not None
-                                       and session.hearing.vad is not None)
-    total = max(1e-9, info.duration) * max(1, passes)
-    done = 0.0
+    hears = session.hearing is not None and session.hearing.vad is not None and info.has_audio
+    total = max(1e-9, info.duration) * max(1, int(info.has_video) + int(hears))
+    done = {"audio": 0.0, "frames": 0.0}
 
-    def tick(t: float) -> None:
-        if progress is not None:
-            progress(done + t, total)
+    def tick(part: str) -> Callable[[float], None]:
+        def at(t: float) -> None:
+            done[part] = t
+            if progress is not None:
+                progress(done["audio"] + done["frames"], total)
+        return at
 
-    track = listen(session, path, tick)
-    if session.hearing is not None and session.hearing.vad is not None and info.has_audio:
-        done += info.duration  # the audio pass is over
+    batches = None if frames is None else _batches(prefetch(frames, depth=2 * cfg.vision.batch_size),
+                                                   cfg.vision.batch_size, session.timer)
+    ahead: list[tuple[list[Frame], Seen]] = []
+    if hears and batches is not None and cfg.source.lookahead > 0:
+        audio = Background(lambda stop: listen(session, path, tick("audio"), stop), name="mmem-audio")
+        try:
+            perception = session.see_first()
+            while audio.running and len(ahead) * cfg.vision.batch_size < cfg.source.lookahead:
+                batch = next(batches, None)
+                if batch is None:
+                    break
+                ahead.append((batch, perception.see(batch)))
+                tick("frames")(batch[-1].t)
+            track = audio.result()
+        finally:
+            audio.cancel()  # only matters when the frames failed first: the audio pass stops
+    else:
+        track = listen(session, path, tick("audio"))
     if frames is None:
         if track is None or track.duration <= 0:
             raise MediaOpenError(f"{path}: the audio track cannot be decoded and there is no "
                                  "video: re-encode the file or pass another one")
-        frames = _ticks(track.duration, cfg.source.fps)
-    else:
-        frames = prefetch(frames, depth=2 * cfg.vision.batch_size)
+        batches = _batches(_ticks(track.duration, cfg.source.fps), cfg.vision.batch_size, session.timer)
+    assert batches is not None
     session.begin(track, find_cuts(session, track, shot_cuts))
-    for batch in _batches(frames, cfg.vision.batch_size, session.timer):
-        session.process(batch)
-        tick(batch[-1].t)
+    for batch, seen in itertools.chain(ahead, ((b, None) for b in batches)):
+        session.process(batch, seen)
+        tick("frames")(batch[-1].t)
+    ahead.clear()
     session.close(file_end(session))
     session.finish()
 
 
-def listen(session: Session, path: Path, tick: Callable[[float], None]) -> AudioTrack | None:
-    """The audio pass over a file's track (None: no audio channel, or it cannot be decoded)."""
+def listen(session: Session, path: Path, tick: Callable[[float], None],
+           stop: threading.Event | None = None) -> AudioTrack | None:
+    """The audio pass over a file's track (None: no audio channel, or it cannot be decoded).
+    `stop`: set by another thread to end the pass early (Cancelled is raised)."""
     h, info, report = session.hearing, session.info, session.report
     if h is None or h.vad is None or not info.has_audio:
         return None
@@ -198,6 +240,8 @@ def listen(session: Session, path: Path, tick: Callable[[float], None]) -> Audio
     try:
         damage = Damage()
         chunks = iter_audio(path, info.start, h.chunk_seconds, damage)
+        if stop is not None:
+            chunks = until(chunks, stop)
         voices = session.people.voices if session.people is not None else None
         track = hear(chunks, h.vad, h.asr, progress=tick, voices=voices)
         if damage:

@@ -15,6 +15,7 @@ from mmem.perceive.lowlevel import pixel_feature
 from mmem.types import Frame
 
 Features = dict[str, np.ndarray]
+Seen = tuple[np.ndarray | None, list[np.ndarray]]  # a batch's CLIP vectors (None: no vision), pixel features
 
 
 class FramePerception:
@@ -31,6 +32,11 @@ class FramePerception:
         self._prev_t: float | None = None
 
     def perceive(self, batch: list[Frame]) -> list[tuple[Features, np.ndarray]]:
+        return self.features(batch, self.see(batch))
+
+    def see(self, batch: list[Frame]) -> Seen:
+        """What the frames show (CLIP and pixel features; faces to the tracker): all that needs
+        no sound, so it may run while the audio pass is still going."""
         t0 = time.perf_counter()
         images = [f.image for f in batch] if self.has_video else []
         clip = self.embedder.embed_images(images) if self.embedder is not None else None
@@ -41,6 +47,12 @@ class FramePerception:
             for f in batch:
                 self.tracker.observe(f.index, f.t, f.image)
             self.timer["entities"] += time.perf_counter() - t0
+        return clip, pixel
+
+    def features(self, batch: list[Frame], seen: Seen) -> list[tuple[Features, np.ndarray]]:
+        """Each frame's features (what `see` found, and the sound's shape from `track`) and the
+        vector kept in working memory."""
+        clip, pixel = seen
         out = []
         for i, frame in enumerate(batch):
             feats: Features = {}

@@ -1,15 +1,16 @@
-"""Run a frame iterator in a background thread, so decoding overlaps embedding.
+"""Work in a background thread: a frame iterator read ahead (decoding overlaps embedding), or
+a whole pass (a file's audio pass while its frames are seen).
 
-FFmpeg decodes and swscale converts without holding the GIL, and torch releases it during
-inference, so the two really run at once on a multi-core machine.
+FFmpeg decodes and swscale converts without holding the GIL, and torch, CTranslate2 and ONNX
+Runtime release it during inference, so the two really run at once on a multi-core machine.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
-from typing import TypeVar
+from collections.abc import Callable, Iterator
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 _END = object()
@@ -65,3 +66,51 @@ def prefetch(items: Iterator[T], depth: int = 32) -> Iterator[T]:
     finally:
         stop.set()
         worker.join(timeout=5)
+
+
+class Cancelled(Exception):
+    """Raised inside a Background task whose result is no longer wanted."""
+
+
+def until(items: Iterator[T], stop: threading.Event) -> Iterator[T]:
+    """`items` until `stop` is set (then Cancelled is raised at the next item)."""
+    for x in items:
+        if stop.is_set():
+            raise Cancelled
+        yield x
+
+
+class Background(Generic[T]):
+    """`work(stop)` started in a daemon thread; `result()` waits for it and returns what it
+    returned, or raises what it raised. `cancel()` sets `stop` for a task that should end early
+    (one that checks it, e.g. through `until`); a cancelled task's result is never asked for."""
+
+    def __init__(self, work: Callable[[threading.Event], T], name: str = "mmem-background") -> None:
+        self._stop = threading.Event()
+        self._out: list[T] = []
+        self._err: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                self._out.append(work(self._stop))
+            except Cancelled:
+                pass
+            except BaseException as exc:  # handed to the caller of result()
+                self._err.append(exc)
+
+        self._thread = threading.Thread(target=run, name=name, daemon=True)
+        self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def result(self) -> T:
+        while self._thread.is_alive():  # in slices, so that Ctrl-C reaches the waiting thread
+            self._thread.join(timeout=0.5)
+        if self._err:
+            raise self._err[0]
+        return self._out[0]
+
+    def cancel(self) -> None:
+        self._stop.set()

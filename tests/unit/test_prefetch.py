@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from mmem.sources.prefetch import prefetch
@@ -38,3 +40,38 @@ def test_stopping_early_closes_the_source():
     assert next(gen) == 0
     gen.close()
     assert closed == [True]
+
+
+def test_a_background_pass_gives_its_result_or_its_error():
+    from mmem.sources.prefetch import Background
+
+    assert Background(lambda stop: sum(range(10))).result() == 45
+
+    def fails(stop):
+        raise ValueError("the track is damaged")
+
+    with pytest.raises(ValueError, match="damaged"):
+        Background(fails).result()
+
+
+def test_a_cancelled_background_pass_stops_at_its_next_item():
+    import threading
+
+    from mmem.sources.prefetch import Background, until
+
+    seen: list[int] = []
+    started = threading.Event()
+
+    def slow(stop):
+        for i in until(iter(range(1000)), stop):
+            seen.append(i)
+            started.set()
+            time.sleep(0.01)
+        return "finished"
+
+    task = Background(slow)
+    started.wait(5)
+    task.cancel()
+    while task.running:
+        time.sleep(0.01)
+    assert 0 < len(seen) < 1000  # it ended early, without raising in the caller
