@@ -1,9 +1,11 @@
 """The one place that finds model weights: cache directory, offline switch, one clear error.
 
 Weights live under ``$MMEM_HOME/models`` (default: the XDG cache, ``~/.cache/mmem/models``).
-Nothing else in mmem downloads anything. Lookups are cache-first and never wait on a dead
-network: with ``MMEM_OFFLINE=1`` (or ``HF_HUB_OFFLINE=1``), or when the hub's host does not
-answer within a few seconds, an uncached model raises :class:`WeightsUnavailable` at once.
+Nothing else in mmem downloads anything (the ONNX copies that ingest and `ask` run, exported
+once from weights found here, are found by :mod:`mmem.weights_onnx`). Lookups are cache-first
+and never wait on a dead network: with ``MMEM_OFFLINE=1`` (or ``HF_HUB_OFFLINE=1``), or when
+the hub's host does not answer within a few seconds, an uncached model raises
+:class:`WeightsUnavailable` at once.
 """
 
 from __future__ import annotations
@@ -11,10 +13,8 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from mmem.errors import InputError, WeightsUnavailable
 
@@ -81,7 +81,8 @@ def register_model_name(model: str) -> str:
     return model
 
 
-def _file_id(path: Path) -> str:
+def file_id(path: Path) -> str:
+    """A short key for a weights file (its first MiB and its size): caches made from it are kept apart."""
     h = hashlib.blake2b(digest_size=6)
     with path.open("rb") as f:
         h.update(f.read(1 << 20))
@@ -132,7 +133,7 @@ def resolve_clip(model: str, pretrained: str, *, download: bool = True) -> ClipW
         return ClipWeights(model=name, checkpoint=None, model_id=f"{name}/{RANDOM}")
     path = Path(pretrained).expanduser()
     if path.is_file():
-        return ClipWeights(model=name, checkpoint=path, model_id=f"{name}/file-{_file_id(path)}")
+        return ClipWeights(model=name, checkpoint=path, model_id=f"{name}/file-{file_id(path)}")
     if os.sep in pretrained or pretrained.endswith((".pt", ".bin", ".safetensors")):
         raise InputError(f"--clip-pretrained {pretrained}: no such file: pass an existing checkpoint")
     import open_clip
@@ -233,7 +234,7 @@ def resolve_asr(model: str, backend: str = "faster-whisper", *, download: bool =
             if not (path / "model.bin").is_file():
                 raise InputError(f"--asr-model {model}: no model.bin in that folder: pass a "
                                  "CTranslate2 Whisper model directory")
-            return ASRWeights(backend, path, f"{backend}/dir-{_file_id(path / 'model.bin')}")
+            return ASRWeights(backend, path, f"{backend}/dir-{file_id(path / 'model.bin')}")
         from faster_whisper.utils import _MODELS
 
         if model not in _MODELS:
@@ -256,7 +257,7 @@ def resolve_asr(model: str, backend: str = "faster-whisper", *, download: bool =
         return ASRWeights(backend, found, f"{backend}/{model}")
     # openai-whisper
     if path.is_file():
-        return ASRWeights(backend, path, f"{backend}/file-{_file_id(path)}")
+        return ASRWeights(backend, path, f"{backend}/file-{file_id(path)}")
     import whisper
 
     if model not in whisper._MODELS:
@@ -357,97 +358,3 @@ def resolve_voice_model() -> Path:
         "the speaker model is not installed: `pip install resemblyzer` (it ships the weights), "
         "or run with --no-entities"
     )
-
-
-@dataclass(frozen=True, slots=True)
-class VoiceOnnxWeights:
-    checkpoint: Path  # resemblyzer's pretrained.pt the export came from
-    onnx: Path  # the exported encoder (cached under model_cache()/onnx)
-
-
-def resolve_voice_onnx(*, export: Callable[[Path, Path], None] | None = None) -> VoiceOnnxWeights:
-    """The speaker encoder as ONNX Runtime runs it: resemblyzer's checkpoint (resolve_voice_model)
-    exported once and cached under model_cache()/onnx, keyed by the checkpoint's bytes. A missing
-    export is made by `export(checkpoint, target)` (mmem.perceive.voice_export.export, which needs
-    torch); without one it raises WeightsUnavailable naming the fix."""
-    checkpoint = resolve_voice_model()
-    target = model_cache() / "onnx" / f"resemblyzer-{_file_id(checkpoint)}" / "voice_encoder.onnx"
-    if not target.is_file():
-        if export is None:
-            raise WeightsUnavailable(
-                f"the ONNX copy of the speaker model is not cached in {target.parent}: an ingest with "
-                "voices exports it (it needs torch and resemblyzer once), or run with --no-entities"
-            )
-        export(checkpoint, target)
-    return VoiceOnnxWeights(checkpoint, target)
-
-
-# -- the sentence model through ONNX Runtime ------------------------------------------------
-
-_POOLING = "sentence_transformers.models.Pooling"
-_RUNNABLE = {"sentence_transformers.models.Transformer", _POOLING, "sentence_transformers.models.Normalize"}
-
-
-@dataclass(frozen=True, slots=True)
-class TextOnnxWeights:
-    folder: Path  # the sentence-transformers model folder the export came from
-    onnx: Path  # the exported transformer (cached under model_cache()/onnx)
-    tokenizer: Path  # tokenizer.json
-    max_length: int  # tokens kept per text (sentence-transformers' max_seq_length)
-    pad_id: int
-    dim: int
-
-
-def _read_json(path: Path) -> Any:
-    import json
-
-    return json.loads(path.read_text()) if path.is_file() else {}
-
-
-def _check_runnable(folder: Path, model: str) -> None:
-    """mmem's ONNX path runs Transformer → mean pooling → Normalize, as all-MiniLM-L6-v2 is built."""
-    modules = _read_json(folder / "modules.json") if (folder / "modules.json").is_file() else []
-    kinds = [m.get("type", "") for m in modules] if isinstance(modules, list) else []
-    pooling = next((m for m in modules if m.get("type") == _POOLING), None) if kinds else None
-    pool_cfg = _read_json(folder / pooling.get("path", "") / "config.json") if pooling else {}
-    mean_only = pool_cfg.get("pooling_mode_mean_tokens") and not any(
-        v for k, v in pool_cfg.items() if k.startswith("pooling_mode_") and k != "pooling_mode_mean_tokens")
-    if not kinds or not set(kinds) <= _RUNNABLE or not mean_only or not (folder / "tokenizer.json").is_file():
-        raise InputError(
-            f"text model {model}: mmem runs sentence models made of a transformer, mean pooling and "
-            "normalisation with a tokenizer.json (as all-MiniLM-L6-v2): pass such a model folder"
-        )
-
-
-def resolve_text_onnx(model: str = TEXT_MODEL, *,
-                      export: Callable[[Path, Path], None] | None = None) -> TextOnnxWeights:
-    """The sentence model as ONNX Runtime runs it: its folder (resolve_text_model), and its
-    transformer exported to ONNX once and cached under model_cache()/onnx, keyed by the weights
-    file so a different checkpoint never reuses another's export. A missing export is made by
-    `export(folder, target)` (mmem.perceive.text_export.export, which needs torch and transformers);
-    without one it raises WeightsUnavailable naming the fix."""
-    folder = resolve_text_model(model)
-    _check_runnable(folder, model)
-    weights = next((folder / n for n in ("model.safetensors", "pytorch_model.bin") if (folder / n).is_file()),
-                   None)
-    if weights is None:
-        raise WeightsUnavailable(f"text model {model}: no model.safetensors in {folder}: pass a complete "
-                                 "model folder")
-    name = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(model).name or "text")
-    target = model_cache() / "onnx" / f"{name}-{_file_id(weights)}" / "model.onnx"
-    if not target.is_file():
-        if export is None:
-            raise WeightsUnavailable(
-                f"the ONNX copy of text model {model} is not cached in {target.parent}: run "
-                f"`mmem models pull --text-model {model}` (it exports it from the installed weights)"
-            )
-        export(folder, target)
-    st = _read_json(folder / "sentence_bert_config.json")
-    tok = _read_json(folder / "tokenizer.json")
-    cfg = _read_json(folder / "config.json")
-    max_length = int(st.get("max_seq_length") or _read_json(folder / "tokenizer_config.json").get(
-        "model_max_length", 512))
-    pad_id = int((tok.get("padding") or {}).get("pad_id", cfg.get("pad_token_id", 0)) or 0)
-    max_length = min(max_length, int(cfg.get("max_position_embeddings", 512)))
-    return TextOnnxWeights(folder, target, folder / "tokenizer.json", max_length, pad_id,
-                           int(cfg.get("hidden_size", 384)))

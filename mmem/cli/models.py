@@ -35,7 +35,7 @@ def pull(
         pulled.append({"model_id": asr.model_id, "path": str(asr.path)})
     if text_model is not None:
         from mmem.perceive.text_export import export
-        from mmem.weights import resolve_text_onnx
+        from mmem.weights_onnx import resolve_text_onnx
 
         text = resolve_text_onnx(text_model, export=export)
         pulled.append({"model_id": text_model, "path": str(text.onnx)})

@@ -1,6 +1,6 @@
 """Export a sentence model's transformer to ONNX, once, so that ingest and `ask` run it without
 torch (mmem.perceive.text_onnx). The only code on the text path that imports torch and
-transformers; `mmem.weights.resolve_text_onnx` calls it when the cache holds no export yet.
+transformers; `mmem.weights_onnx.resolve_text_onnx` calls it when the cache holds no export yet.
 
 The graph takes input_ids, attention_mask and token_type_ids (batch and sequence length dynamic) and
 returns last_hidden_state; pooling and normalisation stay in numpy. Before the file is published the

@@ -3,7 +3,7 @@
 The sentence-transformers pipeline of all-MiniLM-L6-v2 (BERT → mean pooling over the attention
 mask → L2 normalisation) without torch or transformers: the `tokenizers` package splits the text
 exactly as the model's fast tokenizer does, ONNX Runtime runs the BERT graph exported once by
-`mmem.perceive.text_export` (cached; see `mmem.weights.resolve_text_onnx`), numpy pools. Ingest and
+`mmem.perceive.text_export` (cached; see `mmem.weights_onnx.resolve_text_onnx`), numpy pools. Ingest and
 `ask` both use it, so stored vectors and question vectors come from the same arithmetic; they match
 sentence-transformers' output to float error (tests/integration/test_text_onnx.py).
 
@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from mmem.weights import TextOnnxWeights
+from mmem.weights_onnx import TextOnnxWeights
 
 BATCH = 64  # sentences per ONNX run (sentence-transformers' default for encode is 32; either works)
 THREADS = 1  # ONNX Runtime threads: a question is one short run; at ingest, decoding and ASR use the others

@@ -1,7 +1,7 @@
 """Export Resemblyzer's speaker encoder (a 3-layer LSTM over 40-band mel frames, a linear layer,
 ReLU, L2 normalisation) to ONNX, once, so that ingest embeds voices without torch
 (mmem.perceive.voices.OnnxVoiceEncoder). The only code on the voice path that imports torch and
-resemblyzer; `mmem.weights.resolve_voice_onnx` calls it when the cache holds no export yet.
+resemblyzer; `mmem.weights_onnx.resolve_voice_onnx` calls it when the cache holds no export yet.
 
 The graph takes mels (batch, frames, 40), batch and frames dynamic, and returns the unit
 embeddings (batch, 256). Before the file is published the export is checked against the torch

@@ -144,7 +144,7 @@ def test_ingest_of_speech_and_faces_imports_no_torch(tmp_path_factory):
     torch, resemblyzer, librosa or numba (their imports and first call cost a cold process
     seconds) when no CUDA driver asks for torch to pick a GPU."""
     from mmem.perceive.voice_export import export
-    from mmem.weights import resolve_voice_onnx
+    from mmem.weights_onnx import resolve_voice_onnx
 
     home = tmp_path_factory.getbasetemp() / "mmem-home"
     with pytest.MonkeyPatch.context() as mp:  # exported once, as the first ingest with voices does

@@ -13,7 +13,8 @@ from mmem.recall.answer import Recall, ask
 from mmem.store.memory import Memory
 from mmem.store.rows import SourceRow, UtteranceRow
 from mmem.types import EventRecord
-from mmem.weights import TEXT_MODEL, resolve_text_model, resolve_text_onnx
+from mmem.weights import TEXT_MODEL, resolve_text_model
+from mmem.weights_onnx import resolve_text_onnx
 
 GETTYSBURG = (  # public domain; longer than the model's 256 tokens, so truncation is exercised
     "Four score and seven years ago our fathers brought forth on this continent, a new nation, "

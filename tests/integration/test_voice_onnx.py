@@ -13,7 +13,7 @@ import pytest
 from mmem.perceive.voice_export import export
 from mmem.perceive.voices import OnnxVoiceEncoder
 from mmem.sources.audio import iter_audio
-from mmem.weights import resolve_voice_onnx
+from mmem.weights_onnx import resolve_voice_onnx
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "voices"
 CLIPS = sorted(DATA.glob("*/*.flac"))

@@ -24,7 +24,7 @@ class SentenceChannel(BaseChannel):
     def build(self, plan: ChannelPlan, cfg: IngestConfig, device: str) -> Any:
         from mmem.perceive.text_export import export
         from mmem.perceive.text_onnx import OnnxSentenceEmbedder
-        from mmem.weights import resolve_text_onnx
+        from mmem.weights_onnx import resolve_text_onnx
 
         model = plan.model_id or cfg.audio.text_model
         return OnnxSentenceEmbedder(resolve_text_onnx(model, export=export), model_id=model)

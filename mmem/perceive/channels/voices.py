@@ -28,6 +28,6 @@ class ResemblyzerChannel(BaseChannel):
     def build(self, plan: ChannelPlan, cfg: IngestConfig, device: str) -> Any:
         from mmem.perceive.voice_export import export
         from mmem.perceive.voices import OnnxVoiceEncoder
-        from mmem.weights import resolve_voice_onnx
+        from mmem.weights_onnx import resolve_voice_onnx
 
         return OnnxVoiceEncoder(resolve_voice_onnx(export=export).onnx)  # the CPU whatever `device`
