@@ -85,6 +85,10 @@ def main() -> None:
         cases.append((f"mix of 4 speakers (seed {seed})", path, build_mix(path, args.seconds, seed)))
     path = OUT / "speaker_mix_far.wav"  # the same people at 1-4 m from one microphone
     cases.append(("mix across a room (seed 0)", path, build_mix(path, args.seconds, 0, far=True)))
+    for far in (False, True):  # turns that follow each other with no pause, or overlap
+        path = OUT / f"speaker_mix_tight{'_far' if far else ''}.wav"
+        cases.append((f"tight turns{' across a room' if far else ''} (seed 0)", path,
+                      build_mix(path, args.seconds, 0, far=far, tight=True)))
     dev = _devset()
     if dev is not None:
         cases.append(("devset meeting", dev[0], dev[1]))
