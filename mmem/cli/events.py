@@ -36,7 +36,7 @@ def events(
 
     if level not in LEVELS:
         raise InputError(f"--level must be one of {', '.join(LEVELS)} (got {level!r})")
-    memory = Memory.open(db_path(db))
+    memory = Memory.open(db_path(db), scans_only=True)  # a listing: no lancedb package
     view = events_view(memory, source_ids(memory, source), level)
     if said_briefly(view, json_out):
         return

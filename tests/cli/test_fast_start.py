@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MODELS = ("torch", "transformers", "sentence_transformers", "open_clip", "dlib", "resemblyzer",
           "faster_whisper", "ctranslate2")
 WATCHED = (*MODELS, "onnxruntime", "tokenizers", "lance_namespace_urllib3_client", "lancedb", "pandas",
-           "librosa", "numba", "lancedb.functions", "lancedb.embeddings.openai")
+           "librosa", "numba", "lancedb.functions", "lancedb.embeddings.openai", "lancedb._lancedb")
 PROBE = """
 import atexit, json, runpy, sys
 sys.argv = ["mmem", *sys.argv[1:]]
@@ -78,14 +78,22 @@ def test_listing_commands_load_no_model(spoken, command):
     p, loaded = cold(env, *command, "--db", db, "--json")
     assert p.returncode == 0, p.stderr[-2000:]
     assert json.loads(p.stdout)  # they did read the memory
-    assert "lancedb" in loaded and not set(loaded) & {*MODELS, "onnxruntime", "tokenizers", "pandas"}, loaded
+    assert "lancedb._lancedb" in loaded and not set(loaded) & {*MODELS, "onnxruntime", "tokenizers", "pandas"}, loaded
+
+
+def test_events_scans_through_lancedbs_core_without_the_package(spoken):
+    """`mmem events` reads its tables through lancedb's compiled core alone (mmem.store.scans)."""
+    db, env = spoken
+    p, loaded = cold(env, "events", "--db", db, "--json")
+    assert p.returncode == 0 and json.loads(p.stdout)["events"], p.stderr[-2000:]
+    assert "lancedb._lancedb" in loaded and "lancedb" not in loaded, loaded
 
 
 @pytest.mark.parametrize("command", [["events"], ["ask", "what did he ask the country"], ["entities"],
                                      ["transcript", "jfk.flac"]])
 def test_lancedb_imported_plainly_gives_the_same_answers(spoken, command):
-    """MMEM_PLAIN_LANCEDB=1 turns the import shims off (namespace client, overrides, pandas):
-    every reader prints the same JSON either way."""
+    """MMEM_PLAIN_LANCEDB=1 turns the import shims off (namespace client, overrides, pandas)
+    and events' scans through lancedb's core alone: every reader prints the same JSON either way."""
     db, env = spoken
     shimmed, _ = cold(env, *command, "--db", db, "--json")
     plain, loaded = cold({**env, "MMEM_PLAIN_LANCEDB": "1"}, *command, "--db", db, "--json")
@@ -177,5 +185,5 @@ def test_readers_skip_lancedbs_service_models(spoken, command):
     db, env = spoken
     p, loaded = cold(env, *command, "--db", db, "--json")
     assert p.returncode == 0, p.stderr[-2000:]
-    assert "lancedb" in loaded, loaded
+    assert "lancedb._lancedb" in loaded, loaded
     assert not {"lancedb.functions", "lancedb.embeddings.openai"} & set(loaded), loaded
