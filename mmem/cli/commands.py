@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 
 from mmem.cli import ask, batch, doctor, entities, evaluate, events, forget, ingest, models, transcript
+from mmem.cli.plain_options import Group
 from mmem.cli.serve import serve as serve_command
 
 app = typer.Typer(
@@ -14,6 +15,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=Group,  # plain options pass through without typer's pydantic adapters (plain_options.py)
 )
 app.command("ingest")(ingest.ingest)
 app.command("batch")(batch.batch)

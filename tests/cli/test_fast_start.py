@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 MODELS = ("torch", "transformers", "sentence_transformers", "open_clip", "dlib", "resemblyzer",
           "faster_whisper", "ctranslate2")
 WATCHED = (*MODELS, "onnxruntime", "tokenizers", "lance_namespace_urllib3_client", "lancedb", "pandas",
-           "librosa", "numba", "lancedb.functions", "lancedb.embeddings.openai", "lancedb._lancedb")
+           "librosa", "numba", "lancedb.functions", "lancedb.embeddings.openai", "lancedb._lancedb",
+           "pydantic")
 PROBE = """
 import atexit, json, runpy, sys
 sys.argv = ["mmem", *sys.argv[1:]]
@@ -87,6 +88,7 @@ def test_events_scans_through_lancedbs_core_without_the_package(spoken):
     p, loaded = cold(env, "events", "--db", db, "--json")
     assert p.returncode == 0 and json.loads(p.stdout)["events"], p.stderr[-2000:]
     assert "lancedb._lancedb" in loaded and "lancedb" not in loaded, loaded
+    assert "pydantic" not in loaded, loaded  # its options pass through typer as given (plain_options.py)
 
 
 @pytest.mark.parametrize("command", [["events"], ["ask", "what did he ask the country"], ["entities"],
