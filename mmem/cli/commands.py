@@ -6,17 +6,10 @@ from __future__ import annotations
 import typer
 
 from mmem.cli import ask, batch, doctor, entities, evaluate, events, forget, ingest, models, transcript
-from mmem.cli.plain_options import Group
 from mmem.cli.serve import serve as serve_command
+from mmem.cli.single import SETTINGS
 
-app = typer.Typer(
-    name="mmem",
-    help="Streaming multimodal memory: ingest video, then ask what happened, when.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    cls=Group,  # plain options pass through without typer's pydantic adapters (plain_options.py)
-)
+app = typer.Typer(**SETTINGS)  # the settings the app for one command alone has too (single.py)
 app.command("ingest")(ingest.ingest)
 app.command("batch")(batch.batch)
 app.command("events")(events.events)
