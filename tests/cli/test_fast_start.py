@@ -21,7 +21,7 @@ MODELS = ("torch", "transformers", "sentence_transformers", "open_clip", "dlib",
           "faster_whisper", "ctranslate2")
 WATCHED = (*MODELS, "onnxruntime", "tokenizers", "lance_namespace_urllib3_client", "lancedb", "pandas",
            "librosa", "numba", "lancedb.functions", "lancedb.embeddings.openai", "lancedb._lancedb",
-           "pydantic", "mmem.cli.ingest")
+           "pydantic", "mmem.cli.ingest", "rich.console")
 PROBE = """
 import atexit, json, runpy, sys
 sys.argv = ["mmem", *sys.argv[1:]]
@@ -90,6 +90,7 @@ def test_events_scans_through_lancedbs_core_without_the_package(spoken):
     assert "lancedb._lancedb" in loaded and "lancedb" not in loaded, loaded
     assert "pydantic" not in loaded, loaded  # its options pass through typer as given (plain_options.py)
     assert "mmem.cli.ingest" not in loaded, loaded  # the app held events alone (single.py)
+    assert "rich.console" not in loaded, loaded  # JSON only: the consoles are made on first use
 
 
 @pytest.mark.parametrize("command", [["events"], ["ask", "what did he ask the country"], ["entities"],
@@ -108,7 +109,8 @@ def test_lancedb_imported_plainly_gives_the_same_answers(spoken, command):
 def test_import_and_help_load_no_model_and_no_store():
     p, loaded = cold({}, "--help")
     assert p.returncode == 0 and "ask" in p.stdout
-    assert loaded == ["mmem.cli.ingest"], loaded  # the help lists every command: their modules load
+    assert loaded == ["mmem.cli.ingest", "rich.console"], loaded  # the help lists every command (their
+    # modules load) and typer renders it with rich
 
 
 def test_the_deferred_namespace_client_still_works_when_used(tmp_path):
