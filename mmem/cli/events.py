@@ -12,7 +12,6 @@ from mmem.cli.common import (
     JsonOption,
     db_path,
     handles_errors,
-    out,
     said_briefly,
     source_ids,
 )
@@ -41,6 +40,8 @@ def events(
     if said_briefly(view, json_out):
         return
     from rich.table import Table
+
+    from mmem.cli.common import out  # made now: --json printed without rich
 
     table = Table()
     for col in ("source", "#", "start", "end", "surprise" if level == "event" else "opened by", "keyframe"):
