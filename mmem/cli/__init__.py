@@ -14,8 +14,13 @@ from typing import Any
 
 
 def main() -> None:
-    from mmem.cli.commands import app
+    import sys
 
+    from mmem.cli.single import app_for
+
+    app = app_for(sys.argv[1:])  # a read command alone, without importing every command module
+    if app is None:
+        from mmem.cli.commands import app
     try:
         app()
     except SystemExit as exc:

@@ -7,14 +7,9 @@ import typer
 
 from mmem.cli import ask, batch, doctor, entities, evaluate, events, forget, ingest, models, transcript
 from mmem.cli.serve import serve as serve_command
+from mmem.cli.single import SETTINGS
 
-app = typer.Typer(
-    name="mmem",
-    help="Streaming multimodal memory: ingest video, then ask what happened, when.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+app = typer.Typer(**SETTINGS)  # the settings the app for one command alone has too (single.py)
 app.command("ingest")(ingest.ingest)
 app.command("batch")(batch.batch)
 app.command("events")(events.events)

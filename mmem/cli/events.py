@@ -12,7 +12,6 @@ from mmem.cli.common import (
     JsonOption,
     db_path,
     handles_errors,
-    out,
     said_briefly,
     source_ids,
 )
@@ -36,11 +35,13 @@ def events(
 
     if level not in LEVELS:
         raise InputError(f"--level must be one of {', '.join(LEVELS)} (got {level!r})")
-    memory = Memory.open(db_path(db))
+    memory = Memory.open(db_path(db), scans_only=True)  # a listing: no lancedb package
     view = events_view(memory, source_ids(memory, source), level)
     if said_briefly(view, json_out):
         return
     from rich.table import Table
+
+    from mmem.cli.common import out  # made now: --json printed without rich
 
     table = Table()
     for col in ("source", "#", "start", "end", "surprise" if level == "event" else "opened by", "keyframe"):

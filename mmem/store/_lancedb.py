@@ -32,11 +32,17 @@ imports a pydantic model per embedding provider (OpenAI, Cohere, Bedrock, ...): 
 `registry` modules load for real, and the first use of a name from the package (a table write asks
 its registry) imports the whole package, providers registered, as before. A reader never does.
 MMEM_PLAIN_LANCEDB=1 imports lancedb the ordinary way (tests compare both).
+
+A listing that only scans tables (`mmem events`) needs none of the Python package: `native_core`
+loads lancedb's compiled core (`lancedb._lancedb`) by itself, which `mmem.store.scans` drives
+(its import is a fifth of the package's, and it pulls no pydantic). It is registered under its
+own name, so a later `import lancedb` in the same process uses that very module.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import importlib.util
 import os
 import sys
@@ -146,10 +152,36 @@ def _pyarrow_without_pandas() -> None:
         sys.meta_path.remove(finder)
 
 
+def native_core() -> ModuleType:
+    """lancedb's compiled core, without running the `lancedb` package's init when that is not
+    yet imported (the extension initialises once per process: every later import reuses it)."""
+    with _LOCK:
+        core = sys.modules.get("lancedb._lancedb")
+        if core is not None:
+            return core
+        if "lancedb" in sys.modules:
+            return importlib.import_module("lancedb._lancedb")
+        spec = importlib.util.find_spec("lancedb")  # finds the package without running its init
+        folders = list(spec.submodule_search_locations or []) if spec is not None else []
+        found = [os.path.join(d, f) for d in folders for f in sorted(os.listdir(d))
+                 if f.startswith("_lancedb.") and f.endswith((".so", ".pyd"))]
+        if not found:  # not a layout we know: the ordinary import finds it
+            return importlib.import_module("lancedb._lancedb")
+        loader = importlib.machinery.ExtensionFileLoader("lancedb._lancedb", found[0])
+        core = importlib.util.module_from_spec(importlib.util.spec_from_loader("lancedb._lancedb", loader))
+        sys.modules["lancedb._lancedb"] = core
+        try:
+            loader.exec_module(core)
+        except BaseException:
+            del sys.modules["lancedb._lancedb"]
+            raise
+        return core
+
+
 def _plain() -> ModuleType:
     import lancedb
 
-    return lancedb
+    return _with_core(lancedb)
 
 
 def import_lancedb() -> ModuleType:
@@ -192,4 +224,12 @@ def _import() -> ModuleType:
         for name, module in stand_ins.items():  # from now on they import as the real packages
             if sys.modules.get(name) is module:
                 del sys.modules[name]
-    return sys.modules["lancedb"]
+    return _with_core(sys.modules["lancedb"])
+
+
+def _with_core(lancedb: ModuleType) -> ModuleType:
+    """The package, with its `_lancedb` attribute set when `native_core` loaded it first (an
+    import that finds a submodule already loaded does not set it on the package)."""
+    if not hasattr(lancedb, "_lancedb") and "lancedb._lancedb" in sys.modules:
+        lancedb._lancedb = sys.modules["lancedb._lancedb"]  # type: ignore[attr-defined]
+    return lancedb

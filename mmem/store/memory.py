@@ -68,13 +68,24 @@ def default_db() -> Path:
 
 
 class Memory(EventTables, TranscriptTables, EntityTables, ModelRecord, SpanTables):
-    def __init__(self, root: Path | ObjectPath, meta: dict[str, Any]) -> None:
-        from mmem.store._lancedb import import_lancedb
-
-        lancedb = import_lancedb()
+    def __init__(self, root: Path | ObjectPath, meta: dict[str, Any], scans_only: bool = False) -> None:
         self.root = root  # a local folder, or an object-store prefix (s3://bucket/memory)
         self.meta = meta
         self._lock: WriterLock | None = None  # held by a writer from open to close
+        if scans_only and not os.environ.get("MMEM_PLAIN_LANCEDB"):
+            from mmem.store.scans import ScanConnection
+
+            options = storage_options() if isinstance(root, ObjectPath) else None
+            try:
+                self._db = ScanConnection(str(root / "lance"), options)
+            except (ValueError, RuntimeError, OSError) as exc:
+                if options is None:
+                    raise
+                raise StoreError(f"{root}: {explain(exc)}") from None
+            return
+        from mmem.store._lancedb import import_lancedb
+
+        lancedb = import_lancedb()
         if not isinstance(root, ObjectPath):
             self._db = lancedb.connect(str(root / "lance"))
             return
@@ -93,15 +104,19 @@ class Memory(EventTables, TranscriptTables, EntityTables, ModelRecord, SpanTable
     @classmethod
     def open(cls, path: Path | str, *, create: bool = False, write: bool | None = None,
              wait: bool = False, command: str = "mmem",
-             on_wait: Callable[[str], None] | None = None) -> Memory:
+             on_wait: Callable[[str], None] | None = None, scans_only: bool = False) -> Memory:
         """Open (or with `create`, make) a memory. A writer (`write`, by default when `create`)
         takes the memory's writer lock (`mmem.store.lock`: MemoryBusy naming the holder, or with
         `wait` waits for it; `command` is what others are told holds it), finishes an operation
         an interrupted process left in the journal and sweeps what crashed runs left behind; it
         holds the lock until `close`. A reader never blocks, never writes and sees the last
-        committed state."""
+        committed state. A reader opened `scans_only` reads through lancedb's compiled core
+        alone (`mmem.store.scans`: plain scans, no vector search), which a cold listing opens in
+        a fraction of the time; MMEM_PLAIN_LANCEDB=1 opens it through lancedb as any reader."""
         root = as_location(path)
         writer = create if write is None else write
+        if writer and scans_only:
+            raise ValueError("a memory opened to write is not scans_only (internal)")
         lock = None
         if writer:
             _check_location(root)
@@ -111,7 +126,7 @@ class Memory(EventTables, TranscriptTables, EntityTables, ModelRecord, SpanTable
                 lock = WriterLock(root, command)
                 lock.acquire(wait, on_wait)
         try:
-            memory = cls._open(root, create)
+            memory = cls._open(root, create, scans_only)
             memory._lock = lock
             if writer:
                 from mmem.store.journal import recover
@@ -142,7 +157,7 @@ class Memory(EventTables, TranscriptTables, EntityTables, ModelRecord, SpanTable
         self.close()
 
     @classmethod
-    def _open(cls, root: Path | ObjectPath, create: bool) -> Memory:
+    def _open(cls, root: Path | ObjectPath, create: bool, scans_only: bool = False) -> Memory:
         marker = root / MARKER
         _check_location(root)
         if not marker.exists():
@@ -168,7 +183,7 @@ class Memory(EventTables, TranscriptTables, EntityTables, ModelRecord, SpanTable
                 f"{root} was written by a newer mmem (schema {version}, this one reads "
                 f"{SCHEMA_VERSION}): upgrade mmem"
             )
-        return cls(root, meta)
+        return cls(root, meta, scans_only)
 
     # -- tables -----------------------------------------------------------------------------
     def _table(self, name: str):

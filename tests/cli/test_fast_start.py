@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 MODELS = ("torch", "transformers", "sentence_transformers", "open_clip", "dlib", "resemblyzer",
           "faster_whisper", "ctranslate2")
 WATCHED = (*MODELS, "onnxruntime", "tokenizers", "lance_namespace_urllib3_client", "lancedb", "pandas",
-           "librosa", "numba", "lancedb.functions", "lancedb.embeddings.openai")
+           "librosa", "numba", "lancedb.functions", "lancedb.embeddings.openai", "lancedb._lancedb",
+           "pydantic", "mmem.cli.ingest", "rich.console")
 PROBE = """
 import atexit, json, runpy, sys
 sys.argv = ["mmem", *sys.argv[1:]]
@@ -78,14 +79,25 @@ def test_listing_commands_load_no_model(spoken, command):
     p, loaded = cold(env, *command, "--db", db, "--json")
     assert p.returncode == 0, p.stderr[-2000:]
     assert json.loads(p.stdout)  # they did read the memory
-    assert "lancedb" in loaded and not set(loaded) & {*MODELS, "onnxruntime", "tokenizers", "pandas"}, loaded
+    assert "lancedb._lancedb" in loaded and not set(loaded) & {*MODELS, "onnxruntime", "tokenizers", "pandas"}, loaded
+
+
+def test_events_scans_through_lancedbs_core_without_the_package(spoken):
+    """`mmem events` reads its tables through lancedb's compiled core alone (mmem.store.scans)."""
+    db, env = spoken
+    p, loaded = cold(env, "events", "--db", db, "--json")
+    assert p.returncode == 0 and json.loads(p.stdout)["events"], p.stderr[-2000:]
+    assert "lancedb._lancedb" in loaded and "lancedb" not in loaded, loaded
+    assert "pydantic" not in loaded, loaded  # its options pass through typer as given (plain_options.py)
+    assert "mmem.cli.ingest" not in loaded, loaded  # the app held events alone (single.py)
+    assert "rich.console" not in loaded, loaded  # JSON only: the consoles are made on first use
 
 
 @pytest.mark.parametrize("command", [["events"], ["ask", "what did he ask the country"], ["entities"],
                                      ["transcript", "jfk.flac"]])
 def test_lancedb_imported_plainly_gives_the_same_answers(spoken, command):
-    """MMEM_PLAIN_LANCEDB=1 turns the import shims off (namespace client, overrides, pandas):
-    every reader prints the same JSON either way."""
+    """MMEM_PLAIN_LANCEDB=1 turns the import shims off (namespace client, overrides, pandas)
+    and events' scans through lancedb's core alone: every reader prints the same JSON either way."""
     db, env = spoken
     shimmed, _ = cold(env, *command, "--db", db, "--json")
     plain, loaded = cold({**env, "MMEM_PLAIN_LANCEDB": "1"}, *command, "--db", db, "--json")
@@ -97,7 +109,8 @@ def test_lancedb_imported_plainly_gives_the_same_answers(spoken, command):
 def test_import_and_help_load_no_model_and_no_store():
     p, loaded = cold({}, "--help")
     assert p.returncode == 0 and "ask" in p.stdout
-    assert loaded == [], loaded
+    assert loaded == ["mmem.cli.ingest", "rich.console"], loaded  # the help lists every command (their
+    # modules load) and typer renders it with rich
 
 
 def test_the_deferred_namespace_client_still_works_when_used(tmp_path):
@@ -177,5 +190,5 @@ def test_readers_skip_lancedbs_service_models(spoken, command):
     db, env = spoken
     p, loaded = cold(env, *command, "--db", db, "--json")
     assert p.returncode == 0, p.stderr[-2000:]
-    assert "lancedb" in loaded, loaded
+    assert "lancedb._lancedb" in loaded, loaded
     assert not {"lancedb.functions", "lancedb.embeddings.openai"} & set(loaded), loaded
