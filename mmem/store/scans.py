@@ -33,33 +33,60 @@ def _run(call: Callable[[], Awaitable[T]]) -> T:
     return asyncio.run(awaited())
 
 
+# what a lancedb whose compiled core takes other arguments raises (its calls are private): the
+# scan is then made through lancedb's own API, the same rows a little slower
+_MISMATCH = (TypeError, AttributeError)
+
+
 class ScanConnection:
     """A lancedb database opened for scans only: `open_table` as lancedb's, nothing else."""
 
     def __init__(self, uri: str, storage_options: dict[str, str] | None = None) -> None:
-        core = native_core()
-        # the arguments lancedb.connect passes for a local or object-store uri (no cloud, no session)
-        self._conn = _run(lambda: core.connect(uri, None, None, None, None, None, None, storage_options, None))
+        self._uri, self._options = uri, storage_options
+        self._plain: Any = None
+        try:
+            core = native_core()
+            # the arguments lancedb.connect passes for a local or object-store uri (no cloud, no session)
+            self._conn = _run(lambda: core.connect(uri, None, None, None, None, None, None, storage_options,
+                                                   None))
+        except _MISMATCH:
+            self._plain = self.plain()
 
-    def open_table(self, name: str) -> ScanTable:
+    def plain(self) -> Any:
+        """The same database through the lancedb package (connected once)."""
+        if self._plain is None:
+            from mmem.store._lancedb import import_lancedb
+
+            lancedb = import_lancedb()
+            self._plain = (lancedb.connect(self._uri) if self._options is None
+                           else lancedb.connect(self._uri, storage_options=self._options))
+        return self._plain
+
+    def open_table(self, name: str) -> Any:
         """The table; ValueError when there is none by that name (as lancedb's open_table)."""
-        return ScanTable(_run(lambda: self._conn.open_table(name)))
+        if self._plain is not None:
+            return self._plain.open_table(name)
+        try:
+            inner = _run(lambda: self._conn.open_table(name))
+        except _MISMATCH:
+            return self.plain().open_table(name)
+        return ScanTable(inner, lambda: self.plain().open_table(name))
 
 
 class ScanTable:
-    def __init__(self, inner: Any) -> None:
-        self._inner = inner
+    def __init__(self, inner: Any, plain: Callable[[], Any]) -> None:
+        self._inner, self._plain = inner, plain
 
     def search(self) -> Scan:
         """A plain scan (lancedb's `search()` without a query vector)."""
-        return Scan(self._inner)
+        return Scan(self._inner, self._plain)
 
 
 class Scan:
     """lancedb's query builder for a plain scan: where, select, limit, then to_arrow / to_list."""
 
-    def __init__(self, table: Any) -> None:
-        self._table = table
+    def __init__(self, table: Any, plain: Callable[[], Any]) -> None:
+        self._table, self._plain = table, plain  # plain: the table through the lancedb package
         self._where: str | None = None
         self._columns: list[str] | None = None
         self._limit: int | None = None  # as lancedb's plain search(): every row
@@ -77,6 +104,17 @@ class Scan:
         return self
 
     def to_arrow(self) -> Any:
+        try:
+            return self._core()
+        except _MISMATCH:
+            query = self._plain().search()
+            if self._where is not None:
+                query = query.where(self._where)
+            if self._columns:
+                query = query.select(self._columns)
+            return query.limit(self._limit).to_arrow()
+
+    def _core(self) -> Any:
         import pyarrow as pa
 
         query = self._table.query()

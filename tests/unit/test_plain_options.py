@@ -46,7 +46,8 @@ def make(cls: type | None) -> typer.Typer:
         print(repr([(type(v).__name__, v) for v in values]))
 
     @sub.command("list")
-    def listing(db: Annotated[str | None, typer.Option()] = None, n: Annotated[int, typer.Option()] = 1) -> None:
+    def listing(db: Annotated[str | None, typer.Option()] = None,
+                n: Annotated[int, typer.Option()] = 1) -> None:
         print(repr((db, n)))
 
     app.add_typer(sub, name="sub")
@@ -94,10 +95,12 @@ def test_plain_options_are_fitted_and_the_others_are_typers():
 def test_only_a_value_typer_must_convert_imports_pydantic(args, pydantic):
     """A command whose options are all plain and given as their type parses without pydantic; a
     number given as text is converted by typer's adapter, as before."""
-    code = ("import sys\nfrom typer.testing import CliRunner\nfrom tests.unit.test_plain_options import make, Group\n"
+    code = ("import sys\nfrom typer.testing import CliRunner\n"
+            "from tests.unit.test_plain_options import make, Group\n"
             f"r = CliRunner().invoke(make(Group), {args!r})\n"
             "print(r.exit_code, r.output.strip(), 'pydantic' in sys.modules)")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120, cwd=ROOT)
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120,
+                       cwd=ROOT)
     assert p.returncode == 0, p.stderr[-2000:]
     assert p.stdout.split()[0] == "0" and p.stdout.split()[-1] == str(pydantic), p.stdout

@@ -26,15 +26,17 @@ def record(source: str, run: str, seq: int) -> EventRecord:
     return EventRecord(
         id=f"{source}-{run}-{seq:05d}", source_id=source, seq=seq, start=seq * 7.5, end=seq * 7.5 + 7.5,
         started_at="2026-01-01T00:00:00+00:00" if seq == 1 else None, vector=v / np.linalg.norm(v),
-        centroids=None, centroid_weights=np.array([1], np.float32), centroid_times=np.array([seq], np.float32),
-        surprise=None if seq == 2 else 0.25 * seq, keyframes=[] if seq == 0 else [f"keyframes/{source}/{seq}.jpg"],
+        centroids=None, centroid_weights=np.array([1], np.float32),
+        centroid_times=np.array([seq], np.float32), surprise=None if seq == 2 else 0.25 * seq,
+        keyframes=[] if seq == 0 else [f"keyframes/{source}/{seq}.jpg"],
         n_frames=seq,
     )
 
 
 def source(sid: str, run: str, uri: str) -> SourceRow:
-    return SourceRow(id=sid, uri=uri, kind="file", duration=30.0, fps=25.0, sample_fps=1.0, width=64, height=36,
-                     content_hash=sid * 2, status="complete", run=run, ingested_at="2026-01-01T00:00:00+00:00",
+    return SourceRow(id=sid, uri=uri, kind="file", duration=30.0, fps=25.0, sample_fps=1.0, width=64,
+                     height=36, content_hash=sid * 2, status="complete", run=run,
+                     ingested_at="2026-01-01T00:00:00+00:00",
                      model_ids=["m"], channels=["pixel"], skipped=[], n_events=3)
 
 
@@ -114,3 +116,26 @@ def test_the_core_alone_then_the_package_share_one_extension(db):
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
     assert p.returncode == 0, p.stderr[-2000:]
     assert p.stdout.split()[:4] == ["5", "True", "True", "6"]
+
+
+@pytest.mark.parametrize("broken", ["connect", "query"])
+def test_a_core_that_takes_other_arguments_reads_through_the_package(db, monkeypatch, broken):
+    """Another lancedb version's private core calls may differ: the listing still reads the same
+    rows, through lancedb's own API."""
+    import mmem.store.scans as scans_mod
+
+    plain = Memory.open(db)
+    if broken == "connect":
+        class OtherCore:
+            def connect(self, *args):
+                raise TypeError("connect() takes 4 positional arguments")
+
+        monkeypatch.setattr(scans_mod, "native_core", OtherCore)
+    else:
+        def no_query(self):
+            raise AttributeError("'Table' object has no attribute 'query'")
+
+        monkeypatch.setattr(scans_mod.Scan, "_core", no_query)
+    scans = Memory.open(db, scans_only=True)
+    assert scans.sources() == plain.sources() and scans.events() == plain.events() != []
+    assert scans.spans("episode") == plain.spans("episode") != []
