@@ -9,14 +9,12 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES, models_once
 
 TINY = ["--clip-model", "mmem-tiny", "--clip-pretrained", "random", "--device", "cpu"]
 MMEM = [sys.executable, "-c", "from mmem.cli import main; main()"]
@@ -38,29 +36,6 @@ def mmem(*args, check_json: bool = False, timeout: float = 600) -> subprocess.Co
     if check_json:
         proc.report = json.loads(proc.stdout)  # type: ignore[attr-defined]
     return proc
-
-
-_LOADED: dict[str, Any] = {}  # models by configuration, for the batches run in this process
-
-
-@contextmanager
-def models_once() -> Iterator[dict[str, Any]]:
-    """Inside, pipeline.build_models is cached by configuration for the whole session: the batches
-    this process runs load their models once, as a long-running process would (pool and Ray
-    workers are processes of their own and load theirs). Failures are not cached."""
-    from mmem import pipeline
-
-    real = pipeline.build_models
-
-    def build_models(cfg, **kwargs):
-        key = repr((cfg, kwargs, os.environ.get("MMEM_HOME"), os.environ.get("MMEM_OFFLINE")))
-        if key not in _LOADED:
-            _LOADED[key] = real(cfg, **kwargs)
-        return _LOADED[key]
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(pipeline, "build_models", build_models)
-        yield _LOADED
 
 
 def batch_here(*args: object) -> Any:

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from tests.batch.conftest import GOOD, MMEM, TINY, batch_here, env, mmem, models_once, restricted, snapshot
-from tests.conftest import ROOT
+from tests.batch.conftest import GOOD, MMEM, TINY, batch_here, env, mmem, restricted, snapshot
+from tests.conftest import ROOT, models_once
 
 pytestmark = pytest.mark.integration
 PLAN_ONLY = ["--no-audio", "--no-entities"]  # for runs whose checks do not depend on speech or people
