@@ -13,7 +13,10 @@ Tiers, by directory (markers set here, so a test module needs no decorator):
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -48,6 +51,30 @@ def pytest_collection_modifyitems(config, items):
         tier = TIERS.get(folder)
         if tier is not None:
             item.add_marker(getattr(pytest.mark, tier))
+
+
+_LOADED: dict[str, object] = {}  # models by configuration, for every in-process run of the session
+
+
+@contextmanager
+def models_once() -> Iterator[dict[str, object]]:
+    """Inside, pipeline.build_models is cached by configuration (and environment) for the whole
+    session: the commands a test runs in this process load their models once, as a long-running
+    process would (a subprocess, a pool or Ray worker loads its own). Failures are not cached: a
+    missing or --require'd model fails every time."""
+    from mmem import pipeline
+
+    real = pipeline.build_models
+
+    def build_models(cfg, **kwargs):
+        key = repr((cfg, kwargs, os.environ.get("MMEM_HOME"), os.environ.get("MMEM_OFFLINE")))
+        if key not in _LOADED:
+            _LOADED[key] = real(cfg, **kwargs)
+        return _LOADED[key]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pipeline, "build_models", build_models)
+        yield _LOADED
 
 
 @pytest.fixture(autouse=True)

@@ -3,16 +3,18 @@ a zero-byte file, and helpers to run `mmem batch` as a user does and compare mem
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, SAMPLES
+from tests.conftest import ROOT, SAMPLES, models_once
 
 TINY = ["--clip-model", "mmem-tiny", "--clip-pretrained", "random", "--device", "cpu"]
 MMEM = [sys.executable, "-c", "from mmem.cli import main; main()"]
@@ -34,6 +36,45 @@ def mmem(*args, check_json: bool = False, timeout: float = 600) -> subprocess.Co
     if check_json:
         proc.report = json.loads(proc.stdout)  # type: ignore[attr-defined]
     return proc
+
+
+def batch_here(*args: object) -> Any:
+    """`mmem batch` in this process, as CliRunner sees it (exit code, stdout, stderr), with the
+    models loaded once (models_once). For runs whose process is not what is tested: exit codes
+    and JSON are the CLI's own; kills and worker processes need `mmem` as a process. The memory
+    it opened is closed after, as the end of its process would (an object store's lease too)."""
+    import importlib
+
+    from typer.testing import CliRunner
+
+    from mmem.cli import app
+
+    cli = importlib.import_module("mmem.cli.batch")
+    opened: list[Any] = []
+    real_open = cli.open_writer
+
+    def open_writer(*a: Any, **kw: Any) -> Any:
+        opened.append(real_open(*a, **kw))
+        return opened[-1]
+
+    with models_once(), pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cli, "open_writer", open_writer)
+        mp.setenv("MMEM_OFFLINE", "1")
+        mp.setenv("COLUMNS", "200")
+        try:
+            result = CliRunner().invoke(app, ["batch", *map(str, args)])
+        finally:
+            from mmem.store import lock
+
+            leases = [lease for lease, _ in lock._LEASES.values()]
+            for memory in opened:
+                memory.close()
+            for lease in leases:  # released by close: not again at pytest's exit (the bucket is gone)
+                if all(lease is not held for held, _ in lock._LEASES.values()):
+                    atexit.unregister(lease.release)
+    if "--json" in args and result.stdout.strip():
+        result.report = json.loads(result.stdout)
+    return result
 
 
 @pytest.fixture(scope="session")
@@ -67,10 +108,14 @@ def snapshot(db: Path | str) -> dict[str, list]:
 
 @pytest.fixture(scope="session")
 def baseline(folder, tmp_path_factory) -> dict[str, list]:
-    """One uninterrupted batch in this process (one worker): the memory every other run must equal."""
+    """One uninterrupted batch in this process (one worker): the memory every other run must equal.
+    Run by CliRunner (its models then serve the other in-process runs); the exit codes of `mmem
+    batch` as a process are test_batch's."""
     db = tmp_path_factory.mktemp("baseline") / "db"
-    proc = mmem("batch", folder, "--db", db, *TINY, "--json", check_json=True)
-    assert proc.returncode == 1, proc.stderr  # two bad files
+    with pytest.MonkeyPatch.context() as mp:  # session fixtures start before the autouse _offline
+        mp.setenv("MMEM_HOME", str(tmp_path_factory.getbasetemp() / "mmem-home"))
+        result = batch_here(folder, "--db", db, *TINY, "--json")
+    assert result.exit_code == 1, result.output  # two bad files
     snap = snapshot(db)
     assert len(snap["sources"]) == len(GOOD)
     return snap

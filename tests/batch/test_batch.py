@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from tests.batch.conftest import GOOD, MMEM, TINY, env, mmem, restricted, snapshot
-from tests.conftest import ROOT
+from tests.batch.conftest import GOOD, MMEM, TINY, batch_here, env, mmem, restricted, snapshot
+from tests.conftest import ROOT, models_once
 
 pytestmark = pytest.mark.integration
 PLAN_ONLY = ["--no-audio", "--no-entities"]  # for runs whose checks do not depend on speech or people
@@ -39,8 +39,8 @@ def test_two_workers_report_every_file_and_give_the_baseline_memory(folder, base
     assert files["jfk.flac"]["utterances"] >= 1  # speech was heard
     assert report["summary"]["ingested"] == len(GOOD) and report["summary"]["failed"] == 2
     assert snapshot(db) == baseline  # same ids, transcripts, entities as one worker
-    # a rerun by two workers skips every done file: test_object_store's bucket test reruns its
-    # two-worker batch; an inline rerun skips in test_a_batch_killed_midway_resumes...
+    # a rerun skips every done file: test_object_store's bucket test reruns its bucket batch;
+    # test_a_batch_killed_midway_resumes... shows done files skipped beside new ones
 
 
 def test_a_batch_killed_midway_resumes_to_the_same_memory(folder, baseline, tmp_path):
@@ -56,8 +56,8 @@ def test_a_batch_killed_midway_resumes_to_the_same_memory(folder, baseline, tmp_
     partial = snapshot(db)
     assert 1 <= len(partial["sources"]) < len(GOOD)
 
-    rerun = mmem("batch", folder, "--db", db, *TINY, "--json", check_json=True)
-    assert rerun.returncode == 1
+    rerun = batch_here(folder, "--db", db, *TINY, "--json")  # the resume need not be a process
+    assert rerun.exit_code == 1, rerun.output
     statuses = [f["status"] for f in rerun.report["files"]]
     assert "skipped" in statuses and "ingested" in statuses
     assert snapshot(db) == baseline
@@ -67,27 +67,13 @@ def test_an_interrupted_commit_is_finished_by_the_next_command(folder, baseline,
     """Killed inside a file's commit (journal written, source row not yet): the next open
     finishes the commit; nothing is lost or doubled. Both runs are in this process (the death is
     an exception raised mid-commit, not a signal), so the models load once."""
-    from typer.testing import CliRunner
-
-    from mmem import pipeline
     from mmem.batch.plan import plan
     from mmem.batch.run import run_batch
-    from mmem.cli import app
     from mmem.config import BatchConfig
     from mmem.store import journal
     from mmem.store.rows import EntityRow
     from tests.batch.test_batch import _cfg
 
-    loaded: dict[str, object] = {}
-    real_build = pipeline.build_models
-
-    def build_once(cfg, **kwargs):
-        key = repr((cfg, kwargs))
-        if key not in loaded:
-            loaded[key] = real_build(cfg, **kwargs)
-        return loaded[key]
-
-    monkeypatch.setattr(pipeline, "build_models", build_once)
     db = tmp_path / "db"
     real_apply = journal.apply
     calls = {"n": 0}
@@ -101,12 +87,14 @@ def test_an_interrupted_commit_is_finished_by_the_next_command(folder, baseline,
         real_apply(memory, op)
 
     monkeypatch.setattr(journal, "apply", dying_apply)
-    report = run_batch(plan([str(folder)]), str(db), _cfg(), BatchConfig())
+    with models_once() as loaded:
+        report = run_batch(plan([str(folder)]), str(db), _cfg(), BatchConfig())
+        models = set(loaded)
     assert report.interrupted
     monkeypatch.setattr(journal, "apply", real_apply)
-    rerun = CliRunner().invoke(app, ["batch", str(folder), "--db", str(db), *TINY])
+    rerun = batch_here(folder, "--db", db, *TINY)
     assert rerun.exit_code == 1, rerun.output  # the two bad files
-    assert len(loaded) == 1  # the same models
+    assert set(loaded) == models  # the same models
     assert snapshot(db) == baseline
 
 
@@ -131,16 +119,6 @@ def test_ray_runs_the_same_job_and_gives_the_same_memory(folder, baseline, tmp_p
     assert proc.report["summary"]["ingested"] == len(GOOD)
     assert snapshot(db) == baseline
     assert time.monotonic() - t0 < 300
-
-
-def test_a_recipe_sets_the_batch_and_flags_override_it(folder, tmp_path):
-    # only the plan is checked: no speech or face models to load in the two workers
-    proc = mmem("batch", folder, "--recipe", ROOT / "pipelines" / "folder_batch.toml", "--include", "*.mpg",
-                "--exclude", "talk/grid/bb*", "--db", tmp_path / "db", *TINY, *PLAN_ONLY, "--json",
-                check_json=True)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.report["backend"] == "pool" and proc.report["workers"] == 2  # from the recipe
-    assert [f["uri"].rsplit("/", 1)[-1] for f in proc.report["files"]] == ["lbax4n.mpg"]  # from the flags
 
 
 def test_nothing_to_do_is_exit_2_with_one_line(tmp_path):
@@ -207,14 +185,22 @@ def test_ray_auto_joins_a_running_cluster(folder, baseline, tmp_path):
     assert restricted(snap, ids) == restricted(baseline, ids)
 
 
-def test_a_channel_without_weights_is_a_warning_not_a_failure(folder, tmp_path):
-    """Offline, the default CLIP weights are missing: the batch says so once, and the files are
-    still remembered from pixels and speech."""
-    proc = mmem("batch", folder / "talk", "--workers", "2", "--no-entities", "--device", "cpu",
+def test_a_recipe_sets_the_batch_flags_override_it_and_a_channel_without_weights_is_a_warning(
+        folder, tmp_path):
+    """The recipe asks for two workers and the flags choose the files (one pool run serves both
+    checks: each was a pool of two processes loading models). Offline, the default CLIP weights
+    are missing: the batch says so once, and the files are still remembered from pixels and
+    speech."""
+    proc = mmem("batch", folder, "--recipe", ROOT / "pipelines" / "folder_batch.toml", "--include", "*.mpg",
+                "--include", "*.flac", "--exclude", "talk/grid/bb*", "--no-entities", "--device", "cpu",
                 "--db", tmp_path / "db")
     assert proc.returncode == 0, proc.stderr
+    assert "(pool, 2 worker(s))" in proc.stdout, proc.stdout  # from the recipe
+    done = re.findall(r"^ingested\s+(\S+):", proc.stderr, re.M)
+    assert sorted(done) == ["jfk.flac", "lbax4n.mpg"], proc.stderr  # from the flags
+    assert re.search(r"^2 files in", proc.stdout, re.M), proc.stdout  # and nothing else was planned
     assert proc.stderr.count("vision channel skipped") == 1
-    assert re.search(r"ingested\W+3\b", proc.stdout), proc.stdout  # the summary table
+    assert re.search(r"ingested\W+2\b", proc.stdout), proc.stdout  # the summary table
 
 
 def test_a_worker_process_that_dies_fails_its_file_and_the_rest_go_on(tmp_path):

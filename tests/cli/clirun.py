@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mmem.cli import app
+from tests.conftest import models_once
 
 TINY = ["--clip-model", "mmem-tiny", "--clip-pretrained", "random", "--device", "cpu"]
 runner = CliRunner()
@@ -18,12 +19,14 @@ def run(*args: object):
 
 
 def ingested(tmp_path_factory, name: str, *files: Path) -> Path:
-    """A memory holding `files` (tiny CLIP), made once for a module's read-only tests."""
+    """A memory holding `files` (tiny CLIP), made once for a module's read-only tests (the models
+    loaded once for the session: models_once)."""
     root = tmp_path_factory.mktemp(name) / "db"
     mp = pytest.MonkeyPatch()
     mp.setenv("MMEM_OFFLINE", "1")
     mp.setenv("MMEM_HOME", str(tmp_path_factory.getbasetemp() / "mmem-home"))  # as every test has it
-    result = run("ingest", *files, *TINY, "--db", root)
+    with models_once():
+        result = run("ingest", *files, *TINY, "--db", root)
     mp.undo()
     assert result.exit_code == 0, result.output
     return root

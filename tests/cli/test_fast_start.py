@@ -59,6 +59,19 @@ def cold(env: dict[str, str], *args: object) -> tuple[subprocess.CompletedProces
     return p, json.loads(last[-1][len("LOADED "):])
 
 
+_READS: dict[tuple, tuple[subprocess.CompletedProcess, list[str]]] = {}
+
+
+def cold_read(env: dict[str, str], *args: object) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """`cold` for a reading command, run once per command line: the tests below check the same
+    cold `events`, `ask`, `entities`, `transcript` for different things (the memory does not
+    change under them)."""
+    key = (tuple(sorted(env.items())), tuple(map(str, args)))
+    if key not in _READS:
+        _READS[key] = cold(env, *args)
+    return _READS[key]
+
+
 def test_ask_answers_by_meaning_without_torch_or_transformers(spoken):
     db, env = spoken
     p, loaded = cold(env, "ask", "when did he tell citizens to think about serving the nation", "--db", db,
@@ -76,7 +89,7 @@ def test_ask_answers_by_meaning_without_torch_or_transformers(spoken):
 @pytest.mark.parametrize("command", [["events"], ["entities"], ["transcript", "jfk.flac"]])
 def test_listing_commands_load_no_model(spoken, command):
     db, env = spoken
-    p, loaded = cold(env, *command, "--db", db, "--json")
+    p, loaded = cold_read(env, *command, "--db", db, "--json")
     assert p.returncode == 0, p.stderr[-2000:]
     assert json.loads(p.stdout)  # they did read the memory
     assert "lancedb._lancedb" in loaded, loaded
@@ -100,7 +113,7 @@ def test_lancedb_imported_plainly_gives_the_same_answers(spoken, command):
     """MMEM_PLAIN_LANCEDB=1 turns the import shims off (namespace client, overrides, pandas)
     and events' scans through lancedb's core alone: every reader prints the same JSON either way."""
     db, env = spoken
-    shimmed, _ = cold(env, *command, "--db", db, "--json")
+    shimmed, _ = cold_read(env, *command, "--db", db, "--json")
     plain, loaded = cold({**env, "MMEM_PLAIN_LANCEDB": "1"}, *command, "--db", db, "--json")
     assert shimmed.returncode == plain.returncode == 0, plain.stderr[-2000:]
     assert "pandas" in loaded  # the plain import did load what the shims keep out
@@ -189,7 +202,7 @@ def test_the_deferred_function_models_still_work_when_used():
 def test_readers_skip_lancedbs_service_models(spoken, command):
     """lancedb's Enterprise function models and embedding providers are never imported by a reader."""
     db, env = spoken
-    p, loaded = cold(env, *command, "--db", db, "--json")
+    p, loaded = cold_read(env, *command, "--db", db, "--json")
     assert p.returncode == 0, p.stderr[-2000:]
     assert "lancedb._lancedb" in loaded, loaded
     assert not {"lancedb.functions", "lancedb.embeddings.openai"} & set(loaded), loaded

@@ -56,8 +56,8 @@ def test_kill_9_at_random_moments_then_rerun_equals_a_clean_run(tmp_path, refere
             state(db)  # readable after every kill
             assert overlaps(db) == 0
     assert "killed" in outcomes
-    done = mmem("ingest", *CLIPS, *FAST, "--db", db)
-    assert done.returncode == 0, done.stderr
+    done = run("ingest", *CLIPS, *FAST, "--db", db)  # the rerun need not be a process: the kills were
+    assert done.exit_code == 0, done.output
     assert state(db) == state(reference)
     # and forgetting someone there leaves no byte of them, in any version or file
     vectors = entity_vectors(db, "E1")
@@ -114,15 +114,16 @@ def test_a_full_disk_is_one_line_and_the_rerun_completes(tmp_path, reference):
         free = shutil.disk_usage(disk).free
         (disk / "filler").write_bytes(b"\0" * max(0, free - 20_000))
         extra = damaged_copy(CLIPS[0], tmp_path / "other.mpg", size=16)  # new content, new source
-        result = mmem("ingest", extra, *FAST, "--db", db)
-        assert result.returncode == 2, result.stderr
+        result = run("ingest", extra, *FAST, "--db", db)  # in this process: the error is the CLI's
+        assert result.exit_code == 2, result.output
         lines = [ln for ln in result.stderr.splitlines() if ln.startswith("error:")]
         assert lines and "disk is full" in lines[0] and "Traceback" not in result.stderr
+        assert isinstance(result.exception, SystemExit)  # handled: no exception escaped the command
         before = state(db)
         assert [s for s in before["sources"] if s[0] != "other.mpg"] == state(reference)["sources"]
         (disk / "filler").unlink()
-        done = mmem("ingest", extra, *FAST, "--db", db)
-        assert done.returncode == 0, done.stderr
+        done = run("ingest", extra, *FAST, "--db", db)
+        assert done.exit_code == 0, done.output
         after = state(db)
         assert ("other.mpg", "complete", after["sources"][-1][2]) in after["sources"]
         assert [e for e in after["events"] if e[0] != "other.mpg"] == state(reference)["events"]
