@@ -152,7 +152,8 @@ def connect_ray(address: str) -> str:
             except (ConnectionError, RuntimeError, ValueError):
                 pass  # no cluster running: start one here
         try:
-            ray.init(include_dashboard=False, **kwargs)
+            # "local": a new instance even beside a running `ray start` cluster (a bare init joins that)
+            ray.init(address="local", include_dashboard=False, **kwargs)
         except Exception as exc:  # noqa: BLE001 - Ray raises many types when it cannot start
             raise InputError(f"cannot start a local Ray instance ({str(exc).splitlines()[0][:200]}): "
                              "run without --ray, or see `ray start --head`") from None

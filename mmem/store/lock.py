@@ -165,6 +165,7 @@ class WriterLock:
             if n > 1:
                 _LEASES[key] = (lease, n - 1)
             else:
+                atexit.unregister(lease.release)  # not again at exit, when the store may be gone
                 lease.release()
 
 
