@@ -190,6 +190,14 @@ def import_lancedb() -> ModuleType:
         return _import()
 
 
+def connect(uri: str, storage_options: dict[str, str] | None = None) -> Any:
+    """lancedb's connection to the database at `uri` (`storage_options`: an object store's)."""
+    lancedb = import_lancedb()
+    if storage_options is None:
+        return lancedb.connect(uri)
+    return lancedb.connect(uri, storage_options=storage_options)
+
+
 def _import() -> ModuleType:
     shimmed = ("lancedb", *_DEFERRED, *_DEFERRED_MODULES, "overrides")
     if any(p in sys.modules for p in shimmed) or os.environ.get("MMEM_PLAIN_LANCEDB"):

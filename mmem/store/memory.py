@@ -72,28 +72,20 @@ class Memory(EventTables, TranscriptTables, EntityTables, ModelRecord, SpanTable
         self.root = root  # a local folder, or an object-store prefix (s3://bucket/memory)
         self.meta = meta
         self._lock: WriterLock | None = None  # held by a writer from open to close
-        if scans_only and not os.environ.get("MMEM_PLAIN_LANCEDB"):
-            from mmem.store.scans import ScanConnection
-
-            options = storage_options() if isinstance(root, ObjectPath) else None
-            try:
-                self._db = ScanConnection(str(root / "lance"), options)
-            except (ValueError, RuntimeError, OSError) as exc:
-                if options is None:
-                    raise
-                raise StoreError(f"{root}: {explain(exc)}") from None
-            return
-        from mmem.store._lancedb import import_lancedb
-
-        lancedb = import_lancedb()
-        if not isinstance(root, ObjectPath):
-            self._db = lancedb.connect(str(root / "lance"))
-            return
+        options = storage_options() if isinstance(root, ObjectPath) else None
         try:
-            self._db = lancedb.connect(str(root / "lance"), storage_options=storage_options())
-        except (ValueError, RuntimeError, OSError) as exc:
-            raise StoreError(f"{root}: {explain(exc)}") from None
+            if scans_only and not os.environ.get("MMEM_PLAIN_LANCEDB"):
+                from mmem.store.scans import ScanConnection
 
+                self._db = ScanConnection(str(root / "lance"), options)
+            else:
+                from mmem.store._lancedb import connect
+
+                self._db = connect(str(root / "lance"), options)
+        except (ValueError, RuntimeError, OSError) as exc:
+            if options is None:  # a local folder: as raised
+                raise
+            raise StoreError(f"{root}: {explain(exc)}") from None
 
     # -- opening ----------------------------------------------------------------------------
     @staticmethod

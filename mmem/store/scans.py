@@ -55,11 +55,9 @@ class ScanConnection:
     def plain(self) -> Any:
         """The same database through the lancedb package (connected once)."""
         if self._plain is None:
-            from mmem.store._lancedb import import_lancedb
+            from mmem.store._lancedb import connect
 
-            lancedb = import_lancedb()
-            self._plain = (lancedb.connect(self._uri) if self._options is None
-                           else lancedb.connect(self._uri, storage_options=self._options))
+            self._plain = connect(self._uri, self._options)
         return self._plain
 
     def open_table(self, name: str) -> Any:
