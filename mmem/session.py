@@ -35,7 +35,6 @@ from mmem.types import Clock, Frame
 if TYPE_CHECKING:
     from mmem.consolidate.builder import BuiltEvent, EventBuilder
     from mmem.consolidate.recorders import EntityRecorder, Met, RecorderChoice
-    from mmem.perceive.facetracks import FaceTracker
     from mmem.perceive.frames import FramePerception, Seen
     from mmem.segment.cuts import CutTimeline
     from mmem.sink import Sink
@@ -73,7 +72,6 @@ class Session:
         self.on_event: list[EventHook] = []  # called as each event closes (live: late speech, lags)
         self.track: AudioTrack | None = None
         self.perception: FramePerception | None = None  # see_first / begin
-        self.tracker: FaceTracker | None = None
 
     def see_first(self) -> FramePerception:
         """The frames' perception before the speech timeline is known: what frames show needs
@@ -84,9 +82,9 @@ class Session:
 
         if self.perception is None:
             info, people = self.info, self.people
-            self.tracker = (FaceTracker(people.faces, people.gate)
-                            if people is not None and people.faces is not None and info.has_video else None)
-            self.perception = FramePerception(self.vision.embedder, self.tracker, info.has_video,
+            tracker = (FaceTracker(people.faces, people.gate)
+                       if people is not None and people.faces is not None and info.has_video else None)
+            self.perception = FramePerception(self.vision.embedder, tracker, info.has_video,
                                               self.cfg.source.fps, None, self.timer)
         return self.perception
 
@@ -101,14 +99,14 @@ class Session:
         info, cfg, people, sid = self.info, self.cfg, self.people, self.report.source_id
         self.track = track
         has_vector = self.vision.embedder is not None and info.has_video
-        self.see_first().track = track
-        tracker = self.tracker
+        perception = self.see_first()
+        perception.track = track
         self.builder: EventBuilder = EventBuilder(
             cfg, Consolidator(cfg.consolidate, self.memory.root, has_vector=has_vector), sid, self.run,
             track, track.utterances if track else [], self.timer, self.clock, cuts)
         turns = Turns(track.turns if track is not None else [], sid)
-        self.recorder: EntityRecorder = self.choice(people is not None, self.memory, sid, tracker, turns,
-                                                    1 / cfg.source.fps)
+        self.recorder: EntityRecorder = self.choice(people is not None, self.memory, sid, perception.tracker,
+                                                    turns, 1 / cfg.source.fps)
         text = self.hearing.text if self.hearing is not None else None
         self.sink: Sink = Sink(self.memory, self.run, TranscriptVectors(text), write_every=self.write_every,
                                index_transcripts=self.recorder.owns_indexes, on_commit=self.on_commit)
