@@ -3,7 +3,6 @@ a zero-byte file, and helpers to run `mmem batch` as a user does and compare mem
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
 import shutil
@@ -64,14 +63,8 @@ def batch_here(*args: object) -> Any:
         try:
             result = CliRunner().invoke(app, ["batch", *map(str, args)])
         finally:
-            from mmem.store import lock
-
-            leases = [lease for lease, _ in lock._LEASES.values()]
             for memory in opened:
                 memory.close()
-            for lease in leases:  # released by close: not again at pytest's exit (the bucket is gone)
-                if all(lease is not held for held, _ in lock._LEASES.values()):
-                    atexit.unregister(lease.release)
     if "--json" in args and result.stdout.strip():
         result.report = json.loads(result.stdout)
     return result
