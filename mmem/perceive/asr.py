@@ -64,7 +64,7 @@ def _mean_logprob(segments: list) -> float:
 
 def _cpu_threads() -> int:
     """CTranslate2's threads: its default of 4 is twice the cores of a 2-core machine, where the
-    extra two only contend (dev day, idle, frames seen beside the audio pass: 2 threads 3-8% less
+    extra two only contend (dev day, idle, frames seen beside the audio pass: 2 threads 2-8% less
     wall and 2-7% less CPU than 4, three runs each; the same words with 1, 2 or 4). 0 (its own
     default) where OMP_NUM_THREADS says how many, as a Ray worker's does."""
     import os
