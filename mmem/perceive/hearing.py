@@ -120,8 +120,7 @@ class Listener:
         turns: list[VoiceTurn] = []
         if self.voices is not None:  # a pause between regions is where speakers usually change
             t0 = time.perf_counter()
-            for r in said:  # windows reach a little past the region; turns tile it
-                turns.extend(self._turns(r))
+            turns.extend(self._turns(said))  # windows reach a little past each region; turns tile it
             # speech that no detector vouched for and in which Whisper caught no word (a quiet or
             # distant talker, a mumbled aside) is still someone's when it goes on from talk (words
             # heard within JOIN s) and sounds like a voice this source has been heard saying
@@ -130,7 +129,7 @@ class Listener:
             # (without a transcriber there are no words to vouch for a voice: vouched speech only)
             heard_voices = track.turns + turns if self.asr is not None else []
             for r in (r for r in regions if r not in speech and heard_voices and _near(r, words, JOIN)):
-                mine = [t for t in self._turns(r) if _sounds_like(t, heard_voices)]
+                mine = [t for t in self._turns([r]) if _sounds_like(t, heard_voices)]
                 turns.extend(mine)
                 speech.extend((t.start, t.end) for t in mine)
             turns.sort(key=lambda t: t.start)
@@ -142,15 +141,19 @@ class Listener:
         """The source time just after the buffer's last sample."""
         return self._buf_t + self._buf.size / SAMPLE_RATE
 
-    def _turns(self, region: tuple[float, float]) -> list[VoiceTurn]:
-        """The speaker turns of one region of the buffer (its windows reach a little past it;
-        the turns tile it)."""
+    def _turns(self, regions: list[tuple[float, float]]) -> list[VoiceTurn]:
+        """The speaker turns of regions of the buffer (each tiled by its turns). Regions close
+        together (JOIN) are embedded in one pass, as they are transcribed: the speaker model
+        hears each window with the speech around it, and a pass costs less than several."""
         assert self.voices is not None
         buf, buf_t = self._buf, self._buf_t
-        s, e = max(buf_t, region[0] - PAD), min(self._end(), region[1] + PAD)
-        a, b = int((s - buf_t) * SAMPLE_RATE), int((e - buf_t) * SAMPLE_RATE)
-        return speaker_turns(self.voices, buf[a:b], offset=buf_t + a / SAMPLE_RATE, region=region)
-
+        out: list[VoiceTurn] = []
+        for ps, pe in _windows(regions):
+            inside = [r for r in regions if ps <= r[0] and r[1] <= pe]
+            s, e = max(buf_t, ps - PAD), min(self._end(), pe + PAD)
+            a, b = int((s - buf_t) * SAMPLE_RATE), int((e - buf_t) * SAMPLE_RATE)
+            out.extend(speaker_turns(self.voices, buf[a:b], offset=buf_t + a / SAMPLE_RATE, regions=inside))
+        return out
 
     def _regions(self) -> list[tuple[float, float]]:
         """VAD regions of the buffer on the source clock, less what is transcribed already (the
@@ -247,10 +250,11 @@ def _near(span: tuple[float, float], spans: list[tuple[float, float]], reach: fl
 
 def _sounds_like(turn: VoiceTurn, voices: list[VoiceTurn]) -> bool:
     """Whether a turn agrees with one of `voices` as two turns of one speaker do (the clustering's
-    same-speaker point, mmem.perceive.diarize.CLUSTER_COS)."""
-    from mmem.perceive.diarize import CLUSTER_COS
+    same-speaker point for the model, mmem.perceive.voice_calibration)."""
+    from mmem.perceive.voice_calibration import calibration
 
-    return max(float(turn.embedding @ v.embedding) for v in voices) >= CLUSTER_COS
+    same = calibration(turn.embedding.shape[0]).cluster
+    return max(float(turn.embedding @ v.embedding) for v in voices) >= same
 
 
 def _spoken(span: tuple[float, float], utterances: list[Utterance]) -> float:

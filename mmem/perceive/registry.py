@@ -25,7 +25,7 @@ from mmem.perceive.channels.faces import DlibFacesChannel
 from mmem.perceive.channels.pixel import PixelChannel
 from mmem.perceive.channels.sound import SoundChannel
 from mmem.perceive.channels.text import SentenceChannel
-from mmem.perceive.channels.voices import ResemblyzerChannel
+from mmem.perceive.channels.voices import VoicesChannel
 
 __all__ = ["CHANNELS", "Channel", "ChannelPlan", "build_all", "build_group", "build_one", "plan_all",
            "plan_one", "recorded", "recorded_vision", "select", "skipped"]
@@ -39,7 +39,7 @@ CHANNELS: tuple[Channel, ...] = (
     WhisperChannel(),
     SentenceChannel(),
     DlibFacesChannel(),
-    ResemblyzerChannel(),
+    VoicesChannel(),
 )
 
 
