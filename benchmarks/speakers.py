@@ -9,7 +9,7 @@ is ingested twice into fresh memories, in this process (models loaded once): wit
 hypothesis is `mmem transcript FILE --rttm`) and with --no-entities, so the difference is the
 entity stage's whole cost. No CLIP (as offline). Prints a table; not a test.
 
-    python -m benchmarks.speakers [--media FILE --rttm REF]... [--seconds 60]
+    python -m benchmarks.speakers [--media FILE --rttm REF]... [--seconds 60] [--voice-model resemblyzer]
 """
 
 from __future__ import annotations
@@ -68,6 +68,8 @@ def main() -> None:
     ap.add_argument("--media", action="append", default=[], help="a recording to score (with --rttm)")
     ap.add_argument("--rttm", action="append", default=[], help="its reference RTTM")
     ap.add_argument("--seconds", type=float, default=60.0, help="length of each built mix")
+    ap.add_argument("--voice-model", default="campplus", choices=["campplus", "resemblyzer"],
+                    help="the speaker model (default campplus; resemblyzer: the older one, to compare)")
     args = ap.parse_args()
     if len(args.media) != len(args.rttm):
         ap.error("pass one --rttm for each --media")
@@ -77,7 +79,7 @@ def main() -> None:
     from mmem.perceive.vision import Vision
 
     models = (Vision(None, None, 64), build_hearing(AudioConfig(), "cpu"),
-              build_people(EntityConfig(), "cpu"))
+              build_people(EntityConfig(voice_model=args.voice_model), "cpu"))
     cases: list[tuple[str, Path, list[Turn]]] = []
     OUT.mkdir(exist_ok=True)
     for seed in range(3):
@@ -94,8 +96,10 @@ def main() -> None:
         cases.append(("devset meeting", dev[0], dev[1]))
     for media, ref in zip(args.media, args.rttm, strict=True):
         cases.append((Path(media).name, Path(media), read_rttm(Path(ref))))
-    print(f"\nwho spoke when - {os.cpu_count()} cores ({platform.machine()}), Resemblyzer windows + "
-          "file-wide clustering; pyannote.metrics, collar 0.25 s, overlap not scored")
+    how = ("CAM++ windows clustered file-wide" if args.voice_model == "campplus"
+           else "Resemblyzer turns (change detection) clustered file-wide")
+    print(f"\nwho spoke when - {os.cpu_count()} cores ({platform.machine()}), {how}; "
+          "pyannote.metrics, collar 0.25 s, overlap not scored")
     head = (f"{'recording':<34} {'secs':>6} {'spk':>7} {'DER':>6} {'confus':>7} {'missed':>7} {'f.alarm':>7} "
             f"{'ingest':>8} {'no ent.':>8} {'entities':>9}")
     print(head)

