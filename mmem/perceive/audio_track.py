@@ -19,6 +19,9 @@ class AudioTrack:
     speech: list[tuple[float, float]] = field(default_factory=list)  # VAD regions, absolute s
     utterances: list[Utterance] = field(default_factory=list)
     turns: list[VoiceTurn] = field(default_factory=list)  # speaker turns with voice embeddings
+    # a file's turns in speech no detector vouched for and no word was heard in, whose voice was
+    # not (yet) heard saying words: kept until the whole file is clustered (perceive/hearing.hear)
+    tentative: list[VoiceTurn] = field(default_factory=list)
     duration: float = 0.0  # seconds of audio heard so far
     asr_seconds: float = 0.0  # wall time spent in ASR
     vad_seconds: float = 0.0

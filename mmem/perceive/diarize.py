@@ -228,7 +228,8 @@ def _runs(t: VoiceTurn, labels: np.ndarray) -> list[VoiceTurn]:
     for a, b, r in merged:
         mine = parts[r].astype(np.float64)
         k = np.bincount(labels[r]).argmax()
-        out.append(VoiceTurn(a, b, _unit(mine.mean(axis=0)), windows=len(r), speaker=int(k)))
+        out.append(VoiceTurn(a, b, _unit(mine.mean(axis=0)), windows=len(r), speaker=int(k),
+                             tentative=t.tentative))
     return out
 
 
@@ -239,10 +240,20 @@ def _joined(turns: list[VoiceTurn]) -> list[VoiceTurn]:
         p = out[-1] if out else None
         if p is not None and p.speaker == t.speaker and abs(p.end - t.start) < 1e-6:
             e = _unit(p.embedding * p.windows + t.embedding * t.windows)
-            out[-1] = VoiceTurn(p.start, t.end, e, windows=p.windows + t.windows, speaker=t.speaker)
+            out[-1] = VoiceTurn(p.start, t.end, e, windows=p.windows + t.windows, speaker=t.speaker,
+                                tentative=p.tentative and t.tentative)
         else:
             out.append(t)
     return out
+
+
+def confirmed(turns: list[VoiceTurn]) -> list[VoiceTurn]:
+    """Clustered turns less the tentative ones whose speaker never speaks in a turn that is not
+    (someone heard saying words, or vouched for by the confident detector): a voice is someone
+    who talks; music, tones and noise near talk are no one. Speakers renumbered; the tentative
+    turns kept still say so."""
+    talkers = {t.speaker for t in turns if not t.tentative}
+    return _numbered([t for t in turns if not t.tentative or t.speaker in talkers])
 
 
 def _numbered(turns: list[VoiceTurn]) -> list[VoiceTurn]:

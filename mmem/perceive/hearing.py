@@ -9,6 +9,7 @@ surprise signal. The result, an AudioTrack, is small: intervals, utterances, two
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import numpy as np
 
@@ -39,8 +40,9 @@ class Listener:
     track while it grows (the live segmenter does)."""
 
     def __init__(self, vad: VoiceActivity, asr: Transcriber | None,
-                 voices: VoiceBackend | None = None) -> None:
+                 voices: VoiceBackend | None = None, tentative: bool = False) -> None:
         self.vad, self.asr, self.voices = vad, asr, voices
+        self.tentative = tentative  # keep doubtful turns for the whole file's clustering (files only)
         self.track = AudioTrack()
         vad.reset()
         self._buf = np.zeros(0, np.float32)
@@ -129,9 +131,13 @@ class Listener:
             # (without a transcriber there are no words to vouch for a voice: vouched speech only)
             heard_voices = track.turns + turns if self.asr is not None else []
             for r in (r for r in regions if r not in speech and heard_voices and _near(r, words, JOIN)):
-                mine = [t for t in self._turns([r]) if _sounds_like(t, heard_voices)]
+                found = self._turns([r])
+                mine = [t for t in found if _sounds_like(t, heard_voices)]
                 turns.extend(mine)
                 speech.extend((t.start, t.end) for t in mine)
+                if self.tentative:  # a voice not heard saying words yet may be later in the file
+                    taken = {id(t) for t in mine}
+                    track.tentative.extend(replace(t, tentative=True) for t in found if id(t) not in taken)
             turns.sort(key=lambda t: t.start)
             track.voice_seconds += time.perf_counter() - t0
         track.speech.extend(sorted(speech))
@@ -226,7 +232,7 @@ def hear(
     voices: VoiceBackend | None = None,
 ) -> AudioTrack:
     """The whole audio pass over a finite track."""
-    listener = Listener(vad, asr, voices)
+    listener = Listener(vad, asr, voices, tentative=True)
     for chunk in chunks:
         listener.feed(chunk)
         if progress is not None:
@@ -235,10 +241,14 @@ def hear(
     if track.turns:  # the whole file in view: its turns clustered into speakers
         import time
 
-        from mmem.perceive.diarize import cluster
+        from mmem.perceive.diarize import cluster, confirmed
 
         t0 = time.perf_counter()
-        track.turns[:] = cluster(track.turns)
+        # doubtful speech is someone's when the clustering puts it with a voice heard saying words
+        turns = confirmed(cluster(sorted(track.turns + track.tentative, key=lambda t: t.start)))
+        track.speech[:] = sorted(track.speech + [(t.start, t.end) for t in turns if t.tentative])
+        track.turns[:] = [replace(t, tentative=False) if t.tentative else t for t in turns]
+        track.tentative.clear()
         track.voice_seconds += time.perf_counter() - t0
     return track
 

@@ -24,6 +24,7 @@ class VoiceTurn:
     # are clustered (diarize.cluster); None where they were not kept (a live turn, a stored one)
     parts: np.ndarray | None = None
     part_times: np.ndarray | None = None
+    tentative: bool = False  # speech that counts only if its speaker is heard saying words too
 
 
 class VoiceBackend(Protocol):

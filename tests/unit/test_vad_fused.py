@@ -10,7 +10,7 @@ from mmem.perceive.hearing import hear
 from mmem.perceive.vad import FusedVad
 from mmem.sources.audio import SAMPLE_RATE, AudioChunk
 from tests.fakes import FakeASR, FakeVad, FakeVoices
-from tests.unit.test_hearing import bursts
+from tests.unit.test_hearing import bursts, chunks
 
 LOUD, QUIET = (1.0, 3.0), (7.0, 9.0)
 
@@ -128,3 +128,52 @@ def test_fragments_of_a_wide_region_join_and_a_pause_the_strong_one_hears_stays(
     # and 9.0-10.0 are not) and 20-21, heard by no one else, are candidates
     assert vouched == [(1.0, 3.4), (10.0, 12.0), (12.6, 14.0)]
     assert candidate == [(3.4, 5.0), (9.0, 10.0), (20.0, 21.0)]
+
+
+def _voiced(spans: list[tuple[float, float, float, float]], total: float = 20.0) -> np.ndarray:
+    """Quiet noise with voiced bursts (start, end, pitch Hz, level)."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 0.002, int(total * SAMPLE_RATE)).astype(np.float32)
+    for s, e, pitch, level in spans:
+        t = np.arange(int(s * SAMPLE_RATE), int(e * SAMPLE_RATE)) / SAMPLE_RATE
+        x[int(s * SAMPLE_RATE): int(s * SAMPLE_RATE) + t.size] += level * 0.2 * sum(
+            np.sin(2 * np.pi * pitch * k * t) / k for k in range(1, 6))
+    return x
+
+
+class ByPitch(FakeVoices):
+    """Each window is the voice of its pitch: ~150 Hz, ~220 Hz and ~330 Hz are three people."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        q, _ = np.linalg.qr(np.random.default_rng(5).normal(size=(self.dim, 3)))
+        self._people = q.T.astype(np.float32)  # orthogonal: nobody sounds like anybody else
+
+    def windows(self, samples):
+        _, ranges = super().windows(samples)
+        out = []
+        for a, b in ranges:
+            spec = np.abs(np.fft.rfft(samples[a:b]))
+            freqs = np.fft.rfftfreq(b - a, 1 / SAMPLE_RATE)
+            pitch = freqs[np.argmax(np.where((freqs > 100) & (freqs < 400), spec, 0))]
+            out.append(self._people[0 if pitch < 185 else 1 if pitch < 275 else 2])
+        return np.stack(out), ranges
+
+
+def test_a_candidate_in_a_voice_heard_talking_later_in_the_file_is_that_voice():
+    """A quiet aside Whisper catches no word of, by someone not heard talking yet, who talks
+    later in the file: with the whole file in view it is that person's (a new voice at a
+    meeting's far end of the table), while a sound in a voice nobody talks in is no one."""
+    aside = (4.0, 6.0)
+    x = _voiced([(1.0, 3.0, 150, 1.0), (*aside, 220, 0.08), (14.0, 16.0, 220, 1.0)])
+    track = hear(chunks(x, 1.0), _fused(), DeafToQuiet("hello there"), voices=ByPitch())  # as it streams
+    assert any(_near(r, aside) for r in track.speech)
+    later = next(t for t in track.turns if t.start >= 13.0)
+    mine = [t for t in track.turns if t.start < aside[1] and t.end > aside[0]]
+    assert mine and {t.speaker for t in mine} == {later.speaker}
+    assert later.speaker != track.turns[0].speaker
+
+    x = _voiced([(1.0, 3.0, 150, 1.0), (*aside, 330, 0.08), (14.0, 16.0, 220, 1.0)])  # nobody's voice
+    track = hear(chunks(x, 1.0), _fused(), DeafToQuiet("hello there"), voices=ByPitch())
+    assert not any(a < aside[1] and b > aside[0] for a, b in track.speech)
+    assert not any(t.start < aside[1] and t.end > aside[0] for t in track.turns)
