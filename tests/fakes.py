@@ -173,6 +173,7 @@ class FakeVoices:
     """VoiceBackend: 1.6 s windows every 0.5 s, every one the same speaker (one fixed vector)."""
 
     model_id = "fake-voices"
+    joint = False
 
     def __init__(self, dim: int = 32, seed: int = 2) -> None:
         self.dim = dim

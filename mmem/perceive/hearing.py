@@ -148,13 +148,14 @@ class Listener:
         return self._buf_t + self._buf.size / SAMPLE_RATE
 
     def _turns(self, regions: list[tuple[float, float]]) -> list[VoiceTurn]:
-        """The speaker turns of regions of the buffer (each tiled by its turns). Regions close
-        together (JOIN) are embedded in one pass, as they are transcribed: the speaker model
-        hears each window with the speech around it, and a pass costs less than several."""
+        """The speaker turns of regions of the buffer (each tiled by its turns). With a model that
+        reads a window better with the speech around it (`joint`), regions close together (JOIN)
+        are embedded in one pass, as they are transcribed; otherwise each on its own."""
         assert self.voices is not None
         buf, buf_t = self._buf, self._buf_t
         out: list[VoiceTurn] = []
-        for ps, pe in _windows(regions):
+        packs = _windows(regions) if getattr(self.voices, "joint", False) else regions
+        for ps, pe in packs:
             inside = [r for r in regions if ps <= r[0] and r[1] <= pe]
             s, e = max(buf_t, ps - PAD), min(self._end(), pe + PAD)
             a, b = int((s - buf_t) * SAMPLE_RATE), int((e - buf_t) * SAMPLE_RATE)
