@@ -40,9 +40,11 @@ class Listener:
     track while it grows (the live segmenter does)."""
 
     def __init__(self, vad: VoiceActivity, asr: Transcriber | None,
-                 voices: VoiceBackend | None = None, tentative: bool = False) -> None:
+                 voices: VoiceBackend | None = None, whole_file: bool = False) -> None:
         self.vad, self.asr, self.voices = vad, asr, voices
-        self.tentative = tentative  # keep doubtful turns for the whole file's clustering (files only)
+        # a file's pass: its turns keep their windows, and doubtful turns are kept aside, for the
+        # whole file's clustering at the end (`hear`); a live pass keeps neither (it runs for days)
+        self.whole_file = whole_file
         self.track = AudioTrack()
         vad.reset()
         self._buf = np.zeros(0, np.float32)
@@ -135,12 +137,14 @@ class Listener:
                 mine = [t for t in found if _sounds_like(t, heard_voices)]
                 turns.extend(mine)
                 speech.extend((t.start, t.end) for t in mine)
-                if self.tentative:  # a voice not heard saying words yet may be later in the file
+                if self.whole_file:  # a voice not heard saying words yet may be later in the file
                     taken = {id(t) for t in mine}
                     track.tentative.extend(replace(t, tentative=True) for t in found if id(t) not in taken)
             turns.sort(key=lambda t: t.start)
             track.voice_seconds += time.perf_counter() - t0
         track.speech.extend(sorted(speech))
+        if not self.whole_file:
+            turns = [replace(t, parts=None, part_times=None) for t in turns]
         track.turns.extend(turns)  # once, filtered: a live reader never sees a turn taken back
 
     def _end(self) -> float:
@@ -233,7 +237,7 @@ def hear(
     voices: VoiceBackend | None = None,
 ) -> AudioTrack:
     """The whole audio pass over a finite track."""
-    listener = Listener(vad, asr, voices, tentative=True)
+    listener = Listener(vad, asr, voices, whole_file=True)
     for chunk in chunks:
         listener.feed(chunk)
         if progress is not None:
