@@ -53,6 +53,7 @@ bench: $(VENV)/.bench
 	$(BIN)/python -m benchmarks.batch
 	$(BIN)/python -m benchmarks.serve
 	$(BIN)/python -m benchmarks.speakers
+	$(BIN)/python -m benchmarks.voice_calibration
 	$(BIN)/python -m benchmarks.live_speakers
 
 ## make bench-eval: only the answer-quality part (hit@1, hit@3, IoU, abstention, latency on the dev set)

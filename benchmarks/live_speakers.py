@@ -77,12 +77,14 @@ def hypothesis(memory: Any) -> list[Turn]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=45.0)
+    ap.add_argument("--voice-model", default="campplus", choices=["campplus", "resemblyzer"],
+                    help="the speaker model (default campplus; resemblyzer: the older one, to compare)")
     args = ap.parse_args()
     import mmem.consolidate.relabel as relabel_module
     from mmem.config import EntityConfig
     from mmem.perceive.people_channel import build_people
 
-    people = build_people(EntityConfig(), "cpu", required=True)
+    people = build_people(EntityConfig(voice_model=args.voice_model), "cpu", required=True)
     calls: list[float] = []
     real = relabel_module.relabel
 
@@ -94,8 +96,8 @@ def main() -> None:
             calls.append(time.perf_counter() - t0)
 
     relabel_module.relabel = timed  # MatchNow.settle looks it up when it runs
-    print(f"live speakers: {args.seconds:.0f} s mixes of four real speakers played live in 1 s chunks "
-          "(pyannote.metrics, 0.25 s collar)")
+    print(f"live speakers ({args.voice_model}): {args.seconds:.0f} s mixes of four real speakers played live "
+          "in 1 s chunks (pyannote.metrics, 0.25 s collar)")
     print(f"{'mix':<10} {'alone: voices':>13} {'confusion':>9} {'DER':>6} | {'relabelled: voices':>18} "
           f"{'confusion':>9} {'DER':>6} {'moved':>5}")
     with tempfile.TemporaryDirectory() as tmp:
