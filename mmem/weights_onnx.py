@@ -35,14 +35,7 @@ def resolve_voice_onnx(*, export: Callable[[Path, Path], None] | None = None) ->
     torch); without one it raises WeightsUnavailable naming the fix."""
     checkpoint = resolve_voice_model()
     target = model_cache() / "onnx" / f"resemblyzer-{file_id(checkpoint)}" / "voice_encoder.onnx"
-    if not target.is_file():
-        if export is None:
-            raise WeightsUnavailable(
-                f"the ONNX copy of the speaker model is not cached in {target.parent}: an ingest with "
-                "voices exports it (it needs torch and resemblyzer once), or run with --no-entities"
-            )
-        export(checkpoint, target)
-    return VoiceOnnxWeights(checkpoint, target)
+    return _exported(checkpoint, target, (), export, "the speaker model", "torch and resemblyzer")
 
 
 def resolve_campp_onnx(*, export: Callable[[Path, Path], None] | None = None) -> VoiceOnnxWeights:
@@ -51,11 +44,17 @@ def resolve_campp_onnx(*, export: Callable[[Path, Path], None] | None = None) ->
     (mmem.perceive.campp_export.export, which needs torch) and cached like the others."""
     checkpoint = resolve_campp_model()
     target = model_cache() / "onnx" / f"campplus-{file_id(checkpoint)}" / "trunk.onnx"
-    if not (target.is_file() and target.with_name("dense.npz").is_file()):
+    return _exported(checkpoint, target, ("dense.npz",), export, "the CAM++ speaker model", "torch")
+
+
+def _exported(checkpoint: Path, target: Path, beside: tuple[str, ...],
+              export: Callable[[Path, Path], None] | None, what: str, needs: str) -> VoiceOnnxWeights:
+    """`target` (and the files `beside` it), exported by `export` when missing."""
+    if not (target.is_file() and all(target.with_name(n).is_file() for n in beside)):
         if export is None:
             raise WeightsUnavailable(
-                f"the ONNX copy of the CAM++ speaker model is not cached in {target.parent}: an ingest "
-                "with voices exports it (it needs torch once), or run with --no-entities"
+                f"the ONNX copy of {what} is not cached in {target.parent}: an ingest with voices "
+                f"exports it (it needs {needs} once), or run with --no-entities"
             )
         export(checkpoint, target)
     return VoiceOnnxWeights(checkpoint, target)

@@ -36,6 +36,17 @@ class VoiceBackend(Protocol):
         ...
 
 
+def _session(onnx: Path, threads: int):  # noqa: ANN202
+    """An ONNX Runtime session on the CPU with `threads` threads that sleep rather than spin."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    opts.intra_op_num_threads = opts.inter_op_num_threads = threads
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(onnx), opts, providers=["CPUExecutionProvider"])
+
+
 class OnnxVoiceEncoder:
     """Implements VoiceBackend: Resemblyzer's speaker encoder run by ONNX Runtime on the CPU (the
     graph exported once by mmem.perceive.voice_export) after its mel front end in numpy
@@ -51,15 +62,9 @@ class OnnxVoiceEncoder:
     BATCH = 64  # windows per ONNX run: bounds the memory of a long stretch of speech
 
     def __init__(self, onnx: Path, threads: int = 1) -> None:
-        import onnxruntime as ort
-
-        opts = ort.SessionOptions()
-        opts.log_severity_level = 3
         # one thread: a small LSTM over a batch of 1.6 s windows, too little work to share; on a
         # busy 2-core CPU two threads spin against each other
-        opts.intra_op_num_threads = opts.inter_op_num_threads = threads
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = ort.InferenceSession(str(onnx), opts, providers=["CPUExecutionProvider"])
+        self._session = _session(onnx, threads)
 
     def windows(self, samples: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
         from mmem.perceive.voice_mel import HOP, mel_spectrogram, partial_slices
@@ -98,13 +103,7 @@ class OnnxCamppEncoder:
     BLOCK = 3000  # fbank frames per trunk pass (30 s): bounds memory on a long stretch
 
     def __init__(self, onnx: Path, threads: int = 1) -> None:
-        import onnxruntime as ort
-
-        opts = ort.SessionOptions()
-        opts.log_severity_level = 3
-        opts.intra_op_num_threads = opts.inter_op_num_threads = threads
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = ort.InferenceSession(str(onnx), opts, providers=["CPUExecutionProvider"])
+        self._session = _session(onnx, threads)
         dense = np.load(onnx.with_name("dense.npz"))
         self._weight = dense["weight"].astype(np.float64)  # (192, 2 x channels)
         self._shift = dense["mean"].astype(np.float64)
