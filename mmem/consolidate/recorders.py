@@ -60,7 +60,12 @@ class EntityRecorder(Protocol):
     def settle(self, memory: Memory) -> None: ...
 
 
-LIVE_MIN_TURN = 1.5  # seconds: a turn matched on its own (no file-wide speaker) needs this much
+def live_min_turn(turn: VoiceTurn) -> float:
+    """Seconds a turn matched on its own (no file-wide speaker) needs: the speaker model's
+    (mmem.perceive.voice_calibration; CAM++ 1.0, Resemblyzer 1.5)."""
+    from mmem.perceive.voice_calibration import calibration
+
+    return calibration(len(turn.embedding)).live_min_turn
 
 
 class Turns:
@@ -83,7 +88,7 @@ class Turns:
         while self.cursor < len(turns) and (turns[self.cursor].start + turns[self.cursor].end) / 2 < end:
             v = turns[self.cursor]
             self.cursor += 1
-            if v.speaker < 0 and v.end - v.start < LIVE_MIN_TURN:
+            if v.speaker < 0 and v.end - v.start < live_min_turn(v):
                 continue  # matched alone (live): too short to tell a voice by
             voices.append(Appearance("voice", v.embedding, v.start, v.end, quality=v.end - v.start,
                                      score=1.0, group=self._group(v.speaker), windows=v.windows))

@@ -12,7 +12,7 @@ import pytest
 
 from benchmarks.live_speakers import SID, hypothesis, play_live
 from benchmarks.speaker_mix import build_mix, score
-from mmem.consolidate.recorders import LIVE_MIN_TURN
+from mmem.consolidate.recorders import live_min_turn
 from mmem.perceive.diarize import cluster
 from mmem.views.speakers import speaker_turns
 
@@ -44,7 +44,7 @@ def test_the_relabelled_session_has_the_file_clusterings_partition(meeting):
     """The turns the session kept, clustered as a file's are (diarize.cluster), and the speakers
     stored for them (what `transcript`, `entities show` and `ask` read) group them alike."""
     _, _, (settled, _, listener), _ = meeting
-    kept = [t for t in listener.track.turns if t.end - t.start >= LIVE_MIN_TURN]
+    kept = [t for t in listener.track.turns if t.end - t.start >= live_min_turn(t)]
     file_groups: dict[int, set[float]] = {}
     for t in cluster(kept):
         file_groups.setdefault(t.speaker, set()).add(round(t.start, 3))
