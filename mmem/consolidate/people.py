@@ -129,17 +129,20 @@ def name(memory: Memory, ref: str, new_name: str) -> list[Entity]:
 
 def merge(memory: Memory, keep_ref: str, drop_ref: str) -> Entity:
     """Two clusters were one person. Same kind: one entity absorbs the other's appearances and
-    exemplars. Face and voice: they are linked into one person. Either way the rows as they
-    were are kept in the survivor's history, so `split` can undo it exactly."""
+    exemplars. Face and voice, or two voices heard by different speaker models (whose vectors
+    cannot be pooled): they are linked into one person. Either way the rows as they were are
+    kept in the survivor's history, so `split` can undo it exactly."""
     index = _load_for_write(memory)
     keep, drop = resolve(index, keep_ref), resolve(index, drop_ref)
     if keep.id == drop.id:
         raise InputError(f"{keep_ref} and {drop_ref} are the same entity: nothing to merge")
-    if keep.kind != drop.kind and keep.person == drop.person:
+    apart = keep.kind != drop.kind or (keep.exemplars and drop.exemplars
+                                       and len(keep.exemplars[0]) != len(drop.exemplars[0]))
+    if apart and keep.person == drop.person:
         raise InputError(f"{keep.id} and {drop.id} are already one person")
     touched = {e.id: e for e in index.members(keep.person) + index.members(drop.person)}
     before = [to_row(e).to_dict() for e in touched.values()]
-    if keep.kind != drop.kind:
+    if apart:
         index.union(keep.person, drop.person)
         keep.history.append({"op": "link", "other": drop.id, "before": before})
         run_journalled(memory, {"op": "name", "rows": _rows(index.members(keep.person))})

@@ -278,3 +278,23 @@ def test_ask_limited_to_a_live_session_still_ranks_the_events_a_person_is_in(tmp
         assert [m.event_id for m in answer.moments] == [eid]
         assert answer.moments[0].entities == [{"id": alice.id, "name": "Alice", "kind": "face"}]
     assert ask(mem, Recall(), "when was Alice here?", source_ids=["other"]).moments == []
+
+
+def test_voices_of_two_speaker_models_are_never_matched_and_merge_as_a_linked_person(tmp_path):
+    """A memory built with Resemblyzer (256-d voices) meets CAM++ voices (192-d): a new voice
+    founds its own entity rather than being compared with vectors of another model, and
+    `entities merge` of the two links them into one person instead of pooling their vectors."""
+    rng = np.random.default_rng(7)
+    mem = Memory.open(tmp_path / "db", create=True)
+    index = EntityIndex([], mem.new_entity_id)
+    [old] = index.assign([voice(rng.normal(size=256), rng)])
+    [new] = index.assign([voice(rng.normal(size=192), rng, start=5.0, end=7.0)])
+    assert old.id != new.id and len(index.entities) == 2
+    ops.save(mem, list(index.entities.values()))
+    before = state(mem)
+    kept = ops.merge(mem, new.id, old.id)
+    after = state(mem)
+    assert set(after) - {"apps"} == {old.id, new.id}  # both stay, with their own vectors
+    assert after[old.id][2] == after[new.id][2] == kept.person
+    ops.split(mem, new.id)
+    assert state(mem) == before
