@@ -49,6 +49,12 @@ class AudioConfig:
     language: str | None = None  # Whisper language code; None: detect (English-only models: en)
     vad: str = "auto"  # auto (Silero + WebRTC, see perceive/vad.FusedVad) | silero | webrtc | energy
     chunk_seconds: float = 30.0  # audio decoded per step; bounds memory on long files
+    # Whisper's encoder reads a 30 s window however short the speech in it, and the encoder is
+    # most of a window's cost (a 3 s window: ~80%). It reads instead the window's audio and this
+    # many seconds of the silent padding after it (the cue the decoder ends the text on: with 5 s
+    # tiny.en looped after some LibriSpeech utterances, with 10 s on none); a window read badly
+    # is read again over the full 30 s. 0: always the full 30 s (faster-whisper only)
+    asr_context_tail: float = 10.0
     text_model: str = "all-MiniLM-L6-v2"  # sentence embeddings of transcripts (semantic search)
 
 

@@ -1,5 +1,6 @@
 """The token budget of a Whisper reading (perceive/asr.py): a decoder caught in a loop stops
-after what the window's length could hold of speech, not at Whisper's 448-token limit."""
+after what the window's length could hold of speech, not at Whisper's 448-token limit. And the
+encoder's context: a short window is encoded with a few seconds of padding, not 30 s."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from mmem.perceive.asr import MAX_TOKENS, FasterWhisper
+from mmem.perceive.asr import MAX_TOKENS, FasterWhisper, context_frames
 
 pytestmark = pytest.mark.unit
 
@@ -18,10 +19,13 @@ class LoopingModel:
 
     def __init__(self) -> None:
         self.budgets: list[int | None] = []
+        self.frames = 3000  # mel frames the encoder reads (set by FasterWhisper per reading)
+        self.contexts: list[int] = []
 
     def transcribe(self, samples, **kw):
         n = kw.get("max_new_tokens") or 448
         self.budgets.append(kw.get("max_new_tokens"))
+        self.contexts.append(self.frames)
         seg = SimpleNamespace(start=0.0, end=samples.size / 16_000, text=" ha" * n, tokens=[0] * n, words=[],
                               avg_logprob=-0.1, no_speech_prob=0.0, compression_ratio=40.0)
         return iter([seg]), SimpleNamespace(language="en")
@@ -47,3 +51,14 @@ def test_a_loop_is_read_again_and_thrown_away_within_its_budget():
     w, model = _whisper()
     assert w.transcribe(np.zeros(3 * 16_000, np.float32), 0.0) == []  # a loop is no utterance
     assert len(model.budgets) == 2 and model.budgets[0] == model.budgets[1]  # greedy, then the beam
+
+
+def test_the_encoder_reads_a_short_window_with_some_padding_and_a_bad_reading_again_in_full():
+    assert context_frames(2.5, 10.0) == 1250 and context_frames(25.0, 10.0) == 3000
+    assert context_frames(2.5, 0.0) == 3000  # off: Whisper's own 30 s
+    w, model = _whisper()
+    w.context_tail = 10.0
+    w.transcribe(np.zeros(3 * 16_000, np.float32), 0.0)  # a loop: read again by beam search
+    assert model.contexts == [1300, 3000]
+    w.transcribe(np.zeros(4 * 16_000, np.float32), 0.0, quick=True)
+    assert model.contexts[-1] == 1400
