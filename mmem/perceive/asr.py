@@ -53,30 +53,36 @@ FULL_CONTEXT = 30.0  # seconds of audio Whisper's encoder was trained on (3000 m
 FRAMES_PER_SECOND = 100  # mel frames
 
 
-def context_frames(seconds: float, tail: float) -> int:
-    """Mel frames of a window's encoder input: its audio and `tail` s of the padding after it,
-    at most Whisper's 30 s (tail <= 0: always the full 30 s)."""
-    full = int(FULL_CONTEXT * FRAMES_PER_SECOND)
+def context_frames(features: np.ndarray, tail: float) -> int:
+    """Mel frames of a (padded) window's encoder input: its audio and `tail` s of the padding
+    after it, at most the window (tail <= 0: all of it, Whisper's 30 s). faster-whisper pads
+    the log-mel features with exact zeros, which no frame of audio is (the log of its power is
+    floored 8 decades below the window's loudest); faster-whisper's own second window, from
+    where the first reading stopped, is measured the same way."""
+    frames = features.shape[-1]
     if tail <= 0:
-        return full
-    return min(full, int(math.ceil((seconds + tail) * FRAMES_PER_SECOND)))
+        return frames
+    heard = np.flatnonzero(np.any(features.reshape(-1, frames) != 0, axis=0))
+    content = int(heard[-1]) + 1 if heard.size else 0
+    return min(frames, content + int(math.ceil(tail * FRAMES_PER_SECOND)))
 
 
 def _whisper_model(path: str, **kwargs: Any) -> Any:
-    """faster-whisper's WhisperModel whose encoder reads only `frames` mel frames of each
-    (padded) 30 s window, and encodes a window it was just asked for once (a window read again
-    by beam search is the same audio)."""
+    """faster-whisper's WhisperModel whose encoder reads each (padded) 30 s window only up to
+    `tail` s after its audio (context_frames), and encodes a window it was just asked for
+    once (a window read again by beam search is the same audio)."""
     from faster_whisper import WhisperModel
 
     class ContextWhisper(WhisperModel):  # type: ignore[misc]
-        frames = int(FULL_CONTEXT * FRAMES_PER_SECOND)
+        tail = 0.0  # seconds; set by FasterWhisper for its readings, 0 otherwise (30 s)
         _last: tuple[bytes, Any] | None = None
 
         def encode(self, features: np.ndarray) -> Any:
             import hashlib
 
-            if features.shape[-1] > self.frames:
-                features = np.ascontiguousarray(features[..., : self.frames])
+            n = context_frames(features, self.tail)
+            if features.shape[-1] > n:
+                features = np.ascontiguousarray(features[..., :n])
             key = hashlib.blake2b(features.tobytes(), digest_size=16).digest()
             if self._last is not None and self._last[0] == key:
                 return self._last[1]
@@ -150,7 +156,7 @@ class FasterWhisper:
 
     def _read(self, samples: np.ndarray, beam: int, tail: float) -> tuple[list, Any]:
         seconds = samples.size / SAMPLE_RATE
-        self._model.frames = context_frames(seconds, tail)
+        self._model.tail = tail
         try:  # the segments are decoded as the generator is read
             segments, info = self._model.transcribe(
                 samples, language=self.language, beam_size=beam, word_timestamps=True,
@@ -159,7 +165,7 @@ class FasterWhisper:
             )
             return list(segments), info
         finally:  # the model read directly (a test's reference pass) reads whole windows
-            self._model.frames = context_frames(seconds, 0.0)
+            self._model.tail = 0.0
 
     @staticmethod
     def _utterances(segments: list, info: Any, offset: float, quick: bool) -> list[Utterance]:
