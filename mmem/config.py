@@ -31,7 +31,7 @@ class SourceConfig:
     lookahead: int = 256
     # how far below the audio pass the thread seeing those frames (and the decoder it starts)
     # runs, in nice steps (Linux; 0: the same priority): events wait for the whole audio pass,
-    # so where both want a core the audio pass gets it (dev day: 6.6x -> 6.9x, load ~1.5)
+    # so where both want a core the audio pass gets it (dev day, median of 5: 6.64x -> 6.83x)
     lookahead_nice: int = 10
 
 
