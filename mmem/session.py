@@ -230,8 +230,9 @@ def _hear_and_see(session: Session, path: Path, batches: Iterator[list[Frame]],
 
     def see(stop: threading.Event) -> list[tuple[list[Frame], Seen]]:
         ahead: list[tuple[list[Frame], Seen]] = []
+        room = cfg.source.lookahead
         try:
-            while not (heard.is_set() or stop.is_set()) and len(ahead) * cfg.vision.batch_size < cfg.source.lookahead:
+            while not (heard.is_set() or stop.is_set()) and len(ahead) * cfg.vision.batch_size < room:
                 batch = next(batches, None)
                 if batch is None:
                     break
