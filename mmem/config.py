@@ -29,6 +29,10 @@ class SourceConfig:
     # events can be built (they need the whole pass): up to ~200 KB each at short_side 256, so
     # this bounds the memory; 0: the audio pass first, then the frames (one CPU at a time)
     lookahead: int = 256
+    # how far below the audio pass the thread seeing those frames (and the decoder it starts)
+    # runs, in nice steps (Linux; 0: the same priority): events wait for the whole audio pass,
+    # so where both want a core the audio pass gets it (dev day, median of 5: 6.64x -> 6.83x)
+    lookahead_nice: int = 10
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,12 @@ class AudioConfig:
     language: str | None = None  # Whisper language code; None: detect (English-only models: en)
     vad: str = "auto"  # auto (Silero + WebRTC, see perceive/vad.FusedVad) | silero | webrtc | energy
     chunk_seconds: float = 30.0  # audio decoded per step; bounds memory on long files
+    # Whisper's encoder reads a 30 s window however short the speech in it, and the encoder is
+    # most of a window's cost (a 3 s window: ~80%). It reads instead the window's audio and this
+    # many seconds of the silent padding after it (the cue the decoder ends the text on: with 5 s
+    # tiny.en looped after some LibriSpeech utterances, with 10 s on none); a window read badly
+    # is read again over the full 30 s. 0: always the full 30 s (faster-whisper only)
+    asr_context_tail: float = 10.0
     text_model: str = "all-MiniLM-L6-v2"  # sentence embeddings of transcripts (semantic search)
 
 

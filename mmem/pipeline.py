@@ -191,6 +191,7 @@ def run_id(digest: str, cfg: IngestConfig, channels: list[str]) -> str:
     settings["vision"].pop("device", None)  # where it ran does not change what it remembers
     settings["vision"].pop("batch_size", None)
     settings["source"].pop("lookahead", None)  # when frames are seen, not what they show
+    settings["source"].pop("lookahead_nice", None)
     settings["require"] = sorted(cfg.require)
     blob = json.dumps([digest, settings, sorted(channels)], sort_keys=True, default=str)
     return hashlib.blake2b(blob.encode(), digest_size=4).hexdigest()

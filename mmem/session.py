@@ -28,7 +28,7 @@ from mmem.reports import STAGES, IngestReport
 from mmem.sources.audio import AudioDecodeError, iter_audio
 from mmem.sources.damage import Damage, describe
 from mmem.sources.file import MediaInfo
-from mmem.sources.prefetch import Background, prefetch, until
+from mmem.sources.prefetch import Background, Cancelled, prefetch, until
 from mmem.store.memory import Memory
 from mmem.types import Clock, Frame
 
@@ -178,8 +178,9 @@ def run_file(session: Session, path: Path, frames: Iterator[Frame] | None,
 
     Events need the whole audio pass (a file's speakers are clustered with all its turns in
     view; sound cuts and spoken sentences place boundaries), but what frames show does not: so
-    while the audio pass runs in a thread, the frames are decoded and seen (CLIP, pixels, faces),
-    up to `[source] lookahead` frames held (bounded memory), and the two passes share the CPUs.
+    while the audio pass runs, a second thread decodes and sees the frames (CLIP, pixels, faces)
+    at a lower priority, up to `[source] lookahead` frames held (bounded memory), and the two
+    passes share the CPUs (`_hear_and_see`).
     `shot_cuts` is the list the frames' shot pass fills as it decodes (`iter_frames(tap=ShotTap(...))`;
     [] for an audio-only file; None: no shot pass, events from surprise alone)."""
     info, cfg = session.info, session.cfg
@@ -198,18 +199,7 @@ def run_file(session: Session, path: Path, frames: Iterator[Frame] | None,
                                                    cfg.vision.batch_size, session.timer)
     ahead: list[tuple[list[Frame], Seen]] = []
     if hears and batches is not None and cfg.source.lookahead > 0:
-        audio = Background(lambda stop: listen(session, path, tick("audio"), stop), name="mmem-audio")
-        try:
-            perception = session.see_first()
-            while audio.running and len(ahead) * cfg.vision.batch_size < cfg.source.lookahead:
-                batch = next(batches, None)
-                if batch is None:
-                    break
-                ahead.append((batch, perception.see(batch)))
-                tick("frames")(batch[-1].t)
-            track = audio.result()
-        finally:
-            audio.cancel()  # only matters when the frames failed first: the audio pass stops
+        track, ahead = _hear_and_see(session, path, batches, tick)
     else:
         track = listen(session, path, tick("audio"))
     if frames is None:
@@ -225,6 +215,43 @@ def run_file(session: Session, path: Path, frames: Iterator[Frame] | None,
     ahead.clear()
     session.close(file_end(session))
     session.finish()
+
+
+def _hear_and_see(session: Session, path: Path, batches: Iterator[list[Frame]],
+                  tick: Callable[[str], Callable[[float], None]]
+                  ) -> tuple[AudioTrack | None, list[tuple[list[Frame], Seen]]]:
+    """The audio pass on this thread while a second one sees the first frames (up to `[source]
+    lookahead`), `[source] lookahead_nice` steps below it (with the decoder it starts): events
+    wait for the whole audio pass, not for frames seen early, so where both want a core the
+    audio pass gets it. Returns the track and the batches seen with what they show."""
+    cfg = session.cfg
+    perception = session.see_first()
+    heard, failed = threading.Event(), threading.Event()
+
+    def see(stop: threading.Event) -> list[tuple[list[Frame], Seen]]:
+        ahead: list[tuple[list[Frame], Seen]] = []
+        room = cfg.source.lookahead
+        try:
+            while not (heard.is_set() or stop.is_set()) and len(ahead) * cfg.vision.batch_size < room:
+                batch = next(batches, None)
+                if batch is None:
+                    break
+                ahead.append((batch, perception.see(batch)))
+                tick("frames")(batch[-1].t)
+        except BaseException:
+            failed.set()  # the audio pass stops at its next chunk: the frames' error is the news
+            raise
+        return ahead
+
+    frames = Background(see, name="mmem-frames", nice=cfg.source.lookahead_nice)
+    try:
+        track = listen(session, path, tick("audio"), failed)
+    except Cancelled:
+        frames.result()  # raises what the frames raised
+        raise
+    finally:
+        heard.set()  # the frames' thread stops after its batch; the rest are seen after
+    return track, frames.result()
 
 
 def listen(session: Session, path: Path, tick: Callable[[float], None],

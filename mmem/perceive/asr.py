@@ -49,6 +49,48 @@ BEAM = 5  # beam width of the second reading of a window the greedy one read bad
 # seconds of CPU for text that is then thrown away as a loop anyway.
 TOKENS_PER_SECOND, TOKENS_SLACK, MAX_TOKENS = 8.0, 16, 440
 COMPRESSION, LOGPROB, NO_SPEECH = 2.4, -1.0, 0.6  # Whisper's own "read badly" thresholds
+FULL_CONTEXT = 30.0  # seconds of audio Whisper's encoder was trained on (3000 mel frames)
+FRAMES_PER_SECOND = 100  # mel frames
+
+
+def context_frames(features: np.ndarray, tail: float) -> int:
+    """Mel frames of a (padded) window's encoder input: its audio and `tail` s of the padding
+    after it, at most the window (tail <= 0: all of it, Whisper's 30 s). faster-whisper pads
+    the log-mel features with exact zeros, which no frame of audio is (the log of its power is
+    floored 8 decades below the window's loudest); faster-whisper's own second window, from
+    where the first reading stopped, is measured the same way."""
+    frames = features.shape[-1]
+    if tail <= 0:
+        return frames
+    heard = np.flatnonzero(np.any(features.reshape(-1, frames) != 0, axis=0))
+    content = int(heard[-1]) + 1 if heard.size else 0
+    return min(frames, content + int(math.ceil(tail * FRAMES_PER_SECOND)))
+
+
+def _whisper_model(path: str, **kwargs: Any) -> Any:
+    """faster-whisper's WhisperModel whose encoder reads each (padded) 30 s window only up to
+    `tail` s after its audio (context_frames), and encodes a window it was just asked for
+    once (a window read again by beam search is the same audio)."""
+    from faster_whisper import WhisperModel
+
+    class ContextWhisper(WhisperModel):  # type: ignore[misc]
+        tail = 0.0  # seconds; set by FasterWhisper for its readings, 0 otherwise (30 s)
+        _last: tuple[bytes, Any] | None = None
+
+        def encode(self, features: np.ndarray) -> Any:
+            import hashlib
+
+            n = context_frames(features, self.tail)
+            if features.shape[-1] > n:
+                features = np.ascontiguousarray(features[..., :n])
+            key = hashlib.blake2b(features.tobytes(), digest_size=16).digest()
+            if self._last is not None and self._last[0] == key:
+                return self._last[1]
+            out = super().encode(features)
+            self._last = (key, out)
+            return out
+
+    return ContextWhisper(path, **kwargs)
 
 
 def _read_badly(segments: list) -> bool:
@@ -76,13 +118,15 @@ def _cpu_threads() -> int:
 
 
 class FasterWhisper:
-    def __init__(self, weights: ASRWeights, device: str = "cpu", language: str | None = None) -> None:
-        from faster_whisper import WhisperModel
+    context_tail = 0.0  # seconds of padding the encoder reads after a window's audio (context_frames)
 
+    def __init__(self, weights: ASRWeights, device: str = "cpu", language: str | None = None,
+                 context_tail: float = 0.0) -> None:
         cuda = device.startswith("cuda")
         self.model_id = weights.model_id
+        self.context_tail = context_tail
         index = int(device.split(":")[1]) if ":" in device else 0
-        self._model = WhisperModel(
+        self._model = _whisper_model(
             str(weights.path), device="cuda" if cuda else "cpu", device_index=index,
             compute_type="float16" if cuda else "int8", cpu_threads=_cpu_threads(),
         )
@@ -97,25 +141,31 @@ class FasterWhisper:
         # on a borderline window, the words) depend on how many threads the process has, and a
         # Ray worker (OMP_NUM_THREADS=1) would hear a file differently from this process
         with threadpool_limits(limits=1, user_api="blas"):
-            segments, info = self._read(samples, 1)
+            segments, info = self._read(samples, 1, self.context_tail)
             # Whisper's own fallback reads a bad window again at rising temperatures by random
             # sampling: the words then change from run to run (ctranslate2 seeds each thread
             # once) and it costs up to five more readings of five samples each. A beam search
-            # is the deterministic second reading; the better-scored of the two is kept.
+            # is the deterministic second reading, over the whole 30 s the encoder was trained
+            # on (a decoder that looped on a short context has its usual one); the better-scored
+            # of the two is kept.
             if not quick and _read_badly(segments):
-                again, info2 = self._read(samples, BEAM)
+                again, info2 = self._read(samples, BEAM, 0.0)
                 if _mean_logprob(again) > _mean_logprob(segments):
                     segments, info = again, info2
             return self._utterances(segments, info, offset, quick)
 
-    def _read(self, samples: np.ndarray, beam: int) -> tuple[list, Any]:
+    def _read(self, samples: np.ndarray, beam: int, tail: float) -> tuple[list, Any]:
         seconds = samples.size / SAMPLE_RATE
-        segments, info = self._model.transcribe(
-            samples, language=self.language, beam_size=beam, word_timestamps=True,
-            condition_on_previous_text=False, vad_filter=False, temperature=0.0,
-            max_new_tokens=min(MAX_TOKENS, int(TOKENS_PER_SECOND * seconds) + TOKENS_SLACK),
-        )
-        return list(segments), info
+        self._model.tail = tail
+        try:  # the segments are decoded as the generator is read
+            segments, info = self._model.transcribe(
+                samples, language=self.language, beam_size=beam, word_timestamps=True,
+                condition_on_previous_text=False, vad_filter=False, temperature=0.0,
+                max_new_tokens=min(MAX_TOKENS, int(TOKENS_PER_SECOND * seconds) + TOKENS_SLACK),
+            )
+            return list(segments), info
+        finally:  # the model read directly (a test's reference pass) reads whole windows
+            self._model.tail = 0.0
 
     @staticmethod
     def _utterances(segments: list, info: Any, offset: float, quick: bool) -> list[Utterance]:
@@ -169,7 +219,8 @@ class OpenAIWhisper:
         return out
 
 
-def build_transcriber(weights: ASRWeights, device: str, language: str | None) -> Transcriber:
+def build_transcriber(weights: ASRWeights, device: str, language: str | None,
+                      context_tail: float = 0.0) -> Transcriber:
     if weights.backend == "faster-whisper":
-        return FasterWhisper(weights, device, language)
+        return FasterWhisper(weights, device, language, context_tail)
     return OpenAIWhisper(weights, device, language)

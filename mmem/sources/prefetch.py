@@ -80,18 +80,36 @@ def until(items: Iterator[T], stop: threading.Event) -> Iterator[T]:
         yield x
 
 
+def lower_priority(nice: int) -> None:
+    """Lower the calling thread's CPU priority by `nice` steps (Linux schedules threads on their
+    own, and the threads a thread starts inherit its priority; elsewhere, or where the system
+    refuses, nothing changes). A thread can lower its priority but not raise it again."""
+    import os
+    import sys
+
+    if nice <= 0 or not sys.platform.startswith("linux"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
+    except OSError:
+        pass
+
+
 class Background(Generic[T]):
     """`work(stop)` started in a daemon thread; `result()` waits for it and returns what it
     returned, or raises what it raised. `cancel()` sets `stop` for a task that should end early
     (one that checks it, e.g. through `until`); a cancelled task's result is never asked for."""
 
-    def __init__(self, work: Callable[[threading.Event], T], name: str = "mmem-background") -> None:
+    def __init__(self, work: Callable[[threading.Event], T], name: str = "mmem-background",
+                 nice: int = 0) -> None:
         self._stop = threading.Event()
         self._out: list[T] = []
         self._err: list[BaseException] = []
 
         def run() -> None:
             try:
+                lower_priority(nice)
                 self._out.append(work(self._stop))
             except Cancelled:
                 pass

@@ -203,7 +203,9 @@ def test_a_spoken_moment_is_the_sentence_not_the_file(speech_memory):
 def test_relations_on_real_speech(speech_memory, question, starts_after, said):
     m = run_ask(speech_memory, build_recall(speech_memory, "cpu"), question).moments[0]
     assert Path(m.source).name == "jfk.flac" and m.start >= starts_after and said in m.transcript.lower()
-    assert m.end - m.start <= 8.0  # the neighbouring clause or utterance, not the 11 s file
+    # the neighbouring clause or utterance, not the 11 s file (where Whisper's alignment ends the
+    # clause's last word moves by a tenth of a second with the encoder's context: 7.9-8.1 s)
+    assert m.end - m.start <= 9.0
 
 
 def test_the_semantic_bar_follows_the_question(speech_memory):

@@ -60,8 +60,8 @@ def test_a_frame_pass_that_fails_stops_the_audio_pass_and_says_why(tmp_path, tin
     with pytest.raises(RuntimeError, match="frame pass broke"):
         ingest_file(SAMPLES / "bbaf2n.mpg", memory, dataclasses.replace(IngestConfig()), tiny_vision,
                     hearing, people)
-    for t in threading.enumerate():  # the audio pass ends at its next chunk, not with the process
-        if t.name == "mmem-audio":
+    for t in threading.enumerate():  # the audio pass (on the caller's thread) ended at its next
+        if t.name == "mmem-frames":  # chunk, and the frames' thread with its error
             t.join(timeout=30)
             assert not t.is_alive()
     assert memory.events() == []  # nothing half-made was written

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 import pytest
@@ -75,3 +76,18 @@ def test_a_cancelled_background_pass_stops_at_its_next_item():
     while task.running:
         time.sleep(0.01)
     assert 0 < len(seen) < 1000  # it ended early, without raising in the caller
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="threads have their own priority on Linux")
+def test_a_background_pass_can_run_below_its_callers_priority_and_the_caller_keeps_its_own():
+    import os
+    import threading
+
+    from mmem.sources.prefetch import Background
+
+    def priority(stop=None):
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    mine = priority()
+    assert Background(priority, nice=5).result() == min(19, mine + 5)
+    assert Background(priority).result() == mine and priority() == mine

@@ -23,4 +23,4 @@ class WhisperChannel(BaseChannel):
     def build(self, plan: ChannelPlan, cfg: IngestConfig, device: str) -> Any:
         from mmem.perceive.asr import build_transcriber
 
-        return build_transcriber(plan.weights, device, cfg.audio.language)
+        return build_transcriber(plan.weights, device, cfg.audio.language, cfg.audio.asr_context_tail)
