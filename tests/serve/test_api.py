@@ -137,8 +137,7 @@ def test_name_merge_forget_are_token_guarded_writes(client_for, db_copy):
                        headers={"x-mmem-token": "guess"}).status_code == 403
     nameless = client.post("/api/entities/E1/name", json={}, headers=ok)
     assert nameless.status_code == 422 and nameless.json()["detail"][0]["loc"] == ["body", "name"]
-    # the voice heard in the answer's moment (JFK's speech is two events: his voice is two
-    # speakers to the diarizer, one per half, and the second half is a new speaker's scene)
+    # the voice heard in the answer's moment
     who = client.get("/api/ask", params={"q": QUESTION}).json()["moments"][0]["entities"][0]["id"]
     res = client.post(f"/api/entities/{who}/name", json={"name": "Kennedy"}, headers=ok)
     assert res.status_code == 200 and res.json()["named"] == [who]
@@ -148,7 +147,12 @@ def test_name_merge_forget_are_token_guarded_writes(client_for, db_copy):
     assert "Kennedy" in [e["name"] for e in top["entities"]]
     same = client.post("/api/entities/merge", json={"keep": who, "other": "Kennedy"}, headers=ok)
     assert same.status_code == 422 and "same entity" in same.json()["detail"]
-    keep, drop = sorted(named)[:2]
+    from tests.conftest import ROOT  # a second voice to merge with (a LibriSpeech reader)
+
+    other = ROOT / "tests" / "data" / "voices" / "1688" / "1688-142285-0000.flac"
+    assert run("ingest", other, "--db", db_copy, "--device", "cpu").exit_code == 0
+    voices = [e["id"] for e in cli_json("entities", "--db", db_copy)["entities"] if e["kind"] == "voice"]
+    keep, drop = sorted(voices)[:2]
     merged = client.post("/api/entities/merge", json={"keep": keep, "other": drop}, headers=ok)
     assert merged.status_code == 200 and merged.json() == {"merged": drop, "into": keep}
     assert drop not in {p["id"] for p in client.get("/api/entities").json()["entities"]}
