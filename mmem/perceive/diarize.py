@@ -10,7 +10,8 @@ tests/data, at the scale each decision compares):
   clustered (average linkage, merged while clusters agree at least `window`), so a change of
   speaker inside continuous speech is found by whom each window sounds like, not by a change
   detector; a speaker founded on fewer than MIN_WINDOWS windows (about 3 s of speech) is weak
-  evidence and its windows go to the nearest speaker; each turn is then cut where its windows'
+  evidence and its windows go to the nearest speaker, unless it is as unlike every other as
+  different speakers are on average (`distinct`); each turn is then cut where its windows'
   speakers change (`_cluster_windows`);
 - a file with the older model (Resemblyzer: 3.6% equal error per window), and a live session's
   turns (which keep no windows): turns are clustered (average linkage over turn embeddings,
@@ -27,11 +28,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from mmem.perceive.voice_calibration import RESEMBLYZER, Calibration, calibration
+from mmem.perceive.voice_calibration import Calibration, calibration
 from mmem.perceive.voices import VoiceTurn
 
-CHANGE_COS = RESEMBLYZER.change  # the defaults where no embedding tells the model
-CLUSTER_COS = RESEMBLYZER.cluster
 MIN_CLUSTER = 1.0  # seconds: a turn at least this long may found a speaker
 MIN_SEGMENT = 1.0  # seconds between two speaker changes (a shorter turn is no evidence)
 SIDE = 2  # windows pooled either side of a candidate change
@@ -187,9 +186,10 @@ def _window_speakers(x: np.ndarray, cal: Calibration, turns: list[VoiceTurn]) ->
     raw = fcluster(z, t=1.0 - (cal.window or 0.0), criterion="distance") - 1
     sizes = np.bincount(raw)
     big = [k for k in range(len(sizes)) if sizes[k] * group >= MIN_WINDOWS] or [int(np.argmax(sizes))]
-    sim = x @ x.T
+    # two clusters' mean pairwise cosine is the dot product of their mean vectors: no n x n matrix
+    means = np.stack([x[raw == k].mean(axis=0) for k in range(len(sizes))])
     for k in sorted(set(range(len(sizes))) - set(big), key=lambda k: -sizes[k]):
-        if all(float(sim[np.ix_(raw == k, raw == j)].mean()) < cal.distinct for j in big):
+        if all(float(means[k] @ means[j]) < cal.distinct for j in big):
             big.append(k)
     centres = np.stack([_unit(x[raw == k].mean(axis=0)) for k in big]).astype(np.float64)
     # the small clusters' windows go to the nearest big centre: the centres are recomputed once

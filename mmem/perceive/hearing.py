@@ -158,7 +158,7 @@ class Listener:
         assert self.voices is not None
         buf, buf_t = self._buf, self._buf_t
         out: list[VoiceTurn] = []
-        packs = _windows(regions) if getattr(self.voices, "joint", False) else regions
+        packs = _windows(regions) if self.voices.joint else regions
         for ps, pe in packs:
             inside = [r for r in regions if ps <= r[0] and r[1] <= pe]
             s, e = max(buf_t, ps - PAD), min(self._end(), pe + PAD)

@@ -9,6 +9,21 @@ from mmem.config import IngestConfig
 from mmem.perceive.channels.base import BaseChannel, ChannelPlan
 
 
+def _model(name: str) -> tuple[Any, Any, Any, Any]:
+    """The speaker model `name` (EntityConfig.voice_model): its encoder class, where its weights
+    are, where its ONNX copy is, and the exporter that makes that copy."""
+    from mmem import weights, weights_onnx
+    from mmem.perceive import voices
+
+    if name == "resemblyzer":
+        from mmem.perceive.voice_export import export
+
+        return voices.OnnxVoiceEncoder, weights.resolve_voice_model, weights_onnx.resolve_voice_onnx, export
+    from mmem.perceive.campp_export import export
+
+    return voices.OnnxCamppEncoder, weights.resolve_campp_model, weights_onnx.resolve_campp_onnx, export
+
+
 class VoicesChannel(BaseChannel):
     name = "voices"
     media = "audio"  # recorded only while the audio channel runs; loaded with entities on
@@ -19,25 +34,9 @@ class VoicesChannel(BaseChannel):
             return self.off("turned off (--no-entities)")
         if not cfg.audio.enabled:  # no audio is decoded, so no voice is heard: no encoder to load
             return self.off("turned off (--no-audio)")
-        from mmem.perceive.voices import OnnxCamppEncoder, OnnxVoiceEncoder
-        from mmem.weights import resolve_campp_model, resolve_voice_model
-
-        if cfg.entities.voice_model == "resemblyzer":
-            return ChannelPlan(self.name, runs=True, model_id=OnnxVoiceEncoder.model_id,
-                               weights=resolve_voice_model())
-        return ChannelPlan(self.name, runs=True, model_id=OnnxCamppEncoder.model_id,
-                           weights=resolve_campp_model())
+        encoder, weights, _, _ = _model(cfg.entities.voice_model)
+        return ChannelPlan(self.name, runs=True, model_id=encoder.model_id, weights=weights())
 
     def build(self, plan: ChannelPlan, cfg: IngestConfig, device: str) -> Any:
-        # the CPU whatever `device`: small models, one thread
-        if cfg.entities.voice_model == "resemblyzer":
-            from mmem.perceive.voice_export import export
-            from mmem.perceive.voices import OnnxVoiceEncoder
-            from mmem.weights_onnx import resolve_voice_onnx
-
-            return OnnxVoiceEncoder(resolve_voice_onnx(export=export).onnx)
-        from mmem.perceive import campp_export
-        from mmem.perceive.voices import OnnxCamppEncoder
-        from mmem.weights_onnx import resolve_campp_onnx
-
-        return OnnxCamppEncoder(resolve_campp_onnx(export=campp_export.export).onnx)
+        encoder, _, onnx, export = _model(cfg.entities.voice_model)
+        return encoder(onnx(export=export).onnx)  # the CPU whatever `device`: small models, one thread
