@@ -8,7 +8,7 @@ surprise signal. The result, an AudioTrack, is small: intervals, utterances, two
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import replace
 
 import numpy as np
@@ -31,6 +31,7 @@ HEARD_SLACK = 0.3  # seconds either side of a word that count as heard (word tim
 RETRIES = 3  # at most this many extra ASR calls per window
 SPLIT_SEARCH = 8.0  # seconds before MAX_REGION in which a long region is split at its quietest
 SPOKEN = 0.5  # seconds of words (or 30% of the region) that make a speech region someone's voice
+GROW = 0.5  # seconds: the most that words heard at a speech region's edge widen its speaker turns
 
 
 class Listener:
@@ -51,6 +52,7 @@ class Listener:
         self._buf_t = 0.0  # absolute time of buf[0]
         self.watermark = 0.0  # audio before this time is fully processed (speech final, ASR done)
         self._done = float("-inf")  # speech before this time has been transcribed
+        self._turned = float("-inf")  # speaker turns reach this far (they may pass _done: `_grown`)
         # regions a confident detector vouches for (absolute s); the others are candidates that
         # count as speech only where the ASR hears words in them (see vad.FusedVad)
         self._strong: list[tuple[float, float]] | None = None
@@ -104,6 +106,7 @@ class Listener:
         self._done = max([self._done, *(e for _, e in regions)])
         end = self._end()
         words: list[tuple[float, float]] = []  # when words were heard, lately
+        grown = {r: r for r in regions}  # each region's stretch of talk (widened by its words)
         if self.asr is not None:
             heard: list[Utterance] = []
             t0 = time.perf_counter()
@@ -117,6 +120,11 @@ class Listener:
             # speech region (a short turn of a region with words is someone too)
             said = [r for r in regions if _spoken(r, heard) >= min(SPOKEN, 0.3 * (r[1] - r[0]))]
             words = _spans(track.utterances[-8:] + heard)
+            # the wide detector's onsets come late and its offsets early on soft or distant talk
+            # that the confident one does not hear, where Whisper still hears the word: the
+            # speaker's turn covers it (the speech regions stay as detected, since events are
+            # cut at their pauses and Whisper's word edges are loose)
+            grown.update(_grown(regions, _spans(heard), max(buf_t, self._turned), end, keep=strong))
             track.utterances.extend(heard)
             speech = [r for r in regions if r in strong or r in said]
         else:
@@ -124,7 +132,8 @@ class Listener:
         turns: list[VoiceTurn] = []
         if self.voices is not None:  # a pause between regions is where speakers usually change
             t0 = time.perf_counter()
-            turns.extend(self._turns(said))  # windows reach a little past each region; turns tile it
+            # windows reach a little past each region; turns tile it
+            turns.extend(self._turns([grown[r] for r in said]))
             # speech that no detector vouched for and in which Whisper caught no word (a quiet or
             # distant talker, a mumbled aside) is still someone's when it goes on from talk (words
             # heard within JOIN s) and sounds like a voice this source has been heard saying
@@ -133,14 +142,15 @@ class Listener:
             # (without a transcriber there are no words to vouch for a voice: vouched speech only)
             heard_voices = track.turns + turns if self.asr is not None else []
             for r in (r for r in regions if r not in speech and heard_voices and _near(r, words, JOIN)):
-                found = self._turns([r])
+                found = self._turns([grown[r]])
                 mine = [t for t in found if _sounds_like(t, heard_voices)]
                 turns.extend(mine)
-                speech.extend((t.start, t.end) for t in mine)
+                speech.extend((max(t.start, r[0]), min(t.end, r[1])) for t in mine)
                 if self.whole_file:  # a voice not heard saying words yet may be later in the file
                     taken = {id(t) for t in mine}
                     track.tentative.extend(replace(t, tentative=True) for t in found if id(t) not in taken)
             turns.sort(key=lambda t: t.start)
+            self._turned = max([self._turned, *(t.end for t in turns)])
             track.voice_seconds += time.perf_counter() - t0
         track.speech.extend(sorted(speech))
         if not self.whole_file:
@@ -306,6 +316,32 @@ def _spoken(span: tuple[float, float], utterances: list[Utterance]) -> float:
             total += b - a
             cursor = b
     return total
+
+
+def _grown(regions: list[tuple[float, float]], words: list[tuple[float, float]], lo: float, hi: float,
+           keep: Collection[tuple[float, float]] = ()) -> dict[tuple[float, float], tuple[float, float]]:
+    """Each region widened over the words heard at its edges: a word that starts or ends within
+    HEARD_SLACK of an edge, then the words next to it the same way, at most GROW s each side,
+    never into a neighbouring region nor outside [lo, hi] (a region that starts before `lo`, the
+    end of the turns before it, starts there). Words away from every region (Whisper's guesses
+    in silence) widen nothing, and nor do they widen the regions in `keep`."""
+    out = {}
+    order = sorted(regions)
+    for i, (s0, e0) in enumerate(order):
+        if (s0, e0) in keep:
+            continue
+        first = max(lo, s0 - GROW, order[i - 1][1] if i else lo)
+        last = min(hi, e0 + GROW, order[i + 1][0] if i + 1 < len(order) else hi)
+        s, e = s0, e0
+        for a, b in sorted(words, key=lambda w: -w[1]):  # latest first: a chain reaches back
+            if a < s and b >= s - HEARD_SLACK:
+                s = a
+        for a, b in sorted(words):  # earliest first: a chain reaches forward
+            if b > e and a <= e + HEARD_SLACK:
+                e = b
+        s, e = max(lo, min(s0, max(first, s))), max(e0, min(last, e))
+        out[(s0, e0)] = (s, e) if e - s >= 0.1 else (s0, e0)
+    return out
 
 
 def _windows(regions: list[tuple[float, float]]) -> list[tuple[float, float]]:

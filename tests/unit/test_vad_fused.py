@@ -9,6 +9,7 @@ import numpy as np
 from mmem.perceive.hearing import hear
 from mmem.perceive.vad import FusedVad
 from mmem.sources.audio import SAMPLE_RATE, AudioChunk
+from mmem.types import Utterance, Word
 from tests.fakes import FakeASR, FakeVad, FakeVoices
 from tests.unit.test_hearing import bursts, chunks
 
@@ -177,3 +178,48 @@ def test_a_candidate_in_a_voice_heard_talking_later_in_the_file_is_that_voice():
     track = hear(chunks(x, 1.0), _fused(), DeafToQuiet("hello there"), voices=ByPitch())
     assert not any(a < aside[1] and b > aside[0] for a, b in track.speech)
     assert not any(t.start < aside[1] and t.end > aside[0] for t in track.turns)
+
+
+class Scripted(FakeASR):
+    """Hears the given words (source times), those inside the window it is asked for."""
+
+    def __init__(self, words: list[tuple[str, float, float]]) -> None:
+        super().__init__()
+        self.words = words
+
+    def transcribe(self, samples, offset, *, quick=False):
+        end = offset + samples.size / SAMPLE_RATE
+        self.calls.append((offset, end))
+        mine = [Word(w, a, b, 0.9) for w, a, b in self.words if a >= offset and b <= end]
+        if not mine:
+            return []
+        return [Utterance(mine[0].start, mine[-1].end, " ".join(w.text for w in mine), mine, "en", 0.9)]
+
+
+SOFT = (4.5, 6.5)  # a distant talker after a near one (within JOIN: one window of talk)
+
+
+def _soft_onset(onset: float) -> np.ndarray:
+    """LOUD near talk, then SOFT distant talk whose first `onset` s is too soft for either detector."""
+    x = _audio(SOFT)
+    a, b = int((SOFT[0] - onset) * SAMPLE_RATE), int(SOFT[0] * SAMPLE_RATE)
+    x[a:b] += 0.02 * bursts([(0.0, onset)], onset)[: b - a]
+    return x
+
+
+def test_words_heard_before_a_distant_talkers_detected_speech_start_their_turn():
+    words = [("um", 0.75, 1.0), ("near", 1.1, 2.9), ("so", 4.1, 4.5), ("far", 4.5, 6.4)]
+    track = hear(iter([AudioChunk(0.0, _soft_onset(0.4))]), _fused(), Scripted(words), voices=FakeVoices())
+    soft = [t for t in track.turns if t.end > SOFT[0]]
+    assert soft and abs(soft[0].start - 4.1) < 0.1  # the word "so" is theirs
+    assert any(_near(r, SOFT) for r in track.speech)  # speech stays as detected (events cut there)
+    near = [t for t in track.turns if t.start < LOUD[1]]
+    assert near and abs(near[0].start - LOUD[0]) < 0.2  # the confident detector's edges stand
+
+
+def test_words_widen_a_turn_by_at_most_half_a_second_and_words_away_from_speech_none():
+    words = [("near", 1.1, 2.9), ("a", 3.5, 3.7), ("long", 3.7, 4.5), ("far", 4.5, 6.4), ("ghost", 8.0, 9.0)]
+    track = hear(iter([AudioChunk(0.0, _soft_onset(1.0))]), _fused(), Scripted(words), voices=FakeVoices())
+    soft = [t for t in track.turns if t.end > SOFT[0]]
+    assert soft and abs(soft[0].start - (SOFT[0] - 0.5)) < 0.1
+    assert all(t.end < 7.0 for t in track.turns)
