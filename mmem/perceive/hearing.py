@@ -145,10 +145,12 @@ class Listener:
                 found = self._turns([grown[r]])
                 mine = [t for t in found if _sounds_like(t, heard_voices)]
                 turns.extend(mine)
-                speech.extend((max(t.start, r[0]), min(t.end, r[1])) for t in mine)
+                speech.extend(span for t in mine if (span := _clipped(t, r)))
                 if self.whole_file:  # a voice not heard saying words yet may be later in the file
                     taken = {id(t) for t in mine}
-                    track.tentative.extend(replace(t, tentative=True) for t in found if id(t) not in taken)
+                    # held aside as detected (if kept, its stretch becomes speech: `hear`)
+                    held = [(t, span) for t in found if id(t) not in taken and (span := _clipped(t, r))]
+                    track.tentative.extend(replace(t, start=a, end=b, tentative=True) for t, (a, b) in held)
             turns.sort(key=lambda t: t.start)
             self._turned = max([self._turned, *(t.end for t in turns)])
             track.voice_seconds += time.perf_counter() - t0
@@ -289,6 +291,12 @@ def _import_soon(*modules: str) -> None:
                 return
 
     threading.Thread(target=load, name="mmem-import", daemon=True).start()
+
+
+def _clipped(turn: VoiceTurn, region: tuple[float, float]) -> tuple[float, float] | None:
+    """The part of a turn inside `region` (None: it lies wholly outside)."""
+    a, b = max(turn.start, region[0]), min(turn.end, region[1])
+    return (a, b) if b > a else None
 
 
 def _near(span: tuple[float, float], spans: list[tuple[float, float]], reach: float) -> bool:
