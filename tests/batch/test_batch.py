@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.batch.conftest import GOOD, MMEM, TINY, batch_here, env, mmem, restricted, snapshot
+from tests.batch.conftest import GOOD, MMEM, PLAIN, TINY, batch_here, env, mmem, restricted, snapshot
 from tests.conftest import ROOT, models_once
 
 pytestmark = pytest.mark.integration
@@ -22,7 +22,9 @@ def by_name(report: dict) -> dict[str, dict]:
     return {f["uri"].rsplit("/", 1)[-1]: f for f in report["files"]}
 
 
-def test_two_workers_report_every_file_and_give_the_baseline_memory(folder, baseline, tmp_path):
+def test_two_workers_report_every_file_and_give_the_baseline_memory(folder, baseline_clip, tmp_path):
+    """With every channel, CLIP's too (the batch runs with the vision channel in worker
+    processes; the others skip it, offline's default: what they check is not CLIP's)."""
     db = tmp_path / "db"
     proc = mmem("batch", folder, "--workers", "2", "--db", db, *TINY, "--json", check_json=True)
     assert proc.returncode == 1, proc.stderr  # some files failed
@@ -38,14 +40,14 @@ def test_two_workers_report_every_file_and_give_the_baseline_memory(folder, base
     assert files["empty.mkv"]["status"] == "failed" and "0 bytes" in files["empty.mkv"]["error"]
     assert files["jfk.flac"]["utterances"] >= 1  # speech was heard
     assert report["summary"]["ingested"] == len(GOOD) and report["summary"]["failed"] == 2
-    assert snapshot(db) == baseline  # same ids, transcripts, entities as one worker
+    assert snapshot(db) == baseline_clip  # same ids, transcripts, entities as one worker
     # a rerun skips every done file: test_object_store's bucket test reruns its bucket batch;
     # test_a_batch_killed_midway_resumes... shows done files skipped beside new ones
 
 
 def test_a_batch_killed_midway_resumes_to_the_same_memory(folder, baseline, tmp_path):
     db = tmp_path / "db"
-    proc = subprocess.Popen([*MMEM, "batch", str(folder), "--db", str(db), *TINY], stderr=subprocess.PIPE,
+    proc = subprocess.Popen([*MMEM, "batch", str(folder), "--db", str(db), *PLAIN], stderr=subprocess.PIPE,
                             stdout=subprocess.DEVNULL, text=True, env=env(), cwd=ROOT)
     assert proc.stderr is not None
     for line in proc.stderr:
@@ -56,7 +58,7 @@ def test_a_batch_killed_midway_resumes_to_the_same_memory(folder, baseline, tmp_
     partial = snapshot(db)
     assert 1 <= len(partial["sources"]) < len(GOOD)
 
-    rerun = batch_here(folder, "--db", db, *TINY, "--json")  # the resume need not be a process
+    rerun = batch_here(folder, "--db", db, *PLAIN, "--json")  # the resume need not be a process
     assert rerun.exit_code == 1, rerun.output
     statuses = [f["status"] for f in rerun.report["files"]]
     assert "skipped" in statuses and "ingested" in statuses
@@ -92,27 +94,27 @@ def test_an_interrupted_commit_is_finished_by_the_next_command(folder, baseline,
         models = set(loaded)
     assert report.interrupted
     monkeypatch.setattr(journal, "apply", real_apply)
-    rerun = batch_here(folder, "--db", db, *TINY)
+    rerun = batch_here(folder, "--db", db, *PLAIN)
     assert rerun.exit_code == 1, rerun.output  # the two bad files
     assert set(loaded) == models  # the same models
     assert snapshot(db) == baseline
 
 
 def _cfg():
+    """The configuration PLAIN's flags give (the offline default on the CPU: no CLIP)."""
     import dataclasses
 
     from mmem.config import IngestConfig
 
     cfg = IngestConfig()
-    return dataclasses.replace(cfg, vision=dataclasses.replace(cfg.vision, clip_model="mmem-tiny",
-                                                               clip_pretrained="random", device="cpu"))
+    return dataclasses.replace(cfg, vision=dataclasses.replace(cfg.vision, device="cpu"))
 
 
 def test_ray_runs_the_same_job_and_gives_the_same_memory(folder, baseline, tmp_path):
     pytest.importorskip("ray")
     db = tmp_path / "db"
     t0 = time.monotonic()
-    proc = mmem("batch", folder, "--ray", "local", "--workers", "2", "--db", db, *TINY, "--json",
+    proc = mmem("batch", folder, "--ray", "local", "--workers", "2", "--db", db, *PLAIN, "--json",
                 check_json=True)
     assert proc.returncode == 1, proc.stderr
     assert proc.report["backend"].startswith("ray") and proc.report["workers"] == 2
@@ -126,7 +128,7 @@ def test_nothing_to_do_is_exit_2_with_one_line(tmp_path):
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "a.txt").write_text("x")
     for target in ("empty", "docs", "missing"):
-        proc = mmem("batch", tmp_path / target, "--db", tmp_path / "db", *TINY)
+        proc = mmem("batch", tmp_path / target, "--db", tmp_path / "db", *PLAIN)
         assert proc.returncode == 2, proc.stderr
         assert proc.stderr.startswith("error:") and len(proc.stderr.strip().splitlines()) == 1
         assert not (tmp_path / "db").exists()  # nothing written
@@ -139,7 +141,7 @@ def test_only_bad_files_is_exit_2(folder, tmp_path):
     from mmem.cli import app
 
     result = CliRunner().invoke(app, ["batch", str(folder / "broken.mp4"), str(folder / "empty.mkv"), "--db",
-                                      str(tmp_path / "db"), *TINY, *PLAN_ONLY])
+                                      str(tmp_path / "db"), *PLAIN, *PLAN_ONLY])
     assert result.exit_code == 2, result.output
     assert "2 file(s) failed" in result.stdout
 
@@ -147,7 +149,7 @@ def test_only_bad_files_is_exit_2(folder, tmp_path):
 def test_a_ray_address_that_does_not_answer_is_one_clear_line(folder, tmp_path):
     pytest.importorskip("ray")
     t0 = time.monotonic()
-    proc = mmem("batch", folder, "--ray", "ray://127.0.0.1:9", "--db", tmp_path / "db", *TINY)
+    proc = mmem("batch", folder, "--ray", "ray://127.0.0.1:9", "--db", tmp_path / "db", *PLAIN)
     assert proc.returncode == 2
     assert "does not answer" in proc.stderr
     assert time.monotonic() - t0 < 60
@@ -172,7 +174,7 @@ def test_ray_auto_joins_a_running_cluster(folder, baseline, tmp_path):
                            capture_output=True, text=True, env=env(), timeout=120)
     assert start.returncode == 0, start.stderr
     try:
-        proc = mmem("batch", folder / "talk" / "grid", "--ray", "auto", "--db", tmp_path / "db", *TINY,
+        proc = mmem("batch", folder / "talk" / "grid", "--ray", "auto", "--db", tmp_path / "db", *PLAIN,
                     "--json", check_json=True)
     finally:
         subprocess.run([ray_cli, "stop", "--force"], capture_output=True, env=env(), timeout=120)
@@ -218,6 +220,8 @@ def test_a_worker_process_that_dies_fails_its_file_and_the_rest_go_on(tmp_path):
     memory = Memory.open(tmp_path / "db", create=True)
     memory.ensure_dim(64)
     memory.prepare(None)
+    # pixels alone (no CLIP offline, no audio, no people): each of the five worker processes this
+    # takes starts without a model to load; what a pool does when one dies does not depend on one
     cfg = dataclasses.replace(_cfg(), audio=AudioConfig(enabled=False), entities=EntityConfig(enabled=False))
     data = ROOT / "tests" / "data"  # three 3 s clips: what a pool does with them does not need length
     items = [Item(0, str(data / "lbax4n.mpg"), "lbax4n.mpg", 1),
