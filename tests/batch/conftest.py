@@ -15,12 +15,11 @@ import pytest
 
 from tests.conftest import ROOT, SAMPLES, models_once
 
-TINY = ["--clip-model", "mmem-tiny", "--clip-pretrained", "random", "--device", "cpu"]
 # the offline default, as a user without CLIP weights runs it: the vision channel is skipped with a
 # warning and neither open_clip nor torch is imported, so a worker process starts in a few seconds
-# instead of ~15 on 2 busy cores (pixel, audio, faces and voices all run). Most batch runs here
-# check what the workers and the writer do, not CLIP's vectors: they use it; one pool run and its
-# baseline (baseline_clip) keep the vision channel in worker processes proven
+# instead of ~15 on 2 busy cores (pixel, audio, faces and voices all run). The batch runs here
+# check what the workers and the writer do, not CLIP's vectors (the vision channel in a worker
+# process: test_batch's test_a_pool_worker_runs_clip...; CLIP in one process: tests/cli)
 PLAIN = ["--device", "cpu"]
 MMEM = [sys.executable, "-c", "from mmem.cli import main; main()"]
 # video without speech, audio alone, speech with a face (twice): every kind of file a batch meets,
@@ -105,30 +104,19 @@ def snapshot(db: Path | str) -> dict[str, list]:
     }
 
 
-def _baseline(folder: Path, tmp_path_factory, name: str, flags: list[str]) -> dict[str, list]:
-    db = tmp_path_factory.mktemp(name) / "db"
+@pytest.fixture(scope="session")
+def baseline(folder, tmp_path_factory) -> dict[str, list]:
+    """One uninterrupted batch in this process (one worker): the memory every other run must equal.
+    Run by CliRunner (its models then serve the other in-process runs); the exit codes of `mmem
+    batch` as a process are test_batch's."""
+    db = tmp_path_factory.mktemp("baseline") / "db"
     with pytest.MonkeyPatch.context() as mp:  # session fixtures start before the autouse _offline
         mp.setenv("MMEM_HOME", str(tmp_path_factory.getbasetemp() / "mmem-home"))
-        result = batch_here(folder, "--db", db, *flags, "--json")
+        result = batch_here(folder, "--db", db, *PLAIN, "--json")
     assert result.exit_code == 1, result.output  # two bad files
     snap = snapshot(db)
     assert len(snap["sources"]) == len(GOOD)
     return snap
-
-
-@pytest.fixture(scope="session")
-def baseline(folder, tmp_path_factory) -> dict[str, list]:
-    """One uninterrupted batch in this process (one worker), PLAIN: the memory every other PLAIN
-    run must equal. Run by CliRunner (its models then serve the other in-process runs); the exit
-    codes of `mmem batch` as a process are test_batch's."""
-    return _baseline(folder, tmp_path_factory, "baseline", PLAIN)
-
-
-@pytest.fixture(scope="session")
-def baseline_clip(folder, tmp_path_factory) -> dict[str, list]:
-    """The same with the vision channel on (tiny CLIP, random weights): what a pool of workers
-    that run CLIP must equal."""
-    return _baseline(folder, tmp_path_factory, "baseline-clip", TINY)
 
 
 def restricted(snap: dict[str, list], source_ids: set[str]) -> dict[str, list]:

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.batch.conftest import GOOD, MMEM, PLAIN, TINY, batch_here, env, mmem, restricted, snapshot
+from tests.batch.conftest import GOOD, MMEM, PLAIN, batch_here, env, mmem, restricted, snapshot
 from tests.conftest import ROOT, models_once
 
 pytestmark = pytest.mark.integration
@@ -22,11 +22,9 @@ def by_name(report: dict) -> dict[str, dict]:
     return {f["uri"].rsplit("/", 1)[-1]: f for f in report["files"]}
 
 
-def test_two_workers_report_every_file_and_give_the_baseline_memory(folder, baseline_clip, tmp_path):
-    """With every channel, CLIP's too (the batch runs with the vision channel in worker
-    processes; the others skip it, offline's default: what they check is not CLIP's)."""
+def test_two_workers_report_every_file_and_give_the_baseline_memory(folder, baseline, tmp_path):
     db = tmp_path / "db"
-    proc = mmem("batch", folder, "--workers", "2", "--db", db, *TINY, "--json", check_json=True)
+    proc = mmem("batch", folder, "--workers", "2", "--db", db, *PLAIN, "--json", check_json=True)
     assert proc.returncode == 1, proc.stderr  # some files failed
     report = proc.report
     files = by_name(report)
@@ -40,7 +38,7 @@ def test_two_workers_report_every_file_and_give_the_baseline_memory(folder, base
     assert files["empty.mkv"]["status"] == "failed" and "0 bytes" in files["empty.mkv"]["error"]
     assert files["jfk.flac"]["utterances"] >= 1  # speech was heard
     assert report["summary"]["ingested"] == len(GOOD) and report["summary"]["failed"] == 2
-    assert snapshot(db) == baseline_clip  # same ids, transcripts, entities as one worker
+    assert snapshot(db) == baseline  # same ids, transcripts, entities as one worker
     # a rerun skips every done file: test_object_store's bucket test reruns its bucket batch;
     # test_a_batch_killed_midway_resumes... shows done files skipped beside new ones
 
@@ -98,6 +96,34 @@ def test_an_interrupted_commit_is_finished_by_the_next_command(folder, baseline,
     assert rerun.exit_code == 1, rerun.output  # the two bad files
     assert set(loaded) == models  # the same models
     assert snapshot(db) == baseline
+
+
+def test_a_pool_worker_runs_clip(tmp_path):
+    """The vision channel in a worker process (the other batch runs skip it, as offline's default
+    does): a pool's worker embeds the frames with tiny CLIP, and what it wrote is found by vector
+    once committed. One short clip and nothing else: one worker process with CLIP to start."""
+    import dataclasses
+
+    import numpy as np
+
+    from mmem.batch.plan import plan
+    from mmem.batch.run import run_batch
+    from mmem.config import AudioConfig, BatchConfig, EntityConfig
+    from mmem.store.memory import Memory
+
+    cfg = _cfg()
+    cfg = dataclasses.replace(cfg, vision=dataclasses.replace(cfg.vision, clip_model="mmem-tiny",
+                                                              clip_pretrained="random"),
+                              audio=AudioConfig(enabled=False), entities=EntityConfig(enabled=False))
+    clip = ROOT / "tests" / "data" / "lbax4n.mpg"
+    report = run_batch(plan([str(clip)]), str(tmp_path / "db"), cfg, BatchConfig(workers=2))
+    assert report.backend == "pool"
+    [res] = report.results
+    assert res.status == "ingested" and "vision" in res.channels, (res.error, res.channels, res.skipped)
+    memory = Memory.open(tmp_path / "db")
+    events = memory.events()
+    found = memory.search(np.ones(64, np.float32), limit=len(events))
+    assert events and {e.id for e, _ in found} == {e.id for e in events}  # every event has its vector
 
 
 def _cfg():
