@@ -195,15 +195,23 @@ def test_ray_auto_joins_a_running_cluster(folder, baseline, tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    start = subprocess.run([ray_cli, "start", "--head", "--port", str(port), "--num-cpus", "2",
-                            "--include-dashboard=false", "--disable-usage-stats"],
-                           capture_output=True, text=True, env=env(), timeout=120)
-    assert start.returncode == 0, start.stderr
+    # `--block`: the head stays this process's child, and ending it stops what it started, and
+    # only that (`ray stop` kills every Ray on the machine, and polls seconds more for them)
+    log = tmp_path / "head.log"
+    with log.open("w") as out:
+        head = subprocess.Popen([ray_cli, "start", "--head", "--block", "--port", str(port),
+                                 "--num-cpus", "2", "--include-dashboard=false", "--disable-usage-stats"],
+                                stdout=out, stderr=subprocess.STDOUT, env=env())
     try:
+        deadline = time.monotonic() + 120
+        while "Ray runtime started" not in log.read_text():
+            assert head.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.2)
         proc = mmem("batch", folder / "talk" / "grid", "--ray", "auto", "--db", tmp_path / "db", *PLAIN,
                     "--json", check_json=True)
     finally:
-        subprocess.run([ray_cli, "stop", "--force"], capture_output=True, env=env(), timeout=120)
+        head.terminate()
+        head.wait(timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.report["backend"].startswith("ray: 2 CPUs"), proc.report["backend"]  # joined, not started
     assert proc.report["summary"]["ingested"] == 2
