@@ -49,7 +49,7 @@ def test_a_batch_worker_without_clip_imports_no_torch(tmp_path):
             "Memory.open(db, create=True).close()\n"
             "cfg = IngestConfig()\n"
             "cfg = dataclasses.replace(cfg, vision=dataclasses.replace(cfg.vision, device='cpu'),\n"
-            "                          audio=AudioConfig(enabled=False), entities=EntityConfig(enabled=False))\n"
+            "    audio=AudioConfig(enabled=False), entities=EntityConfig(enabled=False))\n"
             "w = Worker(db, cfg, threads=1)\n"
             "print(w.vision.embedder is None, 'torch' in sys.modules)\n")
     assert _fresh(code, tmp_path) == "True False"
