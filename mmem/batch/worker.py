@@ -51,18 +51,21 @@ class Worker:
 
     def __init__(self, db: str, cfg: IngestConfig, force: bool = False, threads: int | None = None,
                  models: tuple[Any, Any, Any] | None = None) -> None:
+        import sys
+
         from mmem.store.memory import Memory
 
-        if threads:
-            import torch
-
-            torch.set_num_threads(max(1, int(threads)))
         self.cfg, self.force = cfg, force
         self.memory = Memory.open(db)  # the writer created it
         if models is None:
             from mmem.pipeline import build_models
 
             models = build_models(cfg)
+        # torch's threads only where a model imported torch (CLIP): without CLIP (the offline
+        # default) no model uses it, and importing it only to set them cost each worker process
+        # seconds of start-up (~3.5 s on 2 busy cores)
+        if threads and "torch" in sys.modules:
+            sys.modules["torch"].set_num_threads(max(1, int(threads)))
         self.vision, self.hearing, self.people = models
 
     def process(self, item: Item, progress: Any = None) -> FileResult:

@@ -19,6 +19,9 @@ from mmem.sources.sampler import Sampler
 from mmem.sources.spool import AudioSpool
 
 Target = Callable[[], None]
+# FFmpeg's AVFMT_NOTIMESTAMPS: a format whose frames carry no time (HTTP MJPEG, `mpjpeg`); the
+# demuxer numbers them at an assumed 25 fps instead, whatever the camera sends
+NO_TIMESTAMPS = 0x0080
 
 
 class Capture(Protocol):
@@ -161,10 +164,9 @@ class Stream(LiveKind):
         import av
 
         c = self.capture
-        backoff, container = 0.5, self._container
+        backoff, container, lost = 0.5, self._container, 0.0
         while not c.time_up(c.elapsed()):
             if container is None:
-                lost = c.elapsed()
                 time.sleep(backoff)
                 try:
                     container = self._connect()
@@ -181,6 +183,9 @@ class Stream(LiveKind):
             finally:
                 container.close()
                 container = None
+                # the gap starts when the stream went away, not at the last failed retry (each
+                # retry restarted it: a 4 s outage was recorded as the last 2 s of it)
+                lost = c.elapsed()
 
     def _read(self, container) -> None:
         import av
@@ -192,6 +197,9 @@ class Stream(LiveKind):
         resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE) if audio else None
         offset = c.elapsed()  # session time at which this connection's clock starts
         origin: dict[int, float] = {}
+        # frames without a time of their own are stamped when they arrive: the made-up 25 fps
+        # clock put a 10 fps camera's minute at 24 s (events, wall times and waits 2.5x off)
+        clockless = bool(container.format.flags & NO_TIMESTAMPS)
         streams = [video] + ([audio] if audio else [])
         for packet in container.demux(*streams):
             if c.time_up(c.elapsed()):
@@ -200,7 +208,7 @@ class Stream(LiveKind):
                 if frame.time is None:
                     continue
                 origin.setdefault(0, frame.time)
-                t = offset + max(0.0, frame.time - origin[0])
+                t = c.elapsed() if clockless else offset + max(0.0, frame.time - origin[0])
                 if packet.stream is video:
                     c.stats.seen += 1
                     if c.sampler.keep(t):

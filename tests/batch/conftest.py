@@ -15,7 +15,12 @@ import pytest
 
 from tests.conftest import ROOT, SAMPLES, models_once
 
-TINY = ["--clip-model", "mmem-tiny", "--clip-pretrained", "random", "--device", "cpu"]
+# the offline default, as a user without CLIP weights runs it: the vision channel is skipped with a
+# warning and neither open_clip nor torch is imported, so a worker process starts in a few seconds
+# instead of ~15 on 2 busy cores (pixel, audio, faces and voices all run). The batch runs here
+# check what the workers and the writer do, not CLIP's vectors (the vision channel in a worker
+# process: test_batch's test_a_pool_worker_runs_clip...; CLIP in one process: tests/cli)
+PLAIN = ["--device", "cpu"]
 MMEM = [sys.executable, "-c", "from mmem.cli import main; main()"]
 # video without speech, audio alone, speech with a face (twice): every kind of file a batch meets,
 # 27 s in all (the 18 s three_shots.mp4 was here too: every backend's run paid for it, and no
@@ -107,7 +112,7 @@ def baseline(folder, tmp_path_factory) -> dict[str, list]:
     db = tmp_path_factory.mktemp("baseline") / "db"
     with pytest.MonkeyPatch.context() as mp:  # session fixtures start before the autouse _offline
         mp.setenv("MMEM_HOME", str(tmp_path_factory.getbasetemp() / "mmem-home"))
-        result = batch_here(folder, "--db", db, *TINY, "--json")
+        result = batch_here(folder, "--db", db, *PLAIN, "--json")
     assert result.exit_code == 1, result.output  # two bad files
     snap = snapshot(db)
     assert len(snap["sources"]) == len(GOOD)

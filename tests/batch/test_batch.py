@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from tests.batch.conftest import GOOD, MMEM, TINY, batch_here, env, mmem, restricted, snapshot
+from tests.batch.conftest import GOOD, MMEM, PLAIN, batch_here, env, mmem, restricted, snapshot
 from tests.conftest import ROOT, models_once
 
 pytestmark = pytest.mark.integration
@@ -24,7 +24,7 @@ def by_name(report: dict) -> dict[str, dict]:
 
 def test_two_workers_report_every_file_and_give_the_baseline_memory(folder, baseline, tmp_path):
     db = tmp_path / "db"
-    proc = mmem("batch", folder, "--workers", "2", "--db", db, *TINY, "--json", check_json=True)
+    proc = mmem("batch", folder, "--workers", "2", "--db", db, *PLAIN, "--json", check_json=True)
     assert proc.returncode == 1, proc.stderr  # some files failed
     report = proc.report
     files = by_name(report)
@@ -45,7 +45,7 @@ def test_two_workers_report_every_file_and_give_the_baseline_memory(folder, base
 
 def test_a_batch_killed_midway_resumes_to_the_same_memory(folder, baseline, tmp_path):
     db = tmp_path / "db"
-    proc = subprocess.Popen([*MMEM, "batch", str(folder), "--db", str(db), *TINY], stderr=subprocess.PIPE,
+    proc = subprocess.Popen([*MMEM, "batch", str(folder), "--db", str(db), *PLAIN], stderr=subprocess.PIPE,
                             stdout=subprocess.DEVNULL, text=True, env=env(), cwd=ROOT)
     assert proc.stderr is not None
     for line in proc.stderr:
@@ -56,7 +56,7 @@ def test_a_batch_killed_midway_resumes_to_the_same_memory(folder, baseline, tmp_
     partial = snapshot(db)
     assert 1 <= len(partial["sources"]) < len(GOOD)
 
-    rerun = batch_here(folder, "--db", db, *TINY, "--json")  # the resume need not be a process
+    rerun = batch_here(folder, "--db", db, *PLAIN, "--json")  # the resume need not be a process
     assert rerun.exit_code == 1, rerun.output
     statuses = [f["status"] for f in rerun.report["files"]]
     assert "skipped" in statuses and "ingested" in statuses
@@ -92,27 +92,55 @@ def test_an_interrupted_commit_is_finished_by_the_next_command(folder, baseline,
         models = set(loaded)
     assert report.interrupted
     monkeypatch.setattr(journal, "apply", real_apply)
-    rerun = batch_here(folder, "--db", db, *TINY)
+    rerun = batch_here(folder, "--db", db, *PLAIN)
     assert rerun.exit_code == 1, rerun.output  # the two bad files
     assert set(loaded) == models  # the same models
     assert snapshot(db) == baseline
 
 
+def test_a_pool_worker_runs_clip(tmp_path):
+    """The vision channel in a worker process (the other batch runs skip it, as offline's default
+    does): a pool's worker embeds the frames with tiny CLIP, and what it wrote is found by vector
+    once committed. One short clip and nothing else: one worker process with CLIP to start."""
+    import dataclasses
+
+    import numpy as np
+
+    from mmem.batch.plan import plan
+    from mmem.batch.run import run_batch
+    from mmem.config import AudioConfig, BatchConfig, EntityConfig
+    from mmem.store.memory import Memory
+
+    cfg = _cfg()
+    cfg = dataclasses.replace(cfg, vision=dataclasses.replace(cfg.vision, clip_model="mmem-tiny",
+                                                              clip_pretrained="random"),
+                              audio=AudioConfig(enabled=False), entities=EntityConfig(enabled=False))
+    clip = ROOT / "tests" / "data" / "lbax4n.mpg"
+    report = run_batch(plan([str(clip)]), str(tmp_path / "db"), cfg, BatchConfig(workers=2))
+    assert report.backend == "pool"
+    [res] = report.results
+    assert res.status == "ingested" and "vision" in res.channels, (res.error, res.channels, res.skipped)
+    memory = Memory.open(tmp_path / "db")
+    events = memory.events()
+    found = memory.search(np.ones(64, np.float32), limit=len(events))
+    assert events and {e.id for e, _ in found} == {e.id for e in events}  # every event has its vector
+
+
 def _cfg():
+    """The configuration PLAIN's flags give (the offline default on the CPU: no CLIP)."""
     import dataclasses
 
     from mmem.config import IngestConfig
 
     cfg = IngestConfig()
-    return dataclasses.replace(cfg, vision=dataclasses.replace(cfg.vision, clip_model="mmem-tiny",
-                                                               clip_pretrained="random", device="cpu"))
+    return dataclasses.replace(cfg, vision=dataclasses.replace(cfg.vision, device="cpu"))
 
 
 def test_ray_runs_the_same_job_and_gives_the_same_memory(folder, baseline, tmp_path):
     pytest.importorskip("ray")
     db = tmp_path / "db"
     t0 = time.monotonic()
-    proc = mmem("batch", folder, "--ray", "local", "--workers", "2", "--db", db, *TINY, "--json",
+    proc = mmem("batch", folder, "--ray", "local", "--workers", "2", "--db", db, *PLAIN, "--json",
                 check_json=True)
     assert proc.returncode == 1, proc.stderr
     assert proc.report["backend"].startswith("ray") and proc.report["workers"] == 2
@@ -126,7 +154,7 @@ def test_nothing_to_do_is_exit_2_with_one_line(tmp_path):
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "a.txt").write_text("x")
     for target in ("empty", "docs", "missing"):
-        proc = mmem("batch", tmp_path / target, "--db", tmp_path / "db", *TINY)
+        proc = mmem("batch", tmp_path / target, "--db", tmp_path / "db", *PLAIN)
         assert proc.returncode == 2, proc.stderr
         assert proc.stderr.startswith("error:") and len(proc.stderr.strip().splitlines()) == 1
         assert not (tmp_path / "db").exists()  # nothing written
@@ -139,7 +167,7 @@ def test_only_bad_files_is_exit_2(folder, tmp_path):
     from mmem.cli import app
 
     result = CliRunner().invoke(app, ["batch", str(folder / "broken.mp4"), str(folder / "empty.mkv"), "--db",
-                                      str(tmp_path / "db"), *TINY, *PLAN_ONLY])
+                                      str(tmp_path / "db"), *PLAIN, *PLAN_ONLY])
     assert result.exit_code == 2, result.output
     assert "2 file(s) failed" in result.stdout
 
@@ -147,7 +175,7 @@ def test_only_bad_files_is_exit_2(folder, tmp_path):
 def test_a_ray_address_that_does_not_answer_is_one_clear_line(folder, tmp_path):
     pytest.importorskip("ray")
     t0 = time.monotonic()
-    proc = mmem("batch", folder, "--ray", "ray://127.0.0.1:9", "--db", tmp_path / "db", *TINY)
+    proc = mmem("batch", folder, "--ray", "ray://127.0.0.1:9", "--db", tmp_path / "db", *PLAIN)
     assert proc.returncode == 2
     assert "does not answer" in proc.stderr
     assert time.monotonic() - t0 < 60
@@ -167,15 +195,23 @@ def test_ray_auto_joins_a_running_cluster(folder, baseline, tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    start = subprocess.run([ray_cli, "start", "--head", "--port", str(port), "--num-cpus", "2",
-                            "--include-dashboard=false", "--disable-usage-stats"],
-                           capture_output=True, text=True, env=env(), timeout=120)
-    assert start.returncode == 0, start.stderr
+    # `--block`: the head stays this process's child, and ending it stops what it started, and
+    # only that (`ray stop` kills every Ray on the machine, and polls seconds more for them)
+    log = tmp_path / "head.log"
+    with log.open("w") as out:
+        head = subprocess.Popen([ray_cli, "start", "--head", "--block", "--port", str(port),
+                                 "--num-cpus", "2", "--include-dashboard=false", "--disable-usage-stats"],
+                                stdout=out, stderr=subprocess.STDOUT, env=env())
     try:
-        proc = mmem("batch", folder / "talk" / "grid", "--ray", "auto", "--db", tmp_path / "db", *TINY,
+        deadline = time.monotonic() + 120
+        while "Ray runtime started" not in log.read_text():
+            assert head.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
+            time.sleep(0.2)
+        proc = mmem("batch", folder / "talk" / "grid", "--ray", "auto", "--db", tmp_path / "db", *PLAIN,
                     "--json", check_json=True)
     finally:
-        subprocess.run([ray_cli, "stop", "--force"], capture_output=True, env=env(), timeout=120)
+        head.terminate()
+        head.wait(timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.report["backend"].startswith("ray: 2 CPUs"), proc.report["backend"]  # joined, not started
     assert proc.report["summary"]["ingested"] == 2
@@ -218,6 +254,8 @@ def test_a_worker_process_that_dies_fails_its_file_and_the_rest_go_on(tmp_path):
     memory = Memory.open(tmp_path / "db", create=True)
     memory.ensure_dim(64)
     memory.prepare(None)
+    # pixels alone (no CLIP offline, no audio, no people): each of the five worker processes this
+    # takes starts without a model to load; what a pool does when one dies does not depend on one
     cfg = dataclasses.replace(_cfg(), audio=AudioConfig(enabled=False), entities=EntityConfig(enabled=False))
     data = ROOT / "tests" / "data"  # three 3 s clips: what a pool does with them does not need length
     items = [Item(0, str(data / "lbax4n.mpg"), "lbax4n.mpg", 1),

@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from tests.batch.conftest import GOOD, TINY, batch_here, mmem, snapshot
+from tests.batch.conftest import GOOD, PLAIN, batch_here, mmem, snapshot
 
 pytestmark = pytest.mark.integration
 
@@ -71,7 +71,7 @@ def test_a_bucket_in_and_a_bucket_out(s3, baseline):
     and one worker's run is the baseline's code path. The reads and the rerun run in this process:
     what they show is what they find in the bucket, not how a process starts; a pool rerun would
     spawn two workers and load their models only to skip.)"""
-    proc = mmem("batch", "s3://home/videos", "--workers", "2", "--db", "s3://home/mmem", *TINY, "--json",
+    proc = mmem("batch", "s3://home/videos", "--workers", "2", "--db", "s3://home/mmem", *PLAIN, "--json",
                 check_json=True)
     assert proc.returncode == 1, proc.stderr  # the corrupt and the empty file
     assert proc.report["backend"] == "pool" and proc.report["workers"] == 2
@@ -101,7 +101,7 @@ def test_a_bucket_in_and_a_bucket_out(s3, baseline):
     keyframes = [k for e in json.loads(events.stdout)["events"] for k in e["keyframes"]]
     assert keyframes and all(k.startswith("s3://home/mmem/keyframes/") for k in keyframes)
 
-    again = batch_here("s3://home/videos", "--db", "s3://home/mmem", *TINY, "--json")
+    again = batch_here("s3://home/videos", "--db", "s3://home/mmem", *PLAIN, "--json")
     assert again.exit_code == 1, again.output
     assert {f["status"] for f in again.report["files"] if not f["error"]} == {"skipped"}  # not redone
     assert snapshot("s3://home/mmem") == baseline
@@ -111,7 +111,7 @@ def test_a_dead_endpoint_is_one_line(s3, tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens there
     t0 = time.monotonic()
     for target in (["s3://home/videos", "--db", tmp_path / "db"], [tmp_path, "--db", "s3://home/mmem"]):
-        proc = mmem("batch", *target, *TINY)
+        proc = mmem("batch", *target, *PLAIN)
         assert proc.returncode == 2 and proc.stderr.startswith("error:"), proc.stderr
         assert "cannot reach the object store" in proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1
@@ -128,7 +128,7 @@ def test_missing_credentials_are_one_line(tmp_path, monkeypatch):
         monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
         monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
         monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-        run = mmem("batch", "s3://home/videos", "--db", tmp_path / "db", *TINY)
+        run = mmem("batch", "s3://home/videos", "--db", tmp_path / "db", *PLAIN)
         assert run.returncode == 2 and run.stderr.startswith("error:"), run.stderr
         assert "AWS_ACCESS_KEY_ID" in run.stderr and len(run.stderr.strip().splitlines()) == 1
     finally:

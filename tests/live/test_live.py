@@ -77,6 +77,21 @@ def test_capture_drops_frames_by_policy_when_processing_is_behind():
     assert cap.stats.kept == 3 and cap.stats.dropped == cap.stats.seen - 3 > 50
 
 
+def test_an_mjpeg_camera_frames_keep_the_cameras_time(mjpeg):
+    """MJPEG over HTTP carries no timestamps (FFmpeg numbers the frames at 25 fps whatever the
+    camera sends): a 10 fps camera's frames are stamped as they arrive, so a second sampled is a
+    second of the camera's, not 2.5 s of it."""
+    cap = Capture(parse_live(mjpeg.url), fps=1.0, audio=False)
+    cap.open()
+    try:
+        frames = [cap.frames.get(timeout=60) for _ in range(4)]
+        now = cap.elapsed()
+    finally:
+        cap.close()
+    assert [round(f.t) for f in frames] == [0, 1, 2, 3]  # one kept a second
+    assert frames[-1].t == pytest.approx(now, abs=1.5)  # made-up times: 3 s after 7.5 s
+
+
 # -- sessions ---------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def models(tiny_vision, hearing, people):
@@ -172,13 +187,16 @@ def test_rtsp_stream_with_speech(tmp_path, models, rtsp):
 
 
 # -- the CLI as a process: concurrent ask, SIGINT, SIGKILL --------------------------------------
-def _ingest(url: str, db: Path, tmp_path: Path) -> subprocess.Popen:
+def _ingest(url: str, db: Path, tmp_path: Path, *, clip: bool = True) -> subprocess.Popen:
+    """`mmem ingest URL` as a process; `clip=False`: the offline default's vision (none), for a
+    test that asks nothing (tiny CLIP's imports cost a process ~10 s of start-up)."""
     recipe = tmp_path / "quick.toml"
     recipe.write_text("[segment]\nmax_duration = 3.0\nmin_duration = 1.0\n")
     env = {**os.environ, "MMEM_OFFLINE": "1"}
+    vision = ["--clip-model", "mmem-tiny", "--clip-pretrained", "random"] if clip else []
     return subprocess.Popen([sys.executable, "-m", "mmem.cli", "ingest", url, "--db", str(db), "--recipe",
-                             str(recipe), "--clip-model", "mmem-tiny", "--clip-pretrained", "random",
-                             "--no-audio", "--no-entities", "--json"],
+                             str(recipe), *vision, "--device", "cpu", "--no-audio", "--no-entities",
+                             "--json"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
 
 
@@ -215,7 +233,7 @@ def test_ask_while_ingesting_then_ctrl_c_closes_the_session(tmp_path, mjpeg):
 
 def test_sigkill_leaves_a_readable_memory(tmp_path, mjpeg):
     db = tmp_path / "db"
-    proc = _ingest(mjpeg.url, db, tmp_path)
+    proc = _ingest(mjpeg.url, db, tmp_path, clip=False)  # asks nothing: what is stored is checked
     try:
         assert wait_for(lambda: len(_events(db)) >= 1, timeout=90)
     finally:

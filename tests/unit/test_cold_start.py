@@ -36,3 +36,20 @@ def test_clip_widths_come_from_the_config_files(tmp_path):
             "print([clip_embed_dim(m) for m in ('ViT-B-32', 'ViT-L-14', 'mmem-tiny')],\n"
             "      'open_clip' in sys.modules)")
     assert _fresh(code, tmp_path) == "[512, 768, 64] False"
+
+
+def test_a_batch_worker_without_clip_imports_no_torch(tmp_path):
+    """A pool or Ray worker at the offline default: no model of it uses torch, so it does not
+    import torch only to set its threads (seconds of every worker's start-up)."""
+    code = ("import dataclasses, sys\n"
+            "from mmem.batch.worker import Worker\n"
+            "from mmem.config import AudioConfig, EntityConfig, IngestConfig\n"
+            "from mmem.store.memory import Memory\n"
+            f"db = {str(tmp_path / 'db')!r}\n"
+            "Memory.open(db, create=True).close()\n"
+            "cfg = IngestConfig()\n"
+            "cfg = dataclasses.replace(cfg, vision=dataclasses.replace(cfg.vision, device='cpu'),\n"
+            "    audio=AudioConfig(enabled=False), entities=EntityConfig(enabled=False))\n"
+            "w = Worker(db, cfg, threads=1)\n"
+            "print(w.vision.embedder is None, 'torch' in sys.modules)\n")
+    assert _fresh(code, tmp_path) == "True False"
