@@ -93,6 +93,7 @@ def ingest(
 
         check_free(as_location(db_path(db)))
     started = time.perf_counter()
+    Memory.import_soon()  # while the models load (their loaders mostly leave the GIL free)
     with err.status("loading models...", spinner="dots") if not json_out else nullcontext():
         from mmem.pipeline import build_models
 
