@@ -6,6 +6,7 @@ in by the caller; without one, a missing copy is one clear WeightsUnavailable.""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,10 @@ from mmem.weights import (
     resolve_text_model,
     resolve_voice_model,
 )
+
+# one export at a time in a process: torch.onnx.export keeps its state in module globals, and the
+# models of a run load side by side (registry._build_together), so two first-run exports would meet
+_EXPORTING = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +61,9 @@ def _exported(checkpoint: Path, target: Path, beside: tuple[str, ...],
                 f"the ONNX copy of {what} is not cached in {target.parent}: an ingest with voices "
                 f"exports it (it needs {needs} once), or run with --no-entities"
             )
-        export(checkpoint, target)
+        with _EXPORTING:  # another export may have made it meanwhile: it checks and writes aside
+            if not (target.is_file() and all(target.with_name(n).is_file() for n in beside)):
+                export(checkpoint, target)
     return VoiceOnnxWeights(checkpoint, target)
 
 
@@ -117,7 +124,9 @@ def resolve_text_onnx(model: str = TEXT_MODEL, *,
                 f"the ONNX copy of text model {model} is not cached in {target.parent}: run "
                 f"`mmem models pull --text-model {model}` (it exports it from the installed weights)"
             )
-        export(folder, target)
+        with _EXPORTING:
+            if not target.is_file():
+                export(folder, target)
     st = _read_json(folder / "sentence_bert_config.json")
     tok = _read_json(folder / "tokenizer.json")
     cfg = _read_json(folder / "config.json")

@@ -8,7 +8,8 @@ HOG + ResNet. Distances are Euclidean between 128-d descriptors; dlib's publishe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from pathlib import Path
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
@@ -61,7 +62,7 @@ class DlibFaces:
 
         from mmem.errors import WeightsUnavailable
 
-        self._detector = dlib.get_frontal_face_detector()
+        self._detector = frontal_detector(dlib)
         self._cnn = None
         if detector == "cnn":
             if weights.cnn_detector is None:
@@ -95,6 +96,43 @@ class DlibFaces:
         rect = self._dlib.rectangle(*det.box)
         shape = self._landmarks(image, rect)
         return np.asarray(self._encoder.compute_face_descriptor(image, shape, 1), np.float32)
+
+
+def frontal_detector(dlib: Any, cache: Path | None = None) -> Any:
+    """dlib's HOG frontal face detector, read from a copy saved once under the model cache
+    (`cache`; default model_cache()/dlib). dlib builds this detector from a serialised string
+    compiled into the library, about 0.6 s of CPU holding the GIL at every start; reading the
+    saved copy takes milliseconds and gives the same detector (the same boxes and scores). One
+    copy per dlib version, written aside and renamed into place (a concurrent or interrupted
+    process never reads half a copy); a copy that does not read is replaced, and where nothing
+    can be written (a read-only cache) the detector is built as before."""
+    import os
+    import tempfile
+
+    if cache is None:
+        from mmem.weights import model_cache
+
+        cache = model_cache() / "dlib"
+    copy = cache / f"frontal_face_detector-{getattr(dlib, '__version__', 'unknown')}.svm"
+    if copy.is_file():
+        try:
+            return dlib.fhog_object_detector(str(copy))
+        except RuntimeError:
+            pass  # damaged: built and saved again below
+    detector = dlib.get_frontal_face_detector()
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        fd, aside = tempfile.mkstemp(prefix=".hog-", suffix=".svm", dir=cache)
+        os.close(fd)
+        try:
+            detector.save(aside)
+            os.replace(aside, copy)
+        finally:
+            if os.path.exists(aside):
+                os.unlink(aside)
+    except OSError:
+        pass  # a read-only cache: the detector built this time serves
+    return detector
 
 
 def crop(image: np.ndarray, det: FaceDet, size: int = 96) -> np.ndarray:

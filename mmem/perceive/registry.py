@@ -109,34 +109,73 @@ def build_all(cfg: IngestConfig, *, names: Iterable[str] | None = None,
               channels: Iterable[Channel] | None = None,
               later: Iterable[str] = ()) -> tuple[dict[str, ChannelPlan], dict[str, Any]]:
     """Plan and load every channel, in registry order: (plans, loaded models by channel name).
-    The channels named in `later` that run load in a background thread: their entry is a
-    `Loading` stand-in that waits for the model when first used."""
+    The models load side by side (`_build_together`); the channels named in `later` that run
+    load in a background thread: their entry is a `Loading` stand-in that waits for the model
+    when first used."""
     from mmem.perceive.device import device_name
 
     device = device_name(cfg.vision.device)
     plans: dict[str, ChannelPlan] = {}
-    built: dict[str, Any] = {}
     background = set(later)
+    now: list[tuple[Channel, ChannelPlan]] = []
     deferred: list[tuple[Channel, ChannelPlan]] = []
     for ch in select(cfg, channels, names):
-        plan = plan_one(ch, cfg, plans)
-        if ch.name in background and plan.runs:
-            plans[ch.name] = plan
-            deferred.append((ch, plan))
-            continue
-        plans[ch.name], model = build_one(ch, plan, cfg, device)
+        plans[ch.name] = plan = plan_one(ch, cfg, plans)
+        (deferred if ch.name in background and plan.runs else now).append((ch, plan))
+    built: dict[str, Any] = {}
+    for (ch, _), (plan, model) in zip(now, _build_together(now, cfg, device), strict=True):
+        # a need whose weights turned out unusable skips what needs it, as if planned after it
+        unmet = [n for n in ch.needs if n in plans and not plans[n].runs]
+        if unmet and plan.runs:
+            plan, model = ChannelPlan(ch.name, runs=False, why=f"needs {unmet[0]}"), None
+        plans[ch.name] = plan
         if model is not None:
             built[ch.name] = model
-    # started once the others are built: a loader such as dlib's holds the GIL while it reads its
-    # weights, so a thread started earlier stalls the loads above instead of overlapping them
-    # (measured: the voice encoder's 0.1 s load took 2.7 s); from here it overlaps the store's
-    # opening and the first file's decoding and ASR, which mostly run without the GIL
+    # started once the others are built: a loader that holds the GIL while it reads its weights
+    # stalls the loads above instead of overlapping them (measured with dlib's detector built
+    # from its compiled-in string: the voice encoder's 0.1 s load took 2.7 s); from here it
+    # overlaps the store's opening and the first file's decoding and ASR, which mostly run
+    # without the GIL
     if deferred:
         from mmem.perceive.loading import Loading
 
         for ch, plan in deferred:
             built[ch.name] = Loading(ch.name, lambda ch=ch, plan=plan: build_one(ch, plan, cfg, device))
     return plans, {name: built[name] for name in plans if name in built}  # registry order, as before
+
+
+def _build_together(jobs: list[tuple[Channel, ChannelPlan]], cfg: IngestConfig,
+                    device: str) -> list[tuple[ChannelPlan, Any]]:
+    """`build_one` for each (channel, plan), in order. The loads run side by side, one thread
+    each beside this one: CTranslate2 and ONNX Runtime read and optimise weights without the
+    GIL, so on a multi-core CPU the models load in about the time of the slowest rather than the
+    sum. Every load finishes before the first error (in registry order) is raised."""
+    import threading
+
+    results: list[tuple[ChannelPlan, Any] | None] = [None] * len(jobs)
+    errors: list[BaseException | None] = [None] * len(jobs)
+
+    def load(i: int) -> None:
+        try:
+            results[i] = build_one(jobs[i][0], jobs[i][1], cfg, device)
+        except BaseException as exc:  # raised below, on the caller's thread
+            errors[i] = exc
+
+    loading = [i for i, (_, plan) in enumerate(jobs) if plan.runs]
+    threads = [threading.Thread(target=load, args=(i,), name=f"mmem-build-{jobs[i][0].name}")
+               for i in loading[1:]]
+    for t in threads:
+        t.start()
+    for i in range(len(jobs)):
+        if i not in loading[1:]:
+            load(i)  # the first load (and the channels that load nothing) on this thread
+    for t in threads:
+        t.join()
+    for exc in errors:
+        if exc is not None:
+            raise exc
+    assert all(r is not None for r in results)
+    return results  # type: ignore[return-value]
 
 
 def build_group(names: Iterable[str], device: str, required: str | None = None,

@@ -6,7 +6,8 @@ needs nothing and is the fallback (and the fake in tests).
 
 from __future__ import annotations
 
-from typing import Protocol
+from types import ModuleType, SimpleNamespace
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -103,11 +104,7 @@ class WebRtcVad:
     FRAME = 0.03  # seconds: one of the three frame lengths the detector accepts
 
     def __init__(self, mode: int = 3, gap: float = 0.3, min_len: float = 0.25, pad: float = 0.2) -> None:
-        import warnings
-
-        with warnings.catch_warnings():  # it imports pkg_resources only for its version
-            warnings.simplefilter("ignore")
-            import webrtcvad
+        webrtcvad = _import_webrtcvad()
         self._make = lambda: webrtcvad.Vad(mode)  # 3: the strictest of its modes (fewest false alarms)
         self.gap, self.min_len, self.pad = gap, min_len, pad  # pad: as SileroVad's, soft onsets
 
@@ -199,3 +196,44 @@ def build_vad(name: str = "auto") -> VoiceActivity:
     if name == "webrtc":
         return WebRtcVad()
     return EnergyVad()
+
+
+class _Versions(ModuleType):
+    """What webrtcvad asks of pkg_resources while it imports: its own version (through
+    importlib.metadata). Anything else asked of it imports the real pkg_resources."""
+
+    @staticmethod
+    def get_distribution(name: str) -> Any:
+        from importlib.metadata import version
+
+        return SimpleNamespace(version=version(name))
+
+    def __getattr__(self, name: str) -> Any:
+        import importlib
+        import sys
+
+        if sys.modules.get("pkg_resources") is self:
+            del sys.modules["pkg_resources"]
+        return getattr(importlib.import_module("pkg_resources"), name)
+
+
+def _import_webrtcvad() -> ModuleType:
+    """webrtcvad, whose module imports setuptools' pkg_resources only to read its own version:
+    ~0.15-0.25 s of CPU per ingest (and a deprecation warning). While it imports, `_Versions`
+    stands in for pkg_resources (unless that is loaded already); afterwards it is gone."""
+    import sys
+    import warnings
+
+    if "webrtcvad" in sys.modules or "pkg_resources" in sys.modules:
+        with warnings.catch_warnings():  # the real pkg_resources warns that it is deprecated
+            warnings.simplefilter("ignore")
+            import webrtcvad
+        return webrtcvad
+    stand_in = _Versions("pkg_resources")
+    sys.modules["pkg_resources"] = stand_in
+    try:
+        import webrtcvad
+    finally:
+        if sys.modules.get("pkg_resources") is stand_in:
+            del sys.modules["pkg_resources"]
+    return webrtcvad

@@ -37,14 +37,12 @@ class VoiceBackend(Protocol):
 
 
 def _session(onnx: Path, threads: int):  # noqa: ANN202
-    """An ONNX Runtime session on the CPU with `threads` threads that sleep rather than spin."""
-    import onnxruntime as ort
+    """An ONNX Runtime session on the CPU with `threads` threads that sleep rather than spin,
+    loaded through the export's runtime copy (mmem.perceive.ort_session: the same graph, a
+    fraction of the load)."""
+    from mmem.perceive.ort_session import session
 
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
-    opts.intra_op_num_threads = opts.inter_op_num_threads = threads
-    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(str(onnx), opts, providers=["CPUExecutionProvider"])
+    return session(onnx, threads)
 
 
 class OnnxVoiceEncoder:

@@ -190,6 +190,22 @@ def import_lancedb() -> ModuleType:
         return _import()
 
 
+def import_soon() -> None:
+    """Import lancedb in a daemon thread (nothing when it is loaded): a writer that first loads
+    its models, whose loaders mostly run without the GIL, has the store's import done by the
+    time it opens the memory (`import_lancedb` waits for an import under way)."""
+    if "lancedb" in sys.modules:
+        return
+
+    def load() -> None:
+        try:
+            import_lancedb()
+        except Exception:  # noqa: BLE001  (the import on the caller's thread says what failed)
+            return
+
+    threading.Thread(target=load, name="mmem-import-lancedb", daemon=True).start()
+
+
 def connect(uri: str, storage_options: dict[str, str] | None = None) -> Any:
     """lancedb's connection to the database at `uri` (`storage_options`: an object store's)."""
     lancedb = import_lancedb()

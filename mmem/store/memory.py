@@ -89,6 +89,14 @@ class Memory(EventTables, TranscriptTables, EntityTables, ModelRecord, SpanTable
 
     # -- opening ----------------------------------------------------------------------------
     @staticmethod
+    def import_soon() -> None:
+        """Start importing lancedb in the background (a writer about to load its models opens the
+        memory after them without waiting for the import)."""
+        from mmem.store._lancedb import import_soon
+
+        import_soon()
+
+    @staticmethod
     def check_location(path: Path | str) -> None:
         """Raise StoreError if `path` could not hold a memory (a file, a foreign folder)."""
         _check_location(as_location(path))

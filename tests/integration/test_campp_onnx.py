@@ -48,3 +48,31 @@ def test_windows_of_one_speaker_agree_and_of_two_do_not(encoder):
     b = np.concatenate([encoder.windows(read_audio(f))[0] for f in sorted(DATA.glob("2033/*.flac"))[:2]])
     same = (a @ a.T)[np.triu_indices(len(a), 12)].mean()  # windows at least 3 s apart
     assert same > 0.5 and float((a @ b.T).mean()) < 0.3
+
+
+def test_the_runtime_copy_gives_the_exports_windows_bit_for_bit(encoder, tmp_path):
+    """The session loads the graph ONNX Runtime saved once (mmem.perceive.ort_session): the same
+    windows as a session on the export itself; a damaged copy is passed over for the export."""
+    import shutil
+
+    import onnxruntime as ort
+
+    from mmem.perceive import ort_session
+
+    export = resolve_campp_onnx().onnx
+    own = tmp_path / "trunk.onnx"
+    shutil.copyfile(export, own)
+    shutil.copyfile(export.with_name("dense.npz"), tmp_path / "dense.npz")
+    x = np.concatenate([read_audio(f) for f in sorted(DATA.glob("1688/*.flac"))[:2]])
+    plain = OnnxCamppEncoder(own)
+    plain._session = ort.InferenceSession(str(own), ort_session.options(1),
+                                          providers=["CPUExecutionProvider"])
+    want = plain.windows(x)[0]
+    copy = ort_session.runtime_copy(own)
+    shutil.rmtree(copy.parent)  # the copy the first encoder saved: saved again below
+    first = OnnxCamppEncoder(own)  # saves the copy, then loads it
+    assert copy.is_file() and not [p for p in tmp_path.iterdir() if p.name.startswith(".ort-")]
+    assert np.array_equal(first.windows(x)[0], want)
+    assert np.array_equal(OnnxCamppEncoder(own).windows(x)[0], want)  # from the copy saved before
+    copy.write_bytes(b"not a model")
+    assert np.array_equal(OnnxCamppEncoder(own).windows(x)[0], want)

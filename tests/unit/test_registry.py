@@ -131,6 +131,41 @@ def test_a_channel_whose_need_does_not_run_is_off_unplanned_and_unreported():
     assert skipped(plans.values()) == ["asr: asr weights are not cached"]  # text is not warned about
 
 
+def test_a_channel_whose_need_fails_to_load_is_off_as_if_planned_after_it():
+    chans = channels(asr=Fake("asr", "audio", needs=("audio",), require="asr", breaks=True))
+    plans, built = build_all(CPU, channels=chans)
+    assert plans["text"] == ChannelPlan("text", runs=False, why="needs asr")
+    assert "asr" not in built and "text" not in built
+    assert skipped(plans.values()) == ["asr: asr weights are unreadable"]
+
+
+class Meets(Fake):
+    """A channel whose build waits until every other Meets channel's build has started."""
+
+    def __init__(self, name: str, media: str, barrier: Any, **kw: Any) -> None:
+        super().__init__(name, media, **kw)
+        self.barrier = barrier
+
+    def build(self, plan: ChannelPlan, cfg: IngestConfig, device: str) -> Any:
+        self.barrier.wait()  # BrokenBarrierError (after its timeout) if the builds run one by one
+        return super().build(plan, cfg, device)
+
+
+def test_models_load_side_by_side_and_a_failure_waits_for_the_others():
+    import threading
+
+    meet = threading.Barrier(3, timeout=30)
+    chans = channels(asr=Meets("asr", "audio", meet, needs=("audio",), require="asr"),
+                     text=Meets("text", "audio", meet, needs=("asr",), recorded=False, dim=16),
+                     voices=Meets("voices", "audio", meet, require="entities"))
+    plans, built = build_all(CPU, channels=chans)
+    assert {"asr", "text", "voices"} <= set(built) and list(plans) == list(built)
+    broken = channels(vision=Fake("vision", require="vision", breaks=True))
+    with pytest.raises(WeightsUnavailable, match="vision"):
+        build_all(dataclasses.replace(CPU, require=frozenset({"vision"})), channels=broken)
+    assert all(c.built == 1 for c in broken)  # every other load ran to its end first
+
+
 def test_bad_settings_are_errors_not_skips():
     with pytest.raises(InputError):
         plan_all(CPU, channels=channels(vision=Fake("vision", bad=True)))

@@ -1,4 +1,4 @@
-"""The app for one read command alone (mmem/cli/single.py) answers a command line as the whole
+"""The app for one command alone (mmem/cli/single.py) answers a command line as the whole
 app does: the same command objects, the same output and exit codes for help, bad options, missing
 arguments and a real listing."""
 
@@ -29,7 +29,7 @@ def test_each_command_alone_is_the_one_the_whole_app_registers():
 
 
 def test_other_command_lines_get_the_whole_app():
-    assert app_for([]) is None and app_for(["ingest", "x.mp4"]) is None and app_for(["--help"]) is None
+    assert app_for([]) is None and app_for(["batch", "x"]) is None and app_for(["--help"]) is None
     assert app_for(["evnts"]) is None and app_for(["--db", "x", "events"]) is None
 
 
@@ -43,7 +43,9 @@ def db(tmp_path):
 CASES = [["events", "--help"], ["events", "--bogus"], ["events", "--level", "x"], ["events", "--json"],
          ["events", "--source", "nothing.mp4"], ["events"], ["ask", "--help"], ["ask"], ["ask", "   "],
          ["transcript"], ["transcript", "--help"], ["transcript", "x.mp4"], ["entities", "--help"],
-         ["entities", "--json"], ["entities", "show", "--help"], ["entities", "name"], ["entities", "nosuch"]]
+         ["entities", "--json"], ["entities", "show", "--help"], ["entities", "name"], ["entities", "nosuch"],
+         ["ingest", "--help"], ["ingest"], ["ingest", "nosuch.mp4"], ["ingest", "--fps", "x", "a.mp4"],
+         ["ingest", "--require", "nothing", "a.mp4"], ["ingest", "--duration", "1m", "a.mp4"]]
 
 
 @pytest.mark.parametrize("args", CASES, ids=[" ".join(a) for a in CASES])
