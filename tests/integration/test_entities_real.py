@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -138,6 +139,41 @@ def test_forget_removes_a_person_biometrics_for_good(tmp_path, tiny_vision, hear
 
 def test_no_face_anywhere_makes_no_face_entity(tmp_path, tiny_vision, hearing, people):
     memory = Memory.open(tmp_path / "db", create=True)
-    report = ingest_file(SAMPLES / "bikes.mp4", memory, IngestConfig(), tiny_vision, hearing, people)
+    # a cartoon (bikes.mp4 is no good: a passer-by's face, ~50 px at the working resolution,
+    # turns up at 1.2 s, found since the detector scales the frame up)
+    report = ingest_file(SAMPLES / "bigbuckbunny.mp4", memory, IngestConfig(), tiny_vision, hearing, people)
     assert report.status == "ingested" and report.events >= 1
     assert not [e for e in memory.entity_rows() if e.kind == "face"]
+
+
+def _wide_shot(face_px: int) -> np.ndarray:
+    """A 456x256 frame (the working resolution of a 16:9 video) showing Obama and Biden side by
+    side, their faces (dlib's box) about `face_px` tall: a fifth of the picture or less."""
+    canvas = np.full((256, 456, 3), 110, np.uint8)
+    for x, name in ((20, "obama"), (250, "biden")):
+        img = cv2.cvtColor(cv2.imread(str(DATA / "faces" / f"{name}.jpg")), cv2.COLOR_BGR2RGB)
+        scale = face_px / 260  # both photos' faces are ~260-310 px tall at full size
+        small = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)[:200, :200]
+        canvas[30:30 + small.shape[0], x:x + small.shape[1]] = small
+    return canvas
+
+
+def test_small_faces_in_a_wide_shot_are_found_and_told_apart(people):
+    from mmem.config import EntityConfig
+    from mmem.perceive.people_channel import build_people
+
+    full = {}
+    for name in ("obama2", "biden"):
+        img = cv2.cvtColor(cv2.imread(str(DATA / "faces" / f"{name}.jpg")), cv2.COLOR_BGR2RGB)
+        img = cv2.resize(img, None, fx=256 / min(img.shape[:2]), fy=256 / min(img.shape[:2]))
+        [det] = people.gate.keep(people.faces.detect(img))
+        full[name] = people.faces.embed(img, det)
+    frame = _wide_shot(45)
+    found = sorted(people.gate.keep(people.faces.detect(frame)), key=lambda d: d.box[0])
+    assert len(found) == 2  # both, at the default (the frame scaled up once)
+    left, right = (people.faces.embed(frame, d) for d in found)
+    # a different photo of the same man is still within dlib's 0.6, the other man is not
+    assert np.linalg.norm(left - full["obama2"]) < 0.6 < np.linalg.norm(left - full["biden"])
+    assert np.linalg.norm(right - full["biden"]) < 0.6 < np.linalg.norm(right - full["obama2"])
+    unscaled = build_people(EntityConfig(face_upsample=0), "cpu", required=True)
+    assert unscaled.gate.keep(unscaled.faces.detect(frame)) == []  # what the detector missed before

@@ -24,4 +24,5 @@ class DlibFacesChannel(BaseChannel):
     def build(self, plan: ChannelPlan, cfg: IngestConfig, device: str) -> Any:
         from mmem.perceive.faces import DlibFaces
 
-        return DlibFaces(plan.weights, detector=cfg.entities.face_detector)
+        ent = cfg.entities
+        return DlibFaces(plan.weights, detector=ent.face_detector, upsample=ent.face_upsample)
