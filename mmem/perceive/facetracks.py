@@ -19,6 +19,8 @@ LOOK_CHANGE = 0.85  # grey-crop correlation below which a tracked face is embedd
 #                     it is still the same person (a cut to another face in the same spot is not)
 GAP = 2  # frames a track may miss (a blink of the detector) and continue
 EMBED_EVERY = 5  # frames between embeddings of one track
+STILL_BLOCK = 16  # pixels: a frame is compared with the last one detected in blocks this size
+STILL_DIFF = 3.0  # mean absolute difference (0-255) under which every block counts as unchanged
 
 
 def iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
@@ -26,6 +28,20 @@ def iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
     inter = max(0, x1 - x0) * max(0, y1 - y0)
     union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
     return inter / union if union > 0 else 0.0
+
+
+def still(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two frames show the same picture: every STILL_BLOCK block differs by less than
+    STILL_DIFF on average (a slide, a title card, a parked camera; compression noise stays under
+    it, while a face the size of the detector's smallest changes several blocks)."""
+    if a.shape != b.shape:
+        return False
+    h, w = a.shape[0] // STILL_BLOCK * STILL_BLOCK, a.shape[1] // STILL_BLOCK * STILL_BLOCK
+    if h == 0 or w == 0:
+        return bool(np.array_equal(a, b))
+    d = np.abs(a[:h, :w].astype(np.int16) - b[:h, :w].astype(np.int16))
+    blocks = d.reshape(h // STILL_BLOCK, STILL_BLOCK, w // STILL_BLOCK, STILL_BLOCK, -1).mean(axis=(1, 3, 4))
+    return float(blocks.max()) < STILL_DIFF
 
 
 def _look(image: np.ndarray, det: FaceDet) -> np.ndarray:
@@ -69,9 +85,21 @@ class FaceTracker:
         self._obs: list[FaceObs] = []  # until their event closes
         self._ended: dict[int, _Track] = {}  # tracks that stopped but may still close an event
         self.embedded = 0
+        self.detected = 0  # frames the detector ran on (a still frame reuses the last one's faces)
+        self._last: tuple[np.ndarray, list[FaceDet]] | None = None  # last frame detected, its faces
+
+    def _detect(self, image: np.ndarray) -> list[FaceDet]:
+        """The gated faces of a frame; a frame that shows the same picture as the last one the
+        detector ran on has the same faces (the detector is the frame's main cost)."""
+        if self._last is not None and still(image, self._last[0]):
+            return self._last[1]
+        dets = self.gate.keep(self.backend.detect(image))
+        self.detected += 1
+        self._last = (image.copy(), dets)
+        return dets
 
     def observe(self, index: int, t: float, image: np.ndarray) -> None:
-        dets = self.gate.keep(self.backend.detect(image))
+        dets = self._detect(image)
         live = [tr for tr in self._tracks.values() if index - tr.last_index <= GAP]
         taken: set[int] = set()
         for det in dets:
