@@ -8,7 +8,7 @@ surprise signal. The result, an AudioTrack, is small: intervals, utterances, two
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 import numpy as np
@@ -16,6 +16,17 @@ import numpy as np
 from mmem.perceive.asr import Transcriber
 from mmem.perceive.audio_features import HOP, N_MELS, describe
 from mmem.perceive.audio_track import AudioTrack
+from mmem.perceive.heard_words import (
+    HEARD_SLACK,
+    fresh,
+    grown_regions,
+    last_end,
+    merge_heard,
+    next_start,
+    spoken,
+    unheard,
+    word_spans,
+)
 from mmem.perceive.vad import VoiceActivity
 from mmem.perceive.voices import VoiceBackend, VoiceTurn
 from mmem.perceive.voices import turns as speaker_turns
@@ -26,12 +37,9 @@ MAX_REGION = 29.0  # seconds: Whisper reads 30 s windows
 SETTLE = 2.0  # seconds of audio after a region's end before it counts as final
 JOIN = 2.0  # speech regions closer than this are transcribed in one window
 PAD = 0.3  # seconds of audio either side of a window
-UNHEARD = 0.5  # seconds of detected speech with no word on them that make the window heard again
-HEARD_SLACK = 0.3  # seconds either side of a word that count as heard (word timings are loose)
 RETRIES = 3  # at most this many extra ASR calls per window
 SPLIT_SEARCH = 8.0  # seconds before MAX_REGION in which a long region is split at its quietest
 SPOKEN = 0.5  # seconds of words (or 30% of the region) that make a speech region someone's voice
-GROW = 0.5  # seconds: the most that words heard at a speech region's edge widen its speaker turns
 
 
 class Listener:
@@ -52,7 +60,7 @@ class Listener:
         self._buf_t = 0.0  # absolute time of buf[0]
         self.watermark = 0.0  # audio before this time is fully processed (speech final, ASR done)
         self._done = float("-inf")  # speech before this time has been transcribed
-        self._turned = float("-inf")  # speaker turns reach this far (they may pass _done: `_grown`)
+        self._turned = float("-inf")  # speaker turns reach this far (they may pass _done: `grown_regions`)
         # regions a confident detector vouches for (absolute s); the others are candidates that
         # count as speech only where the ASR hears words in them (see vad.FusedVad)
         self._strong: list[tuple[float, float]] | None = None
@@ -114,17 +122,18 @@ class Listener:
                 # speech Whisper missed is heard again only where the confident detector heard it
                 inside = [r for r in strong if r[0] < e and r[1] > s]
                 got = self._listen(max(buf_t, s - PAD), min(end, e + PAD), inside)
-                heard.extend(_fresh(track.utterances[-8:] + heard, got))  # padded windows overlap
+                heard.extend(fresh(track.utterances[-8:] + heard, got))  # padded windows overlap
             track.asr_seconds += time.perf_counter() - t0
             # a voice is someone saying words: music and noise are no one. Words are judged per
             # speech region (a short turn of a region with words is someone too)
-            said = [r for r in regions if _spoken(r, heard) >= min(SPOKEN, 0.3 * (r[1] - r[0]))]
-            words = _spans(track.utterances[-8:] + heard)
+            said = [r for r in regions if spoken(r, heard) >= min(SPOKEN, 0.3 * (r[1] - r[0]))]
+            words = word_spans(track.utterances[-8:] + heard)
             # the wide detector's onsets come late and its offsets early on soft or distant talk
             # that the confident one does not hear, where Whisper still hears the word: the
             # speaker's turn covers it (the speech regions stay as detected, since events are
             # cut at their pauses and Whisper's word edges are loose)
-            grown.update(_grown(regions, _spans(heard), max(buf_t, self._turned), end, keep=strong))
+            lo = max(buf_t, self._turned)
+            grown.update(grown_regions(regions, word_spans(heard), lo, end, keep=strong))
             track.utterances.extend(heard)
             speech = [r for r in regions if r in strong or r in said]
         else:
@@ -229,15 +238,15 @@ class Listener:
         heard = self._transcribe(s, e)
         tried = s
         for _ in range(RETRIES):
-            gap = next((g for g in _unheard(regions, heard) if g[0] >= tried), None)
+            gap = next((g for g in unheard(regions, heard) if g[0] >= tried), None)
             if gap is None:
                 break
-            a = max(s, gap[0] - PAD, _last_end(heard, gap[0]))
-            b = min(e, _next_start(heard, gap[1]) + HEARD_SLACK)
+            a = max(s, gap[0] - PAD, last_end(heard, gap[0]))
+            b = min(e, next_start(heard, gap[1]) + HEARD_SLACK)
             tried = gap[1]
             if a - s < 1.0 and e - b < 1.0:
                 continue  # nearly the window already heard: it was no speech to Whisper
-            heard = _merge_heard(heard, self._transcribe(a, b, quick=True))
+            heard = merge_heard(heard, self._transcribe(a, b, quick=True))
         return heard
 
 
@@ -313,45 +322,8 @@ def _sounds_like(turn: VoiceTurn, voices: list[VoiceTurn]) -> bool:
     return max(float(turn.embedding @ v.embedding) for v in voices) >= same
 
 
-def _spoken(span: tuple[float, float], utterances: list[Utterance]) -> float:
-    """Seconds of a span during which the ASR heard words (widened: `_heard_spans`; a short
-    word is often placed a few hundred ms off the sound, so a region read as one word would
-    otherwise seem to hold none). Overlapping words count once."""
-    total, cursor = 0.0, span[0]
-    for a, b in _heard_spans(utterances):
-        a, b = max(cursor, a, span[0]), min(span[1], b)
-        if b > a:
-            total += b - a
-            cursor = b
-    return total
 
 
-def _grown(regions: list[tuple[float, float]], words: list[tuple[float, float]], lo: float, hi: float,
-           keep: Collection[tuple[float, float]] = ()) -> dict[tuple[float, float], tuple[float, float]]:
-    """Each region widened over the words heard at its edges: a word that starts or ends within
-    HEARD_SLACK of an edge, then the words next to it the same way, at most GROW s each side,
-    never into a neighbouring region nor outside [lo, hi] (a region that starts before `lo`, the
-    end of the turns before it, starts there). Words away from every region (Whisper's guesses
-    in silence) widen nothing, and nor do they widen the regions in `keep`."""
-    out = {}
-    order = sorted(regions)
-    backward = sorted(words, key=lambda w: -w[1])  # latest first: a chain reaches back
-    forward = sorted(words)  # earliest first: a chain reaches forward
-    for i, (s0, e0) in enumerate(order):
-        if (s0, e0) in keep:
-            continue
-        first = max(lo, s0 - GROW, order[i - 1][1] if i else lo)
-        last = min(hi, e0 + GROW, order[i + 1][0] if i + 1 < len(order) else hi)
-        s, e = s0, e0
-        for a, b in backward:
-            if a < s and b >= s - HEARD_SLACK:
-                s = a
-        for a, b in forward:
-            if b > e and a <= e + HEARD_SLACK:
-                e = b
-        s, e = max(lo, min(s0, max(first, s))), max(e0, min(last, e))
-        out[(s0, e0)] = (s, e) if e - s >= 0.1 else (s0, e0)
-    return out
 
 
 def _windows(regions: list[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -365,60 +337,14 @@ def _windows(regions: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return [(s, e) for s, e in out]
 
 
-def _spans(heard: list[Utterance]) -> list[tuple[float, float]]:
-    """The times words were heard at (an utterance without word timings: its whole span)."""
-    out = []
-    for u in heard:
-        out.extend([(w.start, w.end) for w in u.words] or [(u.start, u.end)])
-    return sorted(out)
 
 
-def _heard_spans(heard: list[Utterance]) -> list[tuple[float, float]]:
-    """The times words were heard at, each widened by HEARD_SLACK either side (word timings are
-    loose), in order."""
-    return [(a - HEARD_SLACK, b + HEARD_SLACK) for a, b in _spans(heard)]
 
 
-def _unheard(regions: list[tuple[float, float]], heard: list[Utterance]) -> list[tuple[float, float]]:
-    """Stretches of detected speech at least UNHEARD long that no heard word is near, in order."""
-    spans = _heard_spans(heard)
-    out = []
-    for s, e in regions:
-        cursor = s
-        for a, b in spans:
-            if b <= cursor or a >= e:
-                continue
-            if a - cursor >= UNHEARD:
-                out.append((cursor, a))
-            cursor = max(cursor, b)
-        if e - cursor >= UNHEARD:
-            out.append((cursor, e))
-    return out
 
 
-def _last_end(heard: list[Utterance], t: float) -> float:
-    """The end of the last word heard before `t` (the new window must not hear it twice)."""
-    return max((b for a, b in _spans(heard) if b <= t + HEARD_SLACK), default=float("-inf"))
 
 
-def _next_start(heard: list[Utterance], t: float) -> float:
-    """The start of the first word heard after `t` (inf when none)."""
-    return min((a for a, b in _spans(heard) if a >= t - HEARD_SLACK), default=float("inf"))
 
 
-def _fresh(heard: list[Utterance], more: list[Utterance]) -> list[Utterance]:
-    """The utterances of `more` that say something new: most of their words at times where no
-    word of `heard` was."""
-    spans = _spans(heard)
 
-    def new(u: Utterance) -> bool:
-        mine = [(w.start, w.end) for w in u.words] or [(u.start, u.end)]
-        old = sum(any(a < (x + y) / 2 < b for a, b in spans) for x, y in mine)
-        return old <= len(mine) / 2
-
-    return [u for u in more if new(u)]
-
-
-def _merge_heard(heard: list[Utterance], more: list[Utterance]) -> list[Utterance]:
-    """`heard` and what a second hearing adds to it, in time order."""
-    return sorted(heard + _fresh(heard, more), key=lambda u: u.start)
