@@ -20,11 +20,11 @@ adds a ReLU that 3D-Speaker's own does not (`config_str='batchnorm_'`); the embe
 
 from __future__ import annotations
 
-import os
 import warnings
 from pathlib import Path
 
 from mmem.errors import WeightsUnavailable
+from mmem.fileutil import write_aside
 
 OPSET = 17
 _CHECK_TOL = 2e-3  # largest difference allowed between torch and ONNX trunk outputs (seen: ~1e-5)
@@ -74,12 +74,17 @@ def export(checkpoint: Path, target: Path) -> None:
     model = load(checkpoint)
     trunk = _Trunk(model, torch)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    dense = target.with_name("dense.npz")
-    tmp_dense = target.with_name(f".dense.{os.getpid()}.tmp.npz")
     torch.manual_seed(0)
     sample = torch.randn(2, 150, 80)
-    try:
+    d = model.xvector.dense
+    bn = d.nonlinear.batchnorm
+
+    def save_dense(tmp_dense: Path) -> None:
+        np.savez(tmp_dense, weight=d.linear.weight.detach().numpy()[:, :, 0].astype(np.float32),
+                 mean=bn.running_mean.numpy().astype(np.float32),
+                 var=bn.running_var.numpy().astype(np.float32), eps=np.float32(bn.eps))
+
+    def export_checked(tmp: Path) -> None:
         with torch.no_grad(), _without_onnx_package(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracer notes about shapes: the check below is what counts
             torch.onnx.export(
@@ -87,17 +92,10 @@ def export(checkpoint: Path, target: Path) -> None:
                 dynamic_axes={"feats": {0: "batch", 1: "time"}, "frames": {0: "batch", 2: "time2"}},
                 opset_version=OPSET, dynamo=False,
             )
-        d = model.xvector.dense
-        bn = d.nonlinear.batchnorm
-        np.savez(tmp_dense, weight=d.linear.weight.detach().numpy()[:, :, 0].astype(np.float32),
-                 mean=bn.running_mean.numpy().astype(np.float32),
-                 var=bn.running_var.numpy().astype(np.float32), eps=np.float32(bn.eps))
         _check(model, trunk, tmp, torch)
-        os.replace(tmp_dense, dense)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
-        tmp_dense.unlink(missing_ok=True)
+        write_aside(target.with_name("dense.npz"), save_dense)  # in place first: readers look for the graph
+
+    write_aside(target, export_checked)
 
 
 def _Trunk(model, torch):  # noqa: ANN001, ANN202, N802

@@ -107,8 +107,7 @@ def frontal_detector(dlib: Any, cache: Path | None = None) -> Any:
     copy per dlib version, written aside and renamed into place (a concurrent or interrupted
     process never reads half a copy); a copy that does not read is replaced, and where nothing
     can be written (a read-only cache) the detector is built as before."""
-    import os
-    import tempfile
+    from mmem.fileutil import write_aside
 
     if cache is None:
         from mmem.weights import model_cache
@@ -123,14 +122,7 @@ def frontal_detector(dlib: Any, cache: Path | None = None) -> Any:
     detector = dlib.get_frontal_face_detector()
     try:
         cache.mkdir(parents=True, exist_ok=True)
-        fd, aside = tempfile.mkstemp(prefix=".hog-", suffix=".svm", dir=cache)
-        os.close(fd)
-        try:
-            detector.save(aside)
-            os.replace(aside, copy)
-        finally:
-            if os.path.exists(aside):
-                os.unlink(aside)
+        write_aside(copy, lambda aside: detector.save(str(aside)))
     except OSError:
         pass  # a read-only cache: the detector built this time serves
     return detector

@@ -13,9 +13,6 @@ or read.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -60,29 +57,25 @@ def session(export: Path, threads: int) -> Any:
 
 
 def _save_copy(export: Path, copy: Path) -> None:
-    """Optimise `export` at the hardware-independent level and save it as `copy` (nothing when
-    the cache cannot be written)."""
+    """Optimise `export` at the hardware-independent level and save it as `copy`, with its weights
+    file, in a folder written aside (nothing when the cache cannot be written, or when another
+    process put its copy there first: theirs serves)."""
     import onnxruntime as ort
 
-    try:
-        aside = Path(tempfile.mkdtemp(prefix=".ort-", dir=export.parent))
-    except OSError:  # a read-only cache: the export runs as it is
-        return
-    try:
+    from mmem.fileutil import write_aside
+
+    def save(folder: Path) -> None:
+        folder.mkdir()
         opts = options(1)
         # the hardware-independent optimisations only; the layout ones are redone at each load
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
-        opts.optimized_model_filepath = str(aside / copy.name)
+        opts.optimized_model_filepath = str(folder / copy.name)
         prefix = "session.optimized_model_external_initializers_"
         opts.add_session_config_entry(prefix + "file_name", WEIGHTS_FILE)
         opts.add_session_config_entry(prefix + "min_size_in_bytes", "1024")  # every weight matrix
         ort.InferenceSession(str(export), opts, providers=["CPUExecutionProvider"])
-        os.chmod(aside, 0o755)  # mkdtemp's folder is private; the cache is readable, like the export
-        try:
-            os.rename(aside, copy.parent)
-        except OSError:
-            pass  # another process put its copy there first (or the cache is full): theirs serves
-    except Exception:  # noqa: BLE001  (a copy that cannot be made: the export serves)
+
+    try:
+        write_aside(copy.parent, save)
+    except Exception:  # noqa: BLE001  (a read-only or full cache, a copy that cannot be made: the export serves)
         return
-    finally:
-        shutil.rmtree(aside, ignore_errors=True)

@@ -10,11 +10,11 @@ transformers release can never silently change the vectors a memory stores.
 
 from __future__ import annotations
 
-import os
 import warnings
 from pathlib import Path
 
 from mmem.errors import WeightsUnavailable
+from mmem.fileutil import write_aside
 
 OPSET = 17
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -22,7 +22,7 @@ _CHECK_TOL = 1e-3  # largest difference allowed between torch and ONNX hidden st
 
 
 def export(model_dir: Path, target: Path) -> None:
-    """Write `model_dir`'s transformer as ONNX to `target` (atomically: a temporary file renamed)."""
+    """Write `model_dir`'s transformer as ONNX to `target` (atomically: written aside and renamed)."""
     try:
         import torch
         from transformers import AutoModel
@@ -49,8 +49,8 @@ def export(model_dir: Path, target: Path) -> None:
     wrapped = Hidden(model).eval()
     sample = _sample(torch)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
+
+    def export_checked(tmp: Path) -> None:
         with torch.no_grad(), _without_onnx_package(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # tracer notes about shapes: the check below is what counts
             torch.onnx.export(
@@ -59,9 +59,8 @@ def export(model_dir: Path, target: Path) -> None:
                 opset_version=OPSET, dynamo=False,
             )
         _check(wrapped, tmp, torch)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+
+    write_aside(target, export_checked)
 
 
 def _sample(torch):  # noqa: ANN001, ANN202

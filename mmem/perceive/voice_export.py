@@ -11,11 +11,11 @@ release can never silently change the vectors a memory stores.
 
 from __future__ import annotations
 
-import os
 import warnings
 from pathlib import Path
 
 from mmem.errors import WeightsUnavailable
+from mmem.fileutil import write_aside
 
 OPSET = 17
 _CHECK_TOL = 1e-4  # largest difference allowed between torch and ONNX embeddings (seen: ~1e-7)
@@ -39,10 +39,10 @@ def export(checkpoint: Path, target: Path) -> None:
 
     model = VoiceEncoder(device="cpu", verbose=False, weights_fpath=checkpoint).eval()
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     torch.manual_seed(0)
     sample = torch.rand(2, 160, 40)
-    try:
+
+    def export_checked(tmp: Path) -> None:
         with torch.no_grad(), _without_onnx_package(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the LSTM's batch_first note: the check below is what counts
             torch.onnx.export(
@@ -51,9 +51,8 @@ def export(checkpoint: Path, target: Path) -> None:
                 opset_version=OPSET, dynamo=False,
             )
         _check(model, tmp, torch)
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+
+    write_aside(target, export_checked)
 
 
 def _check(model, path: Path, torch) -> None:  # noqa: ANN001

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mmem.fileutil import write_aside
 from mmem.perceive.base import TextEmbedder
 
 TOP = 5  # the question's closest cohort sentences that set its bar
@@ -49,9 +50,7 @@ def vectors(encoder: TextEmbedder) -> np.ndarray:
     out = np.asarray(encoder.embed_texts(sentences()), np.float32)
     try:  # a cache that cannot be written only costs the next question the same work
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{np.random.randint(1 << 30)}.tmp.npy")
-        np.save(tmp, out)
-        tmp.replace(path)
+        write_aside(path, lambda tmp: np.save(tmp, out))
     except OSError:
         pass
     return out

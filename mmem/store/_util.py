@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+from mmem.fileutil import write_aside
 
 
 def quote(value: str) -> str:
@@ -19,11 +20,9 @@ def now() -> str:
 
 
 def write_json(path: Any, data: dict[str, Any]) -> None:
-    """Atomically: write a sibling file, then rename it over the target (an object-store PUT
+    """Atomically: written aside, then renamed over the target (mmem.fileutil; an object-store PUT
     is atomic by itself)."""
     if not isinstance(path, Path):
         path.write_text(json.dumps(data, indent=2))
         return
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2))
-    os.replace(tmp, path)
+    write_aside(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2)))
