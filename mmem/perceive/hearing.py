@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from mmem.importutil import import_soon
 from mmem.perceive.asr import Transcriber
 from mmem.perceive.audio_features import HOP, N_MELS, describe
 from mmem.perceive.audio_track import AudioTrack
@@ -258,8 +259,9 @@ def hear(
     voices: VoiceBackend | None = None,
 ) -> AudioTrack:
     """The whole audio pass over a finite track."""
-    if voices is not None:  # its turns are clustered at the end with scipy, imported meanwhile
-        _import_soon("scipy.cluster.hierarchy", "scipy.spatial.distance")
+    if voices is not None:  # its turns are clustered at the end with scipy (~0.5 s to import), imported
+        # meanwhile: the audio pass waits on its models with the interpreter free
+        import_soon("scipy.cluster.hierarchy", "scipy.spatial.distance")
     listener = Listener(vad, asr, voices, whole_file=True)
     for chunk in chunks:
         listener.feed(chunk)
@@ -279,27 +281,6 @@ def hear(
         track.tentative.clear()
         track.voice_seconds += time.perf_counter() - t0
     return track
-
-
-def _import_soon(*modules: str) -> None:
-    """Import `modules` in a thread: the audio pass waits on its models with the interpreter
-    free, so a module it needs only at the end (scipy's clustering: ~0.5 s to import) loads
-    then instead of after the last window."""
-    import importlib
-    import sys
-    import threading
-
-    if all(m in sys.modules for m in modules):
-        return
-
-    def load() -> None:
-        for m in modules:
-            try:
-                importlib.import_module(m)
-            except ImportError:  # the clustering's own import says so, where it is needed
-                return
-
-    threading.Thread(target=load, name="mmem-import", daemon=True).start()
 
 
 def _clipped(turn: VoiceTurn, region: tuple[float, float]) -> tuple[float, float] | None:

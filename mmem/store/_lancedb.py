@@ -50,6 +50,8 @@ import threading
 from types import ModuleType
 from typing import Any
 
+from mmem import importutil
+
 # the packages whose __init__ imports the whole REST client; their submodules load for real
 _DEFERRED = ("lance_namespace", "lance_namespace_urllib3_client", "lance_namespace_urllib3_client.models",
              "lancedb.embeddings")
@@ -194,16 +196,14 @@ def import_soon() -> None:
     """Import lancedb in a daemon thread (nothing when it is loaded): a writer that first loads
     its models, whose loaders mostly run without the GIL, has the store's import done by the
     time it opens the memory (`import_lancedb` waits for an import under way)."""
-    if "lancedb" in sys.modules:
+    importutil.import_soon("lancedb", load=_import_quietly, name="mmem-import-lancedb")
+
+
+def _import_quietly() -> None:
+    try:
+        import_lancedb()
+    except Exception:  # noqa: BLE001  (the import on the caller's thread says what failed)
         return
-
-    def load() -> None:
-        try:
-            import_lancedb()
-        except Exception:  # noqa: BLE001  (the import on the caller's thread says what failed)
-            return
-
-    threading.Thread(target=load, name="mmem-import-lancedb", daemon=True).start()
 
 
 def connect(uri: str, storage_options: dict[str, str] | None = None) -> Any:
