@@ -6,8 +6,6 @@ ingest embeds a stretch of speech (the encoder's windows); same-speaker and diff
 pairs are compared at four scales: single windows, pools of 2 and 4 adjacent windows (a turn, or
 either side of a candidate change), and whole utterances (a file's speaker against an entity).
 The equal-error point is where as many same pairs fall below as different pairs reach it.
-A second table places the point where a file's cluster counts as two speakers' overlapped speech
-rather than a speaker of its own (diarize.unmixed).
 
     python -m benchmarks.voice_calibration [campplus|resemblyzer]
 """
@@ -63,40 +61,6 @@ def separation(vectors: list[np.ndarray], labels: list[str]) -> dict[str, float]
             "eer": float(miss[best].mean()), "at": float(grid[best].mean())}
 
 
-def mixtures(enc, audio: dict[str, np.ndarray], seed: int = 0) -> dict[str, np.ndarray]:  # noqa: ANN001
-    """Span cosines (mmem.perceive.diarize.span_cosine) of clusters of 8-30 consecutive windows
-    against two other speakers' centres (all of their windows): a third speaker's cluster, and
-    clusters of the two speakers' speech overlapped (added sample by sample, the second at -6, 0
-    and +6 dB against the first): where a file's cluster stops counting as a speaker of its own."""
-    from mmem.perceive.diarize import span_cosine
-
-    rng = np.random.default_rng(seed)
-    wins = {s: np.asarray(enc.windows(a)[0], np.float64) for s, a in audio.items()}
-    centre = {s: w.mean(axis=0) for s, w in wins.items()}
-
-    def cluster(w: np.ndarray) -> np.ndarray:
-        n = int(rng.integers(8, 31))
-        first = int(rng.integers(0, max(1, len(w) - n)))
-        return w[first:first + n].mean(axis=0)
-
-    names = sorted(audio)
-    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
-    out: dict[str, list[float]] = {"third speaker": []}
-    for a, b in pairs:
-        for c in names:
-            if c not in (a, b):
-                out["third speaker"] += [span_cosine(cluster(wins[c]), centre[a], centre[b])
-                                         for _ in range(20)]
-        n = min(audio[a].size, audio[b].size)
-        for db in (-6, 0, 6):
-            xa, xb = audio[a][:n].astype(np.float64), audio[b][:n].astype(np.float64)
-            xb = xb * np.sqrt(np.mean(xa ** 2) / max(np.mean(xb ** 2), 1e-12)) * 10 ** (db / 20)
-            mixed = np.asarray(enc.windows((xa + xb).astype(np.float32))[0], np.float64)
-            out.setdefault(f"overlapped {db:+d} dB", []).extend(
-                span_cosine(cluster(mixed), centre[a], centre[b]) for _ in range(10))
-    return {k: np.array(v) for k, v in out.items()}
-
-
 def main() -> None:
     from mmem.sources.audio import read_audio
 
@@ -105,11 +69,8 @@ def main() -> None:
     files = [(d.name, f) for d in sorted((ROOT / "tests" / "data" / "voices").iterdir()) if d.is_dir()
              for f in sorted(d.glob("*.flac"))] + [("jfk", ROOT / "samples" / "jfk.flac")]
     wins: dict[str, list[np.ndarray]] = {}
-    audio: dict[str, list[np.ndarray]] = {}
     for who, f in files:
-        samples = read_audio(f)
-        audio.setdefault(who, []).append(samples)
-        emb, _ = enc.windows(samples)
+        emb, _ = enc.windows(read_audio(f))
         wins.setdefault(who, []).append(np.asarray(emb))
     hop = getattr(enc, "HOP", 0) / getattr(enc, "FPS", 1) or 1 / enc.RATE
     step = max(1, round(1.5 / hop))  # windows at least 1.5 s apart barely overlap
@@ -124,20 +85,6 @@ def main() -> None:
         r = separation([p for p, _ in parts], [s for _, s in parts])
         print(f"| {scale} | {int(r['pairs'])} | {r['same']:.2f} | {r['same_p5']:.2f} | {r['diff']:.2f} | "
               f"{r['diff_p95']:.2f} | {r['eer']:.1%} | {r['at']:.3f} |")
-    print()
-    print("A cluster of 8-30 windows against the plane of two other speakers' centres (span cosine):")
-    print("| cluster | clusters | mean | p5 | p95 | min | max |")
-    print("|---|---|---|---|---|---|---|")
-    spans = mixtures(enc, {s: np.concatenate(v) for s, v in audio.items()})
-    for kind, v in spans.items():
-        p5, p95 = np.percentile(v, [5, 95])
-        print(f"| {kind} | {len(v)} | {v.mean():.2f} | {p5:.2f} | {p95:.2f} | {v.min():.2f} "
-              f"| {v.max():.2f} |")
-    third = spans.pop("third speaker")
-    blend = np.concatenate(list(spans.values()))
-    if third.max() < blend.min():
-        low, high = third.max(), blend.min()
-        print(f"no error between {low:.2f} and {high:.2f}: {(low + high) / 2:.2f}")
 
 
 if __name__ == "__main__":

@@ -11,9 +11,8 @@ tests/data, at the scale each decision compares):
   speaker inside continuous speech is found by whom each window sounds like, not by a change
   detector; a speaker founded on fewer than MIN_WINDOWS windows (about 3 s of speech) is weak
   evidence and its windows go to the nearest speaker, unless it is as unlike every other as
-  different speakers are on average (`distinct`); a cluster that sounds like a blend of two
-  larger ones (`mixture`: their overlapped speech) founds no speaker either (`unmixed`); each turn
-  is then cut where its windows' speakers change (`_cluster_windows`);
+  different speakers are on average (`distinct`); each turn is then cut where its windows'
+  speakers change (`_cluster_windows`);
 - a file with the older model (Resemblyzer: 3.6% equal error per window), and a live session's
   turns (which keep no windows): turns are clustered (average linkage over turn embeddings,
   merged while clusters agree at least `cluster`, the equal-error point of turns pooled over 4-5
@@ -169,7 +168,7 @@ def _window_speakers(x: np.ndarray, cal: Calibration, turns: list[VoiceTurn]) ->
     fewer than MIN_WINDOWS windows is weak evidence (windows that straddle a change of speaker
     form such clusters): it founds a speaker only when it is as unlike every larger one as
     different speakers' windows are on average (`cal.distinct`); otherwise its windows go to the
-    nearest speaker. A cluster that is two others' overlapped speech founds none (`unmixed`)."""
+    nearest speaker."""
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.spatial.distance import pdist
 
@@ -192,44 +191,12 @@ def _window_speakers(x: np.ndarray, cal: Calibration, turns: list[VoiceTurn]) ->
     for k in sorted(set(range(len(sizes))) - set(big), key=lambda k: -sizes[k]):
         if all(float(means[k] @ means[j]) < cal.distinct for j in big):
             big.append(k)
-    if cal.mixture is not None:
-        big = unmixed(means, sizes, big, cal.mixture)
     centres = np.stack([_unit(x[raw == k].mean(axis=0)) for k in big]).astype(np.float64)
     # the small clusters' windows go to the nearest big centre: the centres are recomputed once
     # over all windows so that each speaker's centre is the mean of what it was given
     nearest = np.argmax(x @ centres.T, axis=1)
     return np.stack([_unit(x[nearest == k].mean(axis=0)) if (nearest == k).any() else centres[k]
                      for k in range(len(big))]).astype(np.float64)
-
-
-def span_cosine(v: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
-    """How well `v` is a blend of `a` and `b`: the cosine between `v` and the nearest point of
-    the cone of positive combinations of the two (their plane, where the blend needs both with
-    positive weight; otherwise the nearer of the two)."""
-    v, a, b = _unit(v).astype(np.float64), _unit(a).astype(np.float64), _unit(b).astype(np.float64)
-    basis = np.stack([a, b], axis=1)
-    weights, *_ = np.linalg.lstsq(basis, v, rcond=None)
-    if (weights > 0).all():
-        return float(np.linalg.norm(basis @ weights))
-    return float(max(v @ a, v @ b))
-
-
-def unmixed(means: np.ndarray, sizes: np.ndarray, founders: list[int], point: float) -> list[int]:
-    """The founding clusters less those that are two others' overlapped speech: while some
-    cluster's centre lies at least `point` (cosine) from the plane of two other founders' centres,
-    each found from at least as many windows, the likeliest such blend stops being a speaker (its
-    windows then go to whichever of the rest they sound like). Where two people talk at once a
-    window sounds like both, and in a far-field meeting such windows gather into a cluster of
-    their own, which is a voice nobody has."""
-    out = list(founders)
-    while len(out) > 2:
-        blends = [(span_cosine(means[k], means[i], means[j]), k) for k in out for i in out for j in out
-                  if i < j and k not in (i, j) and min(sizes[i], sizes[j]) >= sizes[k]]
-        best = max(blends, default=None)
-        if best is None or best[0] < point:
-            break
-        out.remove(best[1])
-    return out
 
 
 def _runs(t: VoiceTurn, labels: np.ndarray) -> list[VoiceTurn]:

@@ -24,9 +24,6 @@ class Calibration:
     pool: dict[int, float]  # the equal-error point by windows pooled (weaker evidence, lower point)
     entity: float  # a speaker heard over whole utterances against a voice entity's centre
     live_min_turn: float  # seconds: a live turn matched on its own (no file-wide speaker) needs this
-    # a file's cluster whose centre lies this close (cosine) to the plane of two other speakers'
-    # centres is their overlapped speech, not a third speaker (None: not tested, no window clustering)
-    mixture: float | None = None
 
 
 # CAM++ (1.5 s windows every 0.24 s). Table: window same 0.65 (p5 0.50) / different 0.10 (p95
@@ -34,12 +31,9 @@ class Calibration:
 # 0.380; utterances 0.86 (p5 0.77) / 0.14 (p95 0.27), no error between 0.27 and 0.77: 0.53. Live,
 # a turn of 1 s (under one window) is matched on its own: on the live bench's five mixes
 # (benchmarks.live_speakers) relabelled DER 12-21% with 1.0 s against 20-28% with 1.5 s, the
-# same 4 voices and 0-2.5% confusion (0.5 s: 10-17%, but up to 8 voices between relabels).
-# Mixture (a cluster of 8-30 windows against the plane of two other speakers' centres): a third
-# speaker 0.18 (p95 0.32, max 0.41), the two speakers' speech overlapped at -6/0/+6 dB 0.87-0.88
-# (p5 0.80, min 0.74): no error between 0.41 and 0.74: 0.57
+# same 4 voices and 0-2.5% confusion (0.5 s: 10-17%, but up to 8 voices between relabels)
 CAMPPLUS = Calibration("campplus", window=0.35, distinct=0.10, change=0.37, cluster=0.38,
-                       pool={1: 0.35, 2: 0.37, 3: 0.38}, entity=0.53, live_min_turn=1.0, mixture=0.57)
+                       pool={1: 0.35, 2: 0.37, 3: 0.38}, entity=0.53, live_min_turn=1.0)
 # Resemblyzer (1.6 s windows every 0.5 s). Table: window 0.74 (p5 0.63) / 0.45 (p95 0.61), EER
 # 3.6% at 0.619; 2 windows 2.6% at 0.651; 4 windows 1.0% at 0.704 (turns of 4-5 windows, 2-2.5
 # s: 0.72); utterances 0.92 (p5 0.89) / 0.57 (p95 0.72): 0.80

@@ -76,26 +76,3 @@ def test_the_runtime_copy_gives_the_exports_windows_bit_for_bit(encoder, tmp_pat
     assert np.array_equal(OnnxCamppEncoder(own).windows(x)[0], want)  # from the copy saved before
     copy.write_bytes(b"not a model")
     assert np.array_equal(OnnxCamppEncoder(own).windows(x)[0], want)
-
-
-def test_two_voices_overlapped_are_a_blend_and_a_third_voice_is_not(encoder):
-    """On real speech: the windows of two LibriSpeech speakers talking at once (added at equal
-    level) sound like a blend of the two (their centre lies near the plane of the two speakers'
-    centres), while a third speaker's do not, so a file's clustering keeps the third as a voice
-    and gives the overlap to the two (mmem.perceive.diarize.unmixed)."""
-    from mmem.perceive.diarize import span_cosine, unmixed
-    from mmem.perceive.voice_calibration import CAMPPLUS
-
-    def speech(who: str) -> np.ndarray:
-        return np.concatenate([read_audio(f) for f in sorted(DATA.glob(f"{who}/*.flac"))[:2]])
-
-    a, b, c = speech("1688"), speech("2033"), speech("1998")
-    n = min(a.size, b.size)
-    both = a[:n] + b[:n] * float(np.sqrt(np.mean(a[:n] ** 2) / np.mean(b[:n] ** 2)))
-    wins = [np.asarray(encoder.windows(x)[0], np.float64) for x in (a, b, c, both)]
-    means = np.stack([w.mean(axis=0) for w in wins])
-    assert span_cosine(means[3], means[0], means[1]) >= CAMPPLUS.mixture
-    assert span_cosine(means[2], means[0], means[1]) < CAMPPLUS.mixture
-    sizes = np.array([len(w) for w in wins])
-    sizes[3] = min(sizes[:3])  # overlap is the smaller part of a meeting's speech
-    assert unmixed(means, sizes, [0, 1, 2, 3], CAMPPLUS.mixture) == [0, 1, 2]

@@ -108,35 +108,3 @@ def test_a_long_file_is_clustered_in_bounded_memory(monkeypatch):
     emb, spans, region = _region([(0, 10.0), (1, 10.0), (0, 10.0)], voices)
     turns = cluster(split_turns(emb, spans, region))
     assert [t.speaker for t in turns] == [0, 1, 0]
-
-
-def test_two_people_talking_at_once_are_not_a_third_speaker():
-    """Far-field overlap: windows that hear two people at once (and the room) sound like both and
-    like neither enough to join either; they gather into a cluster of their own. Its centre lies
-    near the plane of the two speakers' centres, so it founds no voice: its windows go to the
-    two, while a third person who really speaks keeps a voice of their own."""
-    voices = _voices(4, seed=21)  # 0 and 1 talk over each other; 2 is a third person; 3 the room
-    blend = voices[0] + voices[1] + 0.8 * voices[3]
-    mixed = np.vstack([voices, blend / np.linalg.norm(blend)])  # "speaker" 4: both at once
-    emb, spans, region = _region([(0, 6.0), (1, 6.0), (4, 3.5), (2, 4.0), (0, 3.0)], mixed)
-    turns = cluster(split_turns(emb, spans, region))
-    assert len({t.speaker for t in turns}) == 3
-    overlap = [t for t in turns if t.start < 13.5 and t.end > 12.5]  # the middle of the overlap
-    assert overlap and {t.speaker for t in overlap} <= {turns[0].speaker, turns[1].speaker}
-    third = [t for t in turns if t.start < 17.0 and t.end > 16.0]  # the third person's turn
-    assert [t.speaker for t in third] == [2]
-
-
-def test_a_blend_is_judged_by_the_plane_of_two_voices():
-    from mmem.perceive.diarize import span_cosine, unmixed
-
-    a, b, c, room = _voices(4, seed=22)
-    assert span_cosine(a + b + 0.8 * room, a, b) > 0.8  # two voices and the room
-    d = (a - b) / np.linalg.norm(a - b)  # in the plane, but with a negative weight: no blend,
-    assert span_cosine(d, a, b) == pytest.approx(float(d @ a))  # only as near as the nearer voice
-    assert span_cosine(c, a, b) < 0.3
-    means = np.stack([a, b, c, a + b + 1.5 * room])  # as far from each voice as separate clusters are
-    # the blend of the two larger clusters goes; a third speaker stays, and so does a blend of
-    # clusters smaller than itself (the larger cluster is the speaker)
-    assert unmixed(means, np.array([30, 30, 12, 10]), [0, 1, 2, 3], CAMPPLUS.mixture) == [0, 1, 2]
-    assert unmixed(means, np.array([10, 10, 12, 30]), [0, 1, 2, 3], CAMPPLUS.mixture) == [0, 1, 2, 3]
