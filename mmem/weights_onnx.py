@@ -55,14 +55,17 @@ def resolve_campp_onnx(*, export: Callable[[Path, Path], None] | None = None) ->
 def _exported(checkpoint: Path, target: Path, beside: tuple[str, ...],
               export: Callable[[Path, Path], None] | None, what: str, needs: str) -> VoiceOnnxWeights:
     """`target` (and the files `beside` it), exported by `export` when missing."""
-    if not (target.is_file() and all(target.with_name(n).is_file() for n in beside)):
+    def cached() -> bool:
+        return target.is_file() and all(target.with_name(n).is_file() for n in beside)
+
+    if not cached():
         if export is None:
             raise WeightsUnavailable(
                 f"the ONNX copy of {what} is not cached in {target.parent}: an ingest with voices "
                 f"exports it (it needs {needs} once), or run with --no-entities"
             )
         with _EXPORTING:  # another export may have made it meanwhile: it checks and writes aside
-            if not (target.is_file() and all(target.with_name(n).is_file() for n in beside)):
+            if not cached():
                 export(checkpoint, target)
     return VoiceOnnxWeights(checkpoint, target)
 
