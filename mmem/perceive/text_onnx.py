@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 
-from mmem.perceive.ort_session import WEIGHTS_FILE, runtime_copy  # noqa: F401  (the copy's names, here too)
 from mmem.weights_onnx import TextOnnxWeights
 
 BATCH = 64  # sentences per ONNX run (sentence-transformers' default for encode is 32; either works)

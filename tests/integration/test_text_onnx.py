@@ -129,16 +129,16 @@ def test_the_runtime_copy_answers_as_the_export_and_a_damaged_one_is_not_used(tm
     import shutil
     from dataclasses import replace
 
-    from mmem.perceive import text_onnx
+    from mmem.perceive import ort_session
 
     original = resolve_text_onnx(TEXT_MODEL, export=export)
     own = tmp_path / "model.onnx"
     shutil.copyfile(original.onnx, own)
     weights = replace(original, onnx=own)
-    copy = text_onnx.runtime_copy(own)
+    copy = ort_session.runtime_copy(own)
     assert not copy.exists()
     first = OnnxSentenceEmbedder(weights, TEXT_MODEL).embed_texts(TEXTS)  # runs the export, saves the copy
-    assert copy.is_file() and (copy.parent / text_onnx.WEIGHTS_FILE).stat().st_size > 80e6
+    assert copy.is_file() and (copy.parent / ort_session.WEIGHTS_FILE).stat().st_size > 80e6
     assert copy.stat().st_size < 1e6  # the graph alone: the weights are mapped from the file beside it
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".ort-")]  # nothing left aside
     again = OnnxSentenceEmbedder(weights, TEXT_MODEL).embed_texts(TEXTS)  # from the copy
