@@ -22,10 +22,12 @@ def word_spans(heard: list[Utterance]) -> list[tuple[float, float]]:
         out.extend([(w.start, w.end) for w in u.words] or [(u.start, u.end)])
     return sorted(out)
 
+
 def heard_spans(heard: list[Utterance]) -> list[tuple[float, float]]:
     """The times words were heard at, each widened by HEARD_SLACK either side (word timings are
     loose), in order."""
     return [(a - HEARD_SLACK, b + HEARD_SLACK) for a, b in word_spans(heard)]
+
 
 def spoken(span: tuple[float, float], utterances: list[Utterance]) -> float:
     """Seconds of a span during which the ASR heard words (widened: `heard_spans`; a short
@@ -38,6 +40,7 @@ def spoken(span: tuple[float, float], utterances: list[Utterance]) -> float:
             total += b - a
             cursor = b
     return total
+
 
 def unheard(regions: list[tuple[float, float]], heard: list[Utterance]) -> list[tuple[float, float]]:
     """Stretches of detected speech at least UNHEARD long that no heard word is near, in order."""
@@ -55,13 +58,16 @@ def unheard(regions: list[tuple[float, float]], heard: list[Utterance]) -> list[
             out.append((cursor, e))
     return out
 
+
 def last_end(heard: list[Utterance], t: float) -> float:
     """The end of the last word heard before `t` (the new window must not hear it twice)."""
     return max((b for a, b in word_spans(heard) if b <= t + HEARD_SLACK), default=float("-inf"))
 
+
 def next_start(heard: list[Utterance], t: float) -> float:
     """The start of the first word heard after `t` (inf when none)."""
     return min((a for a, b in word_spans(heard) if a >= t - HEARD_SLACK), default=float("inf"))
+
 
 def fresh(heard: list[Utterance], more: list[Utterance]) -> list[Utterance]:
     """The utterances of `more` that say something new: most of their words at times where no
@@ -75,12 +81,15 @@ def fresh(heard: list[Utterance], more: list[Utterance]) -> list[Utterance]:
 
     return [u for u in more if new(u)]
 
+
 def merge_heard(heard: list[Utterance], more: list[Utterance]) -> list[Utterance]:
     """`heard` and what a second hearing adds to it, in time order."""
     return sorted(heard + fresh(heard, more), key=lambda u: u.start)
 
-def grown_regions(regions: list[tuple[float, float]], words: list[tuple[float, float]], lo: float, hi: float,
-           keep: Collection[tuple[float, float]] = ()) -> dict[tuple[float, float], tuple[float, float]]:
+
+def grown_regions(regions: list[tuple[float, float]], words: list[tuple[float, float]],
+                  lo: float, hi: float, keep: Collection[tuple[float, float]] = (),
+                  ) -> dict[tuple[float, float], tuple[float, float]]:
     """Each region widened over the words heard at its edges: a word that starts or ends within
     HEARD_SLACK of an edge, then the words next to it the same way, at most GROW s each side,
     never into a neighbouring region nor outside [lo, hi] (a region that starts before `lo`, the
